@@ -1,0 +1,86 @@
+"""Checks on where requests go and what they carry: endpoint URL, token, timeout."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Generator
+
+import httpx
+
+from .errors import InvalidInputError
+
+__all__ = ["BearerAuth", "check_endpoint_url", "check_timeout", "is_loopback_host"]
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost``, ``127.0.0.0/8`` and ``::1``: the only hosts plain HTTP may reach."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint_url(endpoint_url: str) -> httpx.URL:
+    """Parse ``endpoint_url``; HTTPS is required except for loopback hosts."""
+    if not isinstance(endpoint_url, str) or not endpoint_url:
+        raise InvalidInputError("endpoint_url", endpoint_url, "must be a non-empty URL string")
+    try:
+        url = httpx.URL(endpoint_url)
+    except httpx.InvalidURL as exc:
+        raise InvalidInputError("endpoint_url", endpoint_url, f"not a valid URL ({exc})") from None
+    if url.scheme not in ("https", "http") or not url.host:
+        raise InvalidInputError("endpoint_url", endpoint_url, "must be an http(s) URL with a host")
+    if url.scheme == "http" and not is_loopback_host(url.host):
+        raise InvalidInputError(
+            "endpoint_url",
+            endpoint_url,
+            "plain http:// would send the token in clear text; use https:// "
+            "(http:// is allowed only for loopback hosts such as 127.0.0.1)",
+        )
+    if url.query or url.fragment:
+        raise InvalidInputError("endpoint_url", endpoint_url, "must not carry a query or fragment")
+    return url
+
+
+def check_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
+    """A finite :class:`httpx.Timeout`: every phase bounded, never ``None``."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float | httpx.Timeout):
+        raise InvalidInputError("timeout", timeout, "must be seconds (a number) or httpx.Timeout")
+    result = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(float(timeout))
+    phases = {
+        "connect": result.connect,
+        "read": result.read,
+        "write": result.write,
+        "pool": result.pool,
+    }
+    for phase, value in phases.items():
+        if value is None or not value > 0:
+            raise InvalidInputError(
+                "timeout", timeout, f"the {phase} timeout must be a positive number, not {value!r}"
+            )
+    return result
+
+
+class BearerAuth(httpx.Auth):
+    """Adds ``Authorization: Bearer <token>``; its repr never shows the token."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self, token: str) -> None:
+        if not isinstance(token, str) or not token.strip():
+            # The value itself is not echoed: a wrong argument may still be a secret.
+            raise InvalidInputError("api_key", "<redacted>", "must be a non-empty string")
+        if any(ch in token for ch in "\r\n\x00") or token != token.strip():
+            raise InvalidInputError(
+                "api_key", "<redacted>", "must not contain whitespace at its ends or line breaks"
+            )
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "<BearerAuth token=<redacted>>"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = "Bearer " + self._token
+        yield request

@@ -1,0 +1,207 @@
+"""The shared rate limiter: even pacing, a hard 1-second window, and a shared cooldown.
+
+Airtable allows 50 requests/s per token (5/s per base) counted in 1-second windows,
+and after a 429 refuses *every* request for 30 s (REFERENCE §1.5). A burst that is
+legal when sent can land as an illegal one, because arrival times jitter; so instead
+of letting a window's worth go at once, the limiter spaces request starts evenly at
+a pace a little under the limit, and never lets more than ``limit`` start in any
+1-second window.
+
+When a 429 arrives anyway (another client sharing the token, a wrong limit), every
+task sharing the limiter pauses for the cooldown, then the pace restarts at half the
+rate it tripped at and climbs back to a ceiling just under it, so a misconfigured
+limit converges instead of tripping again and again.
+
+:class:`PacingState` holds the decisions and is pure (the tests drive it with plain
+numbers); :class:`RateLimiter` adds the waiting, on anyio so it runs on asyncio and trio.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+from collections.abc import Awaitable, Callable
+
+import anyio
+import attrs
+
+__all__ = ["PacingState", "RateLimiter", "RateLimiterStats"]
+
+#: After a 429 the pace restarts at this fraction of the pace that tripped.
+_RESTART_FRACTION = 0.5
+#: ... climbs back at this fraction of the target pace per second ...
+_CLIMB_PER_SECOND = 0.1
+#: ... up to this fraction of the pace that tripped, the new ceiling.
+_CEILING_FRACTION = 0.9
+#: The ceiling itself recovers towards the target this slowly (fraction per second),
+#: so that a one-off 429 caused by someone else does not slow a long-lived service forever.
+_CEILING_RECOVERY_PER_SECOND = 0.001
+
+
+@attrs.define
+class PacingState:
+    """The limiter's bookkeeping, advanced by plain method calls (no clock of its own).
+
+    ``limit`` is the most starts allowed in any 1-second window; ``target`` the pace
+    (starts per second) aimed at when nothing has gone wrong.
+    """
+
+    limit: float
+    target: float
+    window: float = 1.0
+    next_start: float = -math.inf
+    resume_at: float = -math.inf
+    restart_pace: float = 0.0
+    ceiling: float = 0.0
+    ceiling_set_at: float = -math.inf
+    last_penalty_at: float = -math.inf
+    epoch: int = 0
+    starts: collections.deque[float] = attrs.field(factory=collections.deque)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.limit > 0 or not self.target > 0:
+            raise ValueError("limit and target must be > 0")
+        self.target = min(self.target, self.limit)
+        self.ceiling = self.target
+        self.restart_pace = self.target
+
+    def pace(self, now: float) -> float:
+        """Starts per second allowed at ``now``."""
+        ceiling = min(
+            self.target,
+            self.ceiling
+            + max(0.0, now - self.ceiling_set_at) * self.target * _CEILING_RECOVERY_PER_SECOND,
+        )
+        if now < self.resume_at:
+            return self.restart_pace
+        climbed = self.restart_pace + (now - self.resume_at) * self.target * _CLIMB_PER_SECOND
+        return min(ceiling, climbed)
+
+    def reserve(self, now: float) -> float:
+        """Book the next start time (>= ``now``) and return it."""
+        start = max(now, self.next_start, self.resume_at)
+        # The hard window: at most floor(limit) starts in any `window` seconds.
+        capacity = max(1, math.floor(self.limit))
+        while self.starts and self.starts[0] <= start - self.window:
+            self.starts.popleft()
+        if len(self.starts) >= capacity:
+            start = max(start, self.starts[-capacity] + self.window)
+        self.starts.append(start)
+        self.next_start = start + 1.0 / self.pace(start)
+        return start
+
+    def penalize(self, now: float, *, started_at: float, wait: float) -> float:
+        """Record a 429 for a request that started at ``started_at``; return the resume time.
+
+        Every 429 extends the shared cooldown to at least ``now + wait``. Only the first
+        429 of a burst lowers the pace: a request that started before the last penalty
+        was sent at the old pace and tells nothing new.
+        """
+        resume = max(self.resume_at, now + wait)
+        if started_at > self.last_penalty_at:
+            tripped_at = self.pace(started_at)
+            self.ceiling = max(tripped_at * _CEILING_FRACTION, self.target * 0.02)
+            self.ceiling_set_at = resume
+            self.restart_pace = max(tripped_at * _RESTART_FRACTION, self.target * 0.01)
+            self.last_penalty_at = now
+        self.resume_at = resume
+        self.next_start = resume
+        # Reservations not yet started are void: their owners re-reserve after the cooldown.
+        while self.starts and self.starts[-1] > now:
+            self.starts.pop()
+        self.epoch += 1
+        return resume
+
+
+@attrs.frozen
+class RateLimiterStats:
+    """Counters of one limiter: starts granted, 429s reported, seconds spent cooling down."""
+
+    started: int
+    rate_limited: int
+    cooldown_seconds: float
+    pace: float
+
+
+class RateLimiter:
+    """Paces request starts for one rate-limit scope; share one instance between tasks.
+
+    ``requests_per_second`` is the server's limit for the scope (50 for a token,
+    5 for a base); no more than that many requests start in any 1-second window.
+    Starts are spread evenly at ``requests_per_second * (1 - headroom)``: the headroom
+    absorbs the jitter between when a request is sent and when it arrives.
+
+    ``cooldown`` is the pause after a 429 that carries no ``Retry-After``: Airtable
+    documents 30 s. ``clock`` and ``sleep`` default to anyio's, so under trio's
+    ``MockClock`` the limiter runs on virtual time; pass your own to drive it by hand.
+    """
+
+    def __init__(
+        self,
+        requests_per_second: float = 50.0,
+        *,
+        headroom: float = 0.05,
+        cooldown: float = 30.0,
+        clock: Callable[[], float] = anyio.current_time,
+        sleep: Callable[[float], Awaitable[object]] = anyio.sleep,
+    ) -> None:
+        if not (isinstance(requests_per_second, int | float) and requests_per_second > 0):
+            raise ValueError(f"requests_per_second must be > 0, got {requests_per_second!r}")
+        if not 0.0 <= headroom < 1.0:
+            raise ValueError(f"headroom must be in [0, 1), got {headroom!r}")
+        if not cooldown >= 0:
+            raise ValueError(f"cooldown must be >= 0, got {cooldown!r}")
+        self.requests_per_second = float(requests_per_second)
+        self.cooldown = float(cooldown)
+        self._state = PacingState(
+            limit=self.requests_per_second, target=self.requests_per_second * (1.0 - headroom)
+        )
+        self._clock = clock
+        self._sleep = sleep
+        self._started = 0
+        self._rate_limited = 0
+        self._cooldown_seconds = 0.0
+
+    def __repr__(self) -> str:
+        return f"<RateLimiter {self.requests_per_second:g}/s>"
+
+    async def acquire(self) -> float:
+        """Wait for this task's turn and return the (clock) time at which it started."""
+        while True:
+            state = self._state
+            epoch = state.epoch
+            start = state.reserve(self._clock())
+            delay = start - self._clock()
+            if delay > 0:
+                await self._sleep(delay)
+            if state.epoch == epoch:
+                self._started += 1
+                return start
+            # A 429 arrived while we waited: our slot is void, queue again after the cooldown.
+
+    def penalize(self, *, started_at: float, retry_after: float | None) -> float:
+        """Report a 429 for a request started at ``started_at``; return the cooldown in seconds.
+
+        Every task sharing the limiter waits until the cooldown ends.
+        """
+        now = self._clock()
+        wait = self.cooldown if retry_after is None else retry_after
+        before = max(now, self._state.resume_at)
+        resume = self._state.penalize(now, started_at=started_at, wait=wait)
+        self._rate_limited += 1
+        self._cooldown_seconds += max(0.0, resume - before)
+        return resume - now
+
+    def cooldown_remaining(self) -> float:
+        """Seconds until requests may start again after a 429 (0 when not cooling down)."""
+        return max(0.0, self._state.resume_at - self._clock())
+
+    @property
+    def stats(self) -> RateLimiterStats:
+        """Counters since the limiter was made."""
+        return RateLimiterStats(
+            started=self._started,
+            rate_limited=self._rate_limited,
+            cooldown_seconds=self._cooldown_seconds,
+            pace=self._state.pace(self._clock()),
+        )

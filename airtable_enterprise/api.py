@@ -1,0 +1,447 @@
+"""AsyncApi: the request core (auth, rate limiting, retries, error mapping).
+
+Every request of the library goes through :meth:`AsyncApi.request`; the handles
+(:class:`~airtable_enterprise.Enterprise`, :class:`~airtable_enterprise.Workspace`)
+only build paths and bodies and structure what comes back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+import anyio
+import attrs
+import httpx
+
+from . import errors
+from ._convert import converter
+from ._endpoint import BearerAuth, check_endpoint_url, check_timeout
+from ._ratelimit import RateLimiter
+from ._retry import (
+    AIRTABLE_RATE_LIMIT_PENALTY,
+    RETRIABLE_STATUSES,
+    Decision,
+    Failure,
+    RetryPolicy,
+    backoff_delay,
+    decide,
+    parse_retry_after,
+)
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .enterprise import Enterprise
+    from .workspace import Workspace
+
+__all__ = ["DEFAULT_TIMEOUT", "AsyncApi", "QueryParams", "RequestStats"]
+
+logger = logging.getLogger("airtable_enterprise")
+
+T = TypeVar("T")
+
+#: Finite by default, never ``None``: connect 10 s, read/write/pool 60 s.
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+#: Query parameters: a mapping, or a sequence of pairs for repeated keys (``id[]``).
+QueryParams = Mapping[str, str | int | float | bool | None] | Sequence[tuple[str, str]]
+
+_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_TIMEOUT_ERRORS = (httpx.TimeoutException,)
+
+
+@attrs.define
+class RequestStats:
+    """Counters of one :class:`AsyncApi`: calls made, attempts sent, and how they ended."""
+
+    calls: int = 0
+    attempts: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    server_errors: int = 0
+    transport_errors: int = 0
+
+
+class AsyncApi:
+    """An async client for Airtable's Enterprise API.
+
+    Share one instance between all the tasks of a program: they share its connection
+    pool, its rate limiter (so together they never exceed ``requests_per_second``) and
+    its cooldown after a 429.
+
+    ```python
+    async with AsyncApi(token) as api:
+        enterprise = api.enterprise("entUBq2RGdihxl3vU")
+        info = await enterprise.info()
+    ```
+
+    - ``api_key``: a personal access token or OAuth token; never shown in a repr,
+      an exception or a log record.
+    - ``endpoint_url``: ``https://api.airtable.com``; plain ``http://`` only for loopback.
+    - ``timeout``: seconds or an :class:`httpx.Timeout`, every phase finite.
+    - ``requests_per_second``: the token's limit (Airtable: 50/s across all traffic).
+      ``base_requests_per_second`` is the per-base limit for base-scoped calls (5/s).
+    - ``max_concurrency``: requests in flight at once.
+    - ``retry``: a :class:`RetryPolicy`.
+    - ``rate_limit_cooldown``: the pause after a 429 without ``Retry-After`` (30 s, as
+      Airtable documents); lower it only against a test server.
+    - ``transport``: any :class:`httpx.AsyncBaseTransport` (``httpx.MockTransport``,
+      ``httpx.ASGITransport(app)``...) instead of the network.
+    - ``user_agent``: appended to ``airtable-enterprise/<version>``.
+    - ``limiter``: a :class:`RateLimiter` to share with other ``AsyncApi`` instances
+      using the same token; by default each instance has its own.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        endpoint_url: str = "https://api.airtable.com",
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        requests_per_second: float = 50.0,
+        base_requests_per_second: float = 5.0,
+        max_concurrency: int = 32,
+        retry: RetryPolicy | None = None,
+        rate_limit_cooldown: float = AIRTABLE_RATE_LIMIT_PENALTY,
+        transport: httpx.AsyncBaseTransport | None = None,
+        user_agent: str | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        auth = BearerAuth(api_key)
+        url = check_endpoint_url(endpoint_url)
+        checked_timeout = check_timeout(timeout)
+        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+            raise errors.InvalidInputError("max_concurrency", max_concurrency, "must be an int")
+        if max_concurrency < 1:
+            raise errors.InvalidInputError("max_concurrency", max_concurrency, "must be >= 1")
+        for name, value in (
+            ("requests_per_second", requests_per_second),
+            ("base_requests_per_second", base_requests_per_second),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise errors.InvalidInputError(name, value, "must be a positive number")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise errors.InvalidInputError("retry", retry, "must be a RetryPolicy")
+        if user_agent is not None and (not isinstance(user_agent, str) or "\n" in user_agent):
+            raise errors.InvalidInputError("user_agent", user_agent, "must be a one-line string")
+
+        self.endpoint_url = str(url).rstrip("/")
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.limiter = limiter or RateLimiter(requests_per_second, cooldown=rate_limit_cooldown)
+        self.stats = RequestStats()
+        self._base_rps = float(base_requests_per_second)
+        self._rate_limit_cooldown = float(rate_limit_cooldown)
+        self._base_limiters: dict[str, RateLimiter] = {}
+        self._concurrency = anyio.CapacityLimiter(max_concurrency)
+        agent = f"airtable-enterprise/{__version__}"
+        self._client = httpx.AsyncClient(
+            base_url=self.endpoint_url,
+            auth=auth,
+            timeout=checked_timeout,
+            headers={
+                "User-Agent": f"{agent} {user_agent}" if user_agent else agent,
+                "Accept": "application/json",
+            },
+            limits=httpx.Limits(
+                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+            ),
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"<AsyncApi endpoint_url={self.endpoint_url!r}>"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool. The instance cannot be used afterwards."""
+        await self._client.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`aclose` has been called."""
+        return self._client.is_closed
+
+    # ----------------------------------------------------------------- handles
+
+    def enterprise(self, enterprise_account_id: str) -> Enterprise:
+        """A handle on an enterprise account (``ent...``). Sends no request."""
+        from .enterprise import Enterprise
+
+        return Enterprise(self, enterprise_account_id)
+
+    def workspace(self, workspace_id: str) -> Workspace:
+        """A handle on a workspace (``wsp...``). Sends no request."""
+        from .workspace import Workspace
+
+        return Workspace(self, workspace_id)
+
+    # ------------------------------------------------------------ request core
+
+    def base_limiter(self, base_id: str) -> RateLimiter:
+        """The limiter of one base's 5 requests/s scope (made on first use)."""
+        found = self._base_limiters.get(base_id)
+        if found is None:
+            found = RateLimiter(self._base_rps, cooldown=self._rate_limit_cooldown)
+            self._base_limiters[base_id] = found
+        return found
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        json: object = None,
+        base_id: str | None = None,
+    ) -> Any:
+        """Send one API call and return its decoded JSON body (``None`` when empty).
+
+        ``path`` is relative to ``endpoint_url`` (``/v0/meta/...``). ``base_id`` puts
+        the call in that base's rate-limit scope as well as the token's.
+
+        Waits for the rate limiter, retries as :attr:`retry` allows, and raises an
+        :class:`~airtable_enterprise.AirtableError` subclass when the call fails.
+        """
+        method = method.upper()
+        if not path.startswith("/"):
+            raise errors.InvalidInputError("path", path, "must start with '/'")
+        policy = self.retry
+        clock = anyio.current_time
+        deadline_at = clock() + policy.deadline if policy.deadline is not None else math.inf
+        self.stats.calls += 1
+        attempt = 0
+        while True:
+            attempt += 1
+            self._check_cooldown(method, path, deadline_at)
+            failure, response, error = await self._attempt(
+                method, path, params, json, base_id, deadline_at
+            )
+            if failure is None:
+                assert response is not None
+                return self._decode(method, path, response)
+            retry_after = (
+                parse_retry_after(response.headers.get("Retry-After"))
+                if response is not None
+                else None
+            )
+            decision = decide(method, failure)
+            if decision is Decision.UNKNOWN_OUTCOME:
+                raise self._unknown_outcome(method, path, response, error)
+            remaining = deadline_at - clock()
+            if failure is Failure.RATE_LIMITED:
+                assert response is not None
+                wait = self.limiter.cooldown_remaining()
+                if (
+                    attempt >= policy.max_attempts
+                    or wait > policy.max_retry_after
+                    or wait > remaining
+                ):
+                    raise self._final_error(method, path, failure, response, error, wait)
+            else:
+                wait = backoff_delay(policy, attempt)
+                if retry_after is not None:
+                    wait = max(wait, retry_after)
+                if (
+                    attempt >= policy.max_attempts
+                    or (retry_after is not None and retry_after > policy.max_retry_after)
+                    or wait > remaining
+                ):
+                    raise self._final_error(method, path, failure, response, error, retry_after)
+                await anyio.sleep(wait)
+            self.stats.retries += 1
+            logger.debug(
+                "retrying %s %s after %s (attempt %d of %d)",
+                method,
+                path,
+                failure.value,
+                attempt,
+                policy.max_attempts,
+            )
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: QueryParams | None,
+        body: object,
+        base_id: str | None,
+        deadline_at: float,
+    ) -> tuple[Failure | None, httpx.Response | None, Exception | None]:
+        """One attempt: wait for the limiters, send, classify the outcome (never raises
+        for a retriable failure)."""
+        clock = anyio.current_time
+        sent = False
+        started_at = 0.0
+        scoped = self.base_limiter(base_id) if base_id is not None else None
+        try:
+            budget = None if math.isinf(deadline_at) else max(0.0, deadline_at - clock())
+            with anyio.fail_after(budget):
+                async with self._concurrency:
+                    if scoped is not None:
+                        await scoped.acquire()
+                    started_at = await self.limiter.acquire()
+                    sent = True
+                    self.stats.attempts += 1
+                    response = await self._client.request(
+                        method,
+                        path,
+                        params=params,  # type: ignore[arg-type]
+                        json=body,
+                    )
+        except TimeoutError as exc:
+            # The policy's deadline ran out (anyio.fail_after).
+            if not sent:
+                raise self._deadline_error(method, path) from None
+            self.stats.transport_errors += 1
+            return Failure.NO_RESPONSE, None, exc
+        except _NOT_SENT_ERRORS as exc:
+            self.stats.transport_errors += 1
+            logger.debug("%s %s: not sent (%s)", method, path, type(exc).__name__)
+            return Failure.NOT_SENT, None, exc
+        except httpx.TransportError as exc:
+            self.stats.transport_errors += 1
+            logger.debug("%s %s: no response (%s)", method, path, type(exc).__name__)
+            return Failure.NO_RESPONSE, None, exc
+        elapsed = clock() - started_at
+        logger.debug("%s %s -> %d in %.3f s", method, path, response.status_code, max(0.0, elapsed))
+        status = response.status_code
+        if status == 429:
+            self.stats.rate_limited += 1
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            limiters = [self.limiter] if scoped is None else [self.limiter, scoped]
+            for limiter in limiters:
+                limiter.penalize(started_at=started_at, retry_after=retry_after)
+            return Failure.RATE_LIMITED, response, None
+        if status in RETRIABLE_STATUSES:
+            self.stats.server_errors += 1
+            return Failure.SERVER_ERROR, response, None
+        return None, response, None
+
+    def _check_cooldown(self, method: str, path: str, deadline_at: float) -> None:
+        """Fail fast when the shared cooldown outlasts what this call may wait."""
+        wait = self.limiter.cooldown_remaining()
+        if wait <= 0:
+            return
+        if wait > self.retry.max_retry_after or wait > deadline_at - anyio.current_time():
+            raise errors.RateLimitError(
+                retry_after=wait,
+                status_code=429,
+                error_type="RATE_LIMIT_REACHED",
+                error_message="the shared cooldown after a 429 outlasts the retry policy",
+                method=method,
+                path=path,
+            )
+
+    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
+        status = response.status_code
+        content = response.content
+        if status >= 300:
+            raise errors.api_error_for(
+                status,
+                content,
+                method=method,
+                path=path,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if not content.strip():
+            return None
+        try:
+            return json.loads(content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise errors.ResponseValidationError(
+                f"HTTP {status} body is not valid JSON ({exc})", method=method, path=path
+            ) from None
+
+    def _final_error(
+        self,
+        method: str,
+        path: str,
+        failure: Failure,
+        response: httpx.Response | None,
+        error: Exception | None,
+        retry_after: float | None,
+    ) -> errors.AirtableError:
+        if response is not None:
+            return errors.api_error_for(
+                response.status_code,
+                response.content,
+                method=method,
+                path=path,
+                retry_after=retry_after,
+            )
+        return self._transport_error(method, path, failure, error)
+
+    @staticmethod
+    def _transport_error(
+        method: str, path: str, failure: Failure, error: Exception | None
+    ) -> errors.TransportError:
+        detail = f"{type(error).__name__}: {error}" if error is not None else failure.value
+        if failure is Failure.NOT_SENT:
+            return errors.ConnectError(detail, method=method, path=path)
+        if isinstance(error, _TIMEOUT_ERRORS | TimeoutError):
+            return errors.RequestTimeoutError(detail, method=method, path=path)
+        return errors.TransportError(detail, method=method, path=path)
+
+    def _deadline_error(self, method: str, path: str) -> errors.RequestTimeoutError:
+        return errors.RequestTimeoutError(
+            f"the retry policy's deadline of {self.retry.deadline} s ran out",
+            method=method,
+            path=path,
+        )
+
+    @staticmethod
+    def _unknown_outcome(
+        method: str, path: str, response: httpx.Response | None, error: Exception | None
+    ) -> errors.UnknownOutcomeError:
+        if response is not None:
+            return errors.UnknownOutcomeError(
+                f"HTTP {response.status_code}",
+                method=method,
+                path=path,
+                status_code=response.status_code,
+            )
+        reason = type(error).__name__ if error is not None else "no response"
+        if isinstance(error, TimeoutError):
+            reason = "deadline exceeded while waiting for the response"
+        return errors.UnknownOutcomeError(reason, method=method, path=path)
+
+    def structure(self, data: object, cls: type[T], *, method: str, path: str) -> T:
+        """Convert decoded JSON into model ``cls``; a mismatch raises
+        :class:`~airtable_enterprise.ResponseValidationError` naming the endpoint."""
+        try:
+            return converter.structure(data, cls)
+        except Exception as exc:
+            raise errors.ResponseValidationError(
+                f"the response does not match {cls.__name__} ({type(exc).__name__}: {exc})",
+                method=method,
+                path=path,
+            ) from None
+
+    async def request_model(
+        self,
+        cls: type[T],
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        json: object = None,
+        base_id: str | None = None,
+    ) -> T:
+        """:meth:`request`, then :meth:`structure` the body into ``cls``."""
+        data = await self.request(method, path, params=params, json=json, base_id=base_id)
+        return self.structure(data, cls, method=method, path=path)

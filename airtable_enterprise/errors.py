@@ -1,0 +1,260 @@
+"""The exception tree.
+
+Every error this library raises derives from :class:`AirtableError`. Errors from
+httpx or the JSON decoder never reach the caller; they are mapped here and kept
+as ``__cause__``.
+
+```
+AirtableError
+├── InvalidInputError (also ValueError)     bad arguments, raised before any request
+├── APIError                                Airtable answered with an error status
+│   ├── BadRequestError            400
+│   ├── AuthenticationError        401
+│   ├── PermissionDeniedError      403
+│   ├── NotFoundError              404
+│   ├── ConflictError              409
+│   ├── PayloadTooLargeError       413
+│   ├── UnprocessableEntityError   422
+│   ├── RateLimitError             429  (.retry_after)
+│   └── ServerError                5xx
+├── UnknownOutcomeError                     a POST/PATCH whose result is unknown
+├── TransportError                          the request did not complete
+│   ├── ConnectError                        nothing was sent
+│   └── RequestTimeoutError                 no answer within the timeout or deadline
+└── ResponseValidationError                 the body is not valid JSON or not the documented shape
+```
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AirtableError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ConnectError",
+    "InvalidInputError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ResponseValidationError",
+    "ServerError",
+    "TransportError",
+    "UnknownOutcomeError",
+    "UnprocessableEntityError",
+    "api_error_for",
+    "decode_error_body",
+]
+
+
+class AirtableError(Exception):
+    """Base class of every error raised by airtable-enterprise."""
+
+
+class InvalidInputError(AirtableError, ValueError):
+    """An argument is not valid; raised before any request is sent.
+
+    ``value`` is the offending value and ``argument`` the parameter it was given for.
+    """
+
+    def __init__(self, argument: str, value: object, reason: str) -> None:
+        self.argument = argument
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{argument}={value!r}: {reason}")
+
+
+class _RequestError(AirtableError):
+    """An error tied to one request: carries its method and path (never headers)."""
+
+    def __init__(self, message: str, *, method: str, path: str) -> None:
+        self.method = method
+        self.path = path
+        super().__init__(f"{method} {path}: {message}")
+
+
+class APIError(_RequestError):
+    """Airtable answered with an error status.
+
+    ``status_code``, Airtable's error ``error_type`` (e.g. ``INVALID_PERMISSIONS``) and
+    ``error_message`` come from the response; ``body`` is the decoded body (or the raw
+    text when it was not JSON).
+    """
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        error_type: str | None,
+        error_message: str | None,
+        method: str,
+        path: str,
+        body: object = None,
+    ) -> None:
+        self.status_code = status_code
+        self.error_type = error_type
+        self.error_message = error_message
+        self.body = body
+        detail = " ".join(part for part in (error_type, error_message) if part) or "no detail"
+        super().__init__(f"HTTP {status_code} {detail}", method=method, path=path)
+
+
+class BadRequestError(APIError):
+    """HTTP 400: the request could not be parsed (also SCIM's unknown group)."""
+
+
+class AuthenticationError(APIError):
+    """HTTP 401: the token is missing, invalid or expired."""
+
+
+class PermissionDeniedError(APIError):
+    """HTTP 403: not permitted, or the object does not exist for this token.
+
+    Airtable uses 403 ``INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND`` for objects the
+    caller cannot see, so a missing object often surfaces here rather than as 404.
+    """
+
+
+class NotFoundError(APIError):
+    """HTTP 404: the route is undefined or the object was deleted."""
+
+
+class ConflictError(APIError):
+    """HTTP 409: the request conflicts with the current state."""
+
+
+class PayloadTooLargeError(APIError):
+    """HTTP 413: the request body is too large."""
+
+
+class UnprocessableEntityError(APIError):
+    """HTTP 422: the body was understood but not allowed (``INVALID_REQUEST_UNKNOWN``...)."""
+
+
+class RateLimitError(APIError):
+    """HTTP 429 that could not be waited out within the retry policy.
+
+    ``retry_after`` is the wait in seconds the server asked for (or Airtable's
+    documented 30 s penalty when it did not say).
+    """
+
+    def __init__(self, *, retry_after: float, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(**kwargs)
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} (retry after {self.retry_after:g} s)"
+
+
+class ServerError(APIError):
+    """HTTP 5xx that persisted through the retries allowed for this request."""
+
+
+class UnknownOutcomeError(_RequestError):
+    """A non-idempotent request (POST, PATCH) failed after it may have been applied.
+
+    The server may or may not have carried out the action (the connection dropped,
+    the read timed out, or it answered 5xx). The request was **not** retried, so the
+    action happened at most once; check the server's state before trying again.
+    ``status_code`` is set when the server answered 5xx.
+    """
+
+    def __init__(self, reason: str, *, method: str, path: str, status_code: int | None = None):
+        self.reason = reason
+        self.status_code = status_code
+        super().__init__(
+            f"outcome unknown ({reason}); not retried because {method} is not idempotent",
+            method=method,
+            path=path,
+        )
+
+
+class TransportError(_RequestError):
+    """The request did not complete (network failure) after the retries allowed."""
+
+
+class ConnectError(TransportError):
+    """The connection could not be made; nothing was sent."""
+
+
+class RequestTimeoutError(TransportError):
+    """No answer within the configured timeout or the retry policy's deadline."""
+
+
+class ResponseValidationError(_RequestError):
+    """The response body is not valid JSON or does not have the documented shape."""
+
+
+_STATUS_CLASSES: Mapping[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    422: UnprocessableEntityError,
+}
+
+
+def decode_error_body(content: bytes) -> tuple[str | None, str | None, object]:
+    """Return ``(error_type, message, body)`` from an Airtable error body.
+
+    Understands the shapes Airtable sends (REFERENCE §1.4): ``{"error": "NOT_FOUND"}``,
+    ``{"error": {"type": ..., "message"?: ...}}`` and SCIM's ``{"detail": ..., "status": ...}``.
+    Anything else yields ``(None, None, <decoded body or text>)``.
+    """
+    if not content:
+        return None, None, None
+    try:
+        body: object = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None, None, content.decode("utf-8", "replace")[:1000]
+    if not isinstance(body, dict):
+        return None, None, body
+    error = body.get("error")
+    if isinstance(error, str):
+        return error, None, body
+    if isinstance(error, dict):
+        error_type = error.get("type")
+        message = error.get("message")
+        return (
+            error_type if isinstance(error_type, str) else None,
+            message if isinstance(message, str) else None,
+            body,
+        )
+    detail = body.get("detail")
+    if isinstance(detail, str):
+        return None, detail, body
+    return None, None, body
+
+
+def api_error_for(
+    status_code: int,
+    content: bytes,
+    *,
+    method: str,
+    path: str,
+    retry_after: float | None = None,
+) -> APIError:
+    """Build the :class:`APIError` subclass for an error response (pure, no I/O)."""
+    error_type, message, body = decode_error_body(content)
+    common: dict[str, Any] = {
+        "status_code": status_code,
+        "error_type": error_type,
+        "error_message": message,
+        "method": method,
+        "path": path,
+        "body": body,
+    }
+    if status_code == 429:
+        return RateLimitError(retry_after=30.0 if retry_after is None else retry_after, **common)
+    if status_code >= 500:
+        return ServerError(**common)
+    return _STATUS_CLASSES.get(status_code, APIError)(**common)
