@@ -4,6 +4,7 @@ from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from ._version import __version__
 from .api import AsyncApi
+from .audit import AuditLog, AuditLogEvents
 from .enterprise import Enterprise
 from .errors import (
     AirtableError,
@@ -24,12 +25,32 @@ from .errors import (
     UnknownOutcomeError,
     UnprocessableEntityError,
 )
+from .models.audit import (
+    AuditLogActor,
+    AuditLogContext,
+    AuditLogEvent,
+    AuditLogOrigin,
+    AuditLogPage,
+    AuditLogPagination,
+    AuditLogResponse,
+    AuditLogUser,
+)
 from .workspace import Workspace
 
 __all__ = [
     "APIError",
     "AirtableError",
     "AsyncApi",
+    "AuditLog",
+    "AuditLogActor",
+    "AuditLogContext",
+    "AuditLogEvent",
+    "AuditLogEvents",
+    "AuditLogOrigin",
+    "AuditLogPage",
+    "AuditLogPagination",
+    "AuditLogResponse",
+    "AuditLogUser",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
