@@ -23,6 +23,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = ["CLIENTS", "ClientFailed", "Job", "Measurement", "measure"]
@@ -39,6 +40,10 @@ CLIENTS: Mapping[str, str] = {
     "conversion": "conversion:conversion_cost",
     "noop": "conversion:noop",
 }
+
+
+#: The directory holding the ``benchmarks`` package: workers run from there.
+_ROOT = Path(__file__).resolve().parent.parent
 
 
 class ClientFailed(RuntimeError):
@@ -145,6 +150,7 @@ def measure(job: Job, *, timeout: float = 1800.0) -> Measurement:
         text=True,
         timeout=timeout,
         check=False,
+        cwd=_ROOT,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
