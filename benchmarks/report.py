@@ -136,10 +136,14 @@ def write_chart(path: Path, results: Sequence[WorkloadResult], title: str) -> bo
     return True
 
 
+def _short(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def _bars(ax: Any, panel: Bars) -> None:
     labels = [label.replace(", ", ",\n") for label in panel.labels]
     bars = ax.bar(labels, panel.values, color="#4c72b0")
-    ax.bar_label(bars, fmt="%.3g", fontsize=8)
+    ax.bar_label(bars, labels=[_short(v) for v in panel.values], fontsize=8)
     ax.set_title(panel.title, fontsize=10)
     ax.set_ylabel(panel.ylabel)
     ax.tick_params(axis="x", labelsize=7)
@@ -148,9 +152,12 @@ def _bars(ax: Any, panel: Bars) -> None:
 def _lines(ax: Any, panel: Lines) -> None:
     for name, (xs, ys) in panel.series.items():
         ax.plot(xs, ys, marker="o", label=name)
-    if panel.log:
+    if panel.log_x:
         ax.set_xscale("log")
+    if panel.log_y:
         ax.set_yscale("log")
+    else:
+        ax.set_ylim(bottom=0)
     ax.set_title(panel.title, fontsize=10)
     ax.set_xlabel(panel.xlabel)
     ax.set_ylabel(panel.ylabel)

@@ -38,13 +38,14 @@ class Bars:
 
 @dataclass(frozen=True)
 class Lines:
-    """A line-chart panel: y against x for each named series (log-log when asked)."""
+    """A line-chart panel: y against x for each named series (log axes when asked)."""
 
     title: str
     xlabel: str
     ylabel: str
     series: dict[str, tuple[tuple[float, ...], tuple[float, ...]]]
-    log: bool = True
+    log_x: bool = True
+    log_y: bool = True
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,8 +41,16 @@ def users_audit(job: Job) -> Mapping[str, Any]:
         async with _api(job) as api:
             enterprise = api.enterprise(job.enterprise_id)
             info = await enterprise.info()
+            before = api.stats.attempts
+            started = time.perf_counter()
             users = await enterprise.users(info.user_ids, collaborations=True)
-            return _stats(api, len(users), asked=len(info.user_ids))
+            return _stats(
+                api,
+                len(users),
+                asked=len(info.user_ids),
+                batch_requests=api.stats.attempts - before,
+                batches_s=time.perf_counter() - started,
+            )
 
     return anyio.run(run)
 

@@ -8,6 +8,7 @@ pyairtable is synchronous (requests + urllib3). Its default retry strategy retri
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -97,12 +98,20 @@ def users_sequential(job: Job) -> Mapping[str, Any]:
     ids = enterprise.info().user_ids
     found = 0
     errors: list[str] = []
+    before = COUNTERS.responses
+    started = time.perf_counter()
     for batch in _batches(ids, int(job.params["batch"])):
         try:
             found += len(enterprise.users(batch, collaborations=True))
         except Exception as exc:
             errors.append(f"{type(exc).__name__}: {exc}"[:300])
-    return _report(found, errors, asked=len(ids))
+    return _report(
+        found,
+        errors,
+        asked=len(ids),
+        batch_requests=COUNTERS.responses - before,
+        batches_s=time.perf_counter() - started,
+    )
 
 
 def users_thread_pool(job: Job) -> Mapping[str, Any]:
@@ -118,9 +127,17 @@ def users_thread_pool(job: Job) -> Mapping[str, Any]:
             errors.append(f"{type(exc).__name__}: {exc}"[:300])
             return 0
 
+    before = COUNTERS.responses
+    started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=int(job.params["threads"])) as pool:
         found = sum(pool.map(fetch, _batches(ids, int(job.params["batch"]))))
-    return _report(found, errors, asked=len(ids))
+    return _report(
+        found,
+        errors,
+        asked=len(ids),
+        batch_requests=COUNTERS.responses - before,
+        batches_s=time.perf_counter() - started,
+    )
 
 
 def audit_walk(job: Job) -> Mapping[str, Any]:
