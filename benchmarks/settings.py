@@ -44,6 +44,12 @@ class AuditSettings:
     rps: float
     # Sub-windows fetched concurrently by the parallel backfill.
     backfill_windows: int
+    # What the consumer does with each page, in every variant: hand it to a sink that
+    # takes this long (an upload to a SIEM). Read-ahead overlaps it with the next fetch.
+    sink_ms: float
+    # Pages buffered ahead per cursor chain; the backfill runs once with each value
+    # (1 is the library's default).
+    read_ahead: tuple[int, ...] = (1, 4)
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ class ScaleSettings:
     events_rps: float
     page_size: int
     backfill_windows: int
+    read_ahead: int = 4
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,9 @@ class Settings:
 FULL = Settings(
     name="full",
     users=UsersSettings(users=5000, latency_ms=250, rps=25, pyairtable_threads=8),
-    audit=AuditSettings(events=100_000, page_size=1000, latency_ms=100, rps=50, backfill_windows=8),
+    audit=AuditSettings(
+        events=100_000, page_size=1000, latency_ms=100, rps=50, backfill_windows=8, sink_ms=50
+    ),
     conversion=ConversionSettings(page_size=1000, repeats=7, loops=5),
     scale=ScaleSettings(
         users=(1000, 5000, 10_000, 25_000, 50_000),
@@ -103,7 +112,9 @@ FULL = Settings(
 QUICK = Settings(
     name="quick",
     users=UsersSettings(users=500, latency_ms=25, rps=25, pyairtable_threads=4),
-    audit=AuditSettings(events=5000, page_size=1000, latency_ms=20, rps=50, backfill_windows=4),
+    audit=AuditSettings(
+        events=5000, page_size=1000, latency_ms=20, rps=50, backfill_windows=4, sink_ms=5
+    ),
     conversion=ConversionSettings(page_size=1000, repeats=3, loops=2),
     scale=ScaleSettings(
         users=(200, 500),

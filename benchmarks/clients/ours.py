@@ -56,6 +56,9 @@ def users_audit(job: Job) -> Mapping[str, Any]:
 
 
 async def _walk(job: Job, *, read_ahead: int | None, parallel: int = 1) -> Mapping[str, Any]:
+    # The consumer hands each page to a sink (a SIEM upload, a file on a network share)
+    # that takes sink_ms: the work read-ahead overlaps with the next request.
+    sink_s = float(job.params.get("sink_ms", 0)) / 1000
     async with _api(job) as api:
         enterprise = api.enterprise(job.enterprise_id)
         pages = enterprise.audit_log(
@@ -72,11 +75,13 @@ async def _walk(job: Job, *, read_ahead: int | None, parallel: int = 1) -> Mappi
             async for page in pages:
                 count += 1
                 events += len(page.events)
+                await anyio.sleep(sink_s)
         else:
             async with pages:
                 async for page in pages:
                     count += 1
                     events += len(page.events)
+                    await anyio.sleep(sink_s)
         return _stats(api, events, pages=count)
 
 

@@ -143,6 +143,7 @@ def users_thread_pool(job: Job) -> Mapping[str, Any]:
 def audit_walk(job: Job) -> Mapping[str, Any]:
     """Every event of the window, ``Enterprise.audit_log()`` page by page (its only mode)."""
     enterprise = _api(job).enterprise(job.enterprise_id)
+    sink_s = float(job.params.get("sink_ms", 0)) / 1000
     events = 0
     pages = 0
     for page in enterprise.audit_log(
@@ -152,4 +153,5 @@ def audit_walk(job: Job) -> Mapping[str, Any]:
     ):
         pages += 1
         events += len(page.events)
+        time.sleep(sink_s)  # the same sink as ours: see ours._walk
     return _report(events, [], pages=pages)
