@@ -82,6 +82,8 @@ def render_markdown(
     for result in results:
         out += [f"## {result.title}", "", f"Settings: {result.setup}.", ""]
         for table in result.tables:
+            if table.caption:
+                out += [f"*{table.caption}*", ""]
             out += [markdown_table(table), ""]
         for note in result.notes:
             out.append(f"- {note}")
