@@ -81,6 +81,14 @@ def _batches(ids: Sequence[str], size: int) -> Iterator[list[str]]:
         yield list(ids[start : start + size])
 
 
+def _describe(exc: Exception) -> str:
+    """The exception, short: urllib3's messages embed the whole URL (100 user IDs)."""
+    text = str(exc)
+    if "Caused by" in text:
+        text = text[text.index("Caused by") :]
+    return f"{type(exc).__name__}: {text}"[:200]
+
+
 def _report(users: int, errors: list[str], **extra: Any) -> Mapping[str, Any]:
     return {
         "requests": COUNTERS.responses,
@@ -104,7 +112,7 @@ def users_sequential(job: Job) -> Mapping[str, Any]:
         try:
             found += len(enterprise.users(batch, collaborations=True))
         except Exception as exc:
-            errors.append(f"{type(exc).__name__}: {exc}"[:300])
+            errors.append(_describe(exc))
     return _report(
         found,
         errors,
@@ -124,7 +132,7 @@ def users_thread_pool(job: Job) -> Mapping[str, Any]:
         try:
             return len(enterprise.users(batch, collaborations=True))
         except Exception as exc:
-            errors.append(f"{type(exc).__name__}: {exc}"[:300])
+            errors.append(_describe(exc))
             return 0
 
     before = COUNTERS.responses
