@@ -527,6 +527,14 @@ def scale(settings: Settings, say: Progress = _say) -> WorkloadResult:
                 _fmt(measured.growth_mb, 0),
             )
         )
+    if any(row[4] != "0" for row in user_rows):
+        result.notes.append(
+            "429s in the users scale: our client never starts more than 95% of the limit "
+            "in any second, but the emulator is one Python process whose get-users cost "
+            "grows with the size of the enterprise; once it saturates its core, its "
+            "strict window (checked after the latency sleep) sees arrivals bunched and "
+            "refuses some. Each 429 costs the 30 s penalty, included in the wall time."
+        )
     result.tables.append(
         Table(
             columns=(
