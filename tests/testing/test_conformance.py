@@ -122,7 +122,10 @@ async def test_users_and_user_by_id(client: httpx.AsyncClient, emulator: Emulato
     user = next(
         u
         for u in world.users.values()
-        if world.is_internal(u) and u.invited_by and u.last_activity_time and u.id != emulator.admin_id
+        if world.is_internal(u)
+        and u.invited_by
+        and u.last_activity_time
+        and u.id != emulator.admin_id
     )
     # Give the user one grant of each kind so every collaborations list is non-empty.
     _rich_base(emulator)
@@ -148,13 +151,18 @@ async def test_get_base_collaborators(client: httpx.AsyncClient, emulator: Emula
     base_id = _rich_base(emulator)
     response = await client.get(
         f"/v0/meta/bases/{base_id}",
-        params=[("include[]", v) for v in ("collaborators", "inviteLinks", "interfaces", "packages")],
+        params=[
+            ("include[]", v) for v in ("collaborators", "inviteLinks", "interfaces", "packages")
+        ],
     )
     assert_conforms(response.json(), fixture("GetBaseCollaborators.response.json"))
 
 
 async def test_workspace_create_and_delete(client: httpx.AsyncClient, emulator: Emulator) -> None:
-    body = {**fixture("CreateWorkspace.request.json"), "enterpriseAccountId": emulator.enterprise_id}
+    body = {
+        **fixture("CreateWorkspace.request.json"),
+        "enterpriseAccountId": emulator.enterprise_id,
+    }
     created = await client.post("/v0/meta/workspaces", json=body)
     assert_conforms(created.json(), fixture("CreateWorkspace.response.json"))
     deleted = await client.delete(f"/v0/meta/workspaces/{created.json()['id']}")
@@ -171,7 +179,8 @@ async def test_create_descendant(client: httpx.AsyncClient, emulator: Emulator) 
 
 async def test_claim_and_admin_batch_bodies(client: httpx.AsyncClient, emulator: Emulator) -> None:
     claim = await client.post(
-        ent_path(emulator, "/users/claim"), json=fixture("ManageUserMembership.request.pyairtable.json")
+        ent_path(emulator, "/users/claim"),
+        json=fixture("ManageUserMembership.request.pyairtable.json"),
     )
     assert claim.status_code == 200
     assert_conforms(claim.json(), fixture("ManageUserMembership.response.pyairtable.json"))
@@ -199,7 +208,8 @@ async def test_audit_log_events(client: httpx.AsyncClient, emulator: Emulator) -
         "createBase", base_id=base.id, workspace_id=base.workspace_id, payload={"name": "x"}
     )
     response = await client.get(
-        ent_path(emulator, "/auditLogEvents"), params={"pageSize": 5, "modelId": base.id, "eventType": "createBase"}
+        ent_path(emulator, "/auditLogEvents"),
+        params={"pageSize": 5, "modelId": base.id, "eventType": "createBase"},
     )
     documented = fixture("AuditLogEvents.response.json")
     # interfaceId and sessionId are optional context/origin keys (§8.2).
