@@ -3,8 +3,6 @@ answer Airtable's documented errors."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
@@ -18,11 +16,6 @@ pytestmark = pytest.mark.anyio
 
 def last_actions(emulator: Emulator, count: int) -> list[str]:
     return [e.action for e in list(emulator.world.audit)[-count:]]
-
-
-def internal_user(emulator: Emulator, **changes: Any) -> User:
-    user = emulator.make_user(**changes)
-    return user
 
 
 def owned_workspace(emulator: Emulator, owner: User, *others: User) -> Workspace:

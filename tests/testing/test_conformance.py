@@ -3,8 +3,6 @@ documented JSON type (REFERENCE fixtures, copied into tests/fixtures)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
