@@ -27,6 +27,7 @@ async def api(router: respx.MockRouter) -> AsyncIterator[AsyncApi]:
         "patTESTTOKEN.secret",
         transport=httpx.MockTransport(router.async_handler),
         requests_per_second=10_000,
+        base_requests_per_second=10_000,
         retry=RetryPolicy(max_attempts=1),
     ) as client:
         yield client
