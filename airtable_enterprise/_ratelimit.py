@@ -33,9 +33,10 @@ _RESTART_FRACTION = 0.5
 _CLIMB_PER_SECOND = 0.1
 #: ... up to this fraction of the pace that tripped, the new ceiling.
 _CEILING_FRACTION = 0.9
-#: The ceiling itself recovers towards the target this slowly (fraction per second),
-#: so that a one-off 429 caused by someone else does not slow a long-lived service forever.
-_CEILING_RECOVERY_PER_SECOND = 0.001
+#: The ceiling itself grows back towards the target by 10% of itself every 20 minutes
+#: without a 429, so that a one-off 429 caused by someone else sharing the token does not
+#: slow a long-lived service forever, while a wrong limit trips only every so often.
+_CEILING_RECOVERY_PER_SECOND = 0.1 / 1200
 
 
 @attrs.define
@@ -67,11 +68,8 @@ class PacingState:
 
     def pace(self, now: float) -> float:
         """Starts per second allowed at ``now``."""
-        ceiling = min(
-            self.target,
-            self.ceiling
-            + max(0.0, now - self.ceiling_set_at) * self.target * _CEILING_RECOVERY_PER_SECOND,
-        )
+        quiet = max(0.0, now - self.ceiling_set_at)
+        ceiling = min(self.target, self.ceiling * (1.0 + quiet * _CEILING_RECOVERY_PER_SECOND))
         if now < self.resume_at:
             return self.restart_pace
         climbed = self.restart_pace + (now - self.resume_at) * self.target * _CLIMB_PER_SECOND

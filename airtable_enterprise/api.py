@@ -51,7 +51,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 QueryParams = Mapping[str, str | int | float | bool | None] | Sequence[tuple[str, str]]
 
 _NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_TIMEOUT_ERRORS = (httpx.TimeoutException,)
+_TIMEOUT_ERRORS = (httpx.TimeoutException, TimeoutError)
 
 
 @attrs.define
@@ -386,14 +386,15 @@ class AsyncApi:
             )
         return self._transport_error(method, path, failure, error)
 
-    @staticmethod
     def _transport_error(
-        method: str, path: str, failure: Failure, error: Exception | None
+        self, method: str, path: str, failure: Failure, error: Exception | None
     ) -> errors.TransportError:
+        if isinstance(error, TimeoutError):  # anyio.fail_after: the policy's deadline
+            return self._deadline_error(method, path)
         detail = f"{type(error).__name__}: {error}" if error is not None else failure.value
         if failure is Failure.NOT_SENT:
             return errors.ConnectError(detail, method=method, path=path)
-        if isinstance(error, _TIMEOUT_ERRORS | TimeoutError):
+        if isinstance(error, _TIMEOUT_ERRORS):
             return errors.RequestTimeoutError(detail, method=method, path=path)
         return errors.TransportError(detail, method=method, path=path)
 
