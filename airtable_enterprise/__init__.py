@@ -24,6 +24,24 @@ from .errors import (
     TransportError,
     UnknownOutcomeError,
     UnprocessableEntityError,
+    UserNotFoundError,
+)
+from .models import (
+    BaseCollaborators,
+    BatchItemError,
+    Collaborations,
+    DeleteUsersResponse,
+    EnterpriseInfo,
+    ManageUsersResponse,
+    MoveGroupsResponse,
+    MoveWorkspacesResponse,
+    UpdateUsersResponse,
+    UserGroup,
+    UserInfo,
+    UserList,
+    UserRemoved,
+    UserUpdate,
+    WorkspaceCollaborators,
 )
 from .models.audit import (
     AuditLogActor,
@@ -35,7 +53,7 @@ from .models.audit import (
     AuditLogResponse,
     AuditLogUser,
 )
-from .workspace import Workspace
+from .workspace import Base, Workspace
 
 __all__ = [
     "APIError",
@@ -53,10 +71,19 @@ __all__ = [
     "AuditLogUser",
     "AuthenticationError",
     "BadRequestError",
+    "Base",
+    "BaseCollaborators",
+    "BatchItemError",
+    "Collaborations",
     "ConflictError",
     "ConnectError",
+    "DeleteUsersResponse",
     "Enterprise",
+    "EnterpriseInfo",
     "InvalidInputError",
+    "ManageUsersResponse",
+    "MoveGroupsResponse",
+    "MoveWorkspacesResponse",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -69,6 +96,14 @@ __all__ = [
     "TransportError",
     "UnknownOutcomeError",
     "UnprocessableEntityError",
+    "UpdateUsersResponse",
+    "UserGroup",
+    "UserInfo",
+    "UserList",
+    "UserNotFoundError",
+    "UserRemoved",
+    "UserUpdate",
     "Workspace",
+    "WorkspaceCollaborators",
     "__version__",
 ]

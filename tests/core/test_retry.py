@@ -1,0 +1,138 @@
+"""The pure retry decisions, pinned by tables."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from airtable_enterprise._retry import (
+    Decision,
+    Failure,
+    RetryPolicy,
+    backoff_delay,
+    decide,
+    is_idempotent,
+    parse_retry_after,
+)
+
+R, U = Decision.RETRY, Decision.UNKNOWN_OUTCOME
+
+# method x failure -> decision. A refused (429) or unsent request is always safe to repeat;
+# one that may have been applied is repeated only for idempotent methods.
+DECISIONS = [
+    ("GET", Failure.RATE_LIMITED, R),
+    ("GET", Failure.NOT_SENT, R),
+    ("GET", Failure.SERVER_ERROR, R),
+    ("GET", Failure.NO_RESPONSE, R),
+    ("PUT", Failure.SERVER_ERROR, R),
+    ("PUT", Failure.NO_RESPONSE, R),
+    ("DELETE", Failure.SERVER_ERROR, R),
+    ("DELETE", Failure.NO_RESPONSE, R),
+    ("POST", Failure.RATE_LIMITED, R),
+    ("POST", Failure.NOT_SENT, R),
+    ("POST", Failure.SERVER_ERROR, U),
+    ("POST", Failure.NO_RESPONSE, U),
+    ("PATCH", Failure.RATE_LIMITED, R),
+    ("PATCH", Failure.NOT_SENT, R),
+    ("PATCH", Failure.SERVER_ERROR, U),
+    ("PATCH", Failure.NO_RESPONSE, U),
+    ("post", Failure.NO_RESPONSE, U),
+    ("get", Failure.NO_RESPONSE, R),
+]
+
+
+@pytest.mark.parametrize(("method", "failure", "expected"), DECISIONS)
+def test_decide(method: str, failure: Failure, expected: Decision) -> None:
+    assert decide(method, failure) is expected
+
+
+@pytest.mark.parametrize(
+    ("method", "idempotent"),
+    [
+        ("GET", True),
+        ("PUT", True),
+        ("DELETE", True),
+        ("HEAD", True),
+        ("POST", False),
+        ("PATCH", False),
+    ],
+)
+def test_is_idempotent(method: str, idempotent: bool) -> None:
+    assert is_idempotent(method) is idempotent
+
+
+NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("   ", None),
+        ("30", 30.0),
+        (" 7 ", 7.0),
+        ("1.5", 1.5),
+        ("0", 0.0),
+        ("-5", 0.0),
+        ("nan", None),
+        ("inf", None),
+        ("soon", None),
+        (format_datetime(NOW + timedelta(seconds=42), usegmt=True), 42.0),
+        ("Mon, 23 Nov 2026 12:01:00 GMT", 60.0),
+        ("Monday, 23-Nov-26 12:00:10 GMT", 10.0),  # RFC 850, still allowed by RFC 9110
+        (format_datetime(NOW - timedelta(minutes=5), usegmt=True), 0.0),
+    ],
+)
+def test_parse_retry_after(header: str | None, expected: float | None) -> None:
+    assert parse_retry_after(header, now=NOW) == expected
+
+
+@given(
+    attempt=st.integers(min_value=1, max_value=60),
+    initial=st.floats(min_value=0.001, max_value=10),
+    cap=st.floats(min_value=0.001, max_value=100),
+    seed=st.integers(min_value=0, max_value=2**32),
+)
+def test_backoff_is_full_jitter_within_the_exponential_cap(
+    attempt: int, initial: float, cap: float, seed: int
+) -> None:
+    policy = RetryPolicy(backoff_initial=initial, backoff_max=cap)
+    delay = backoff_delay(policy, attempt, random.Random(seed))
+    assert 0.0 <= delay <= min(cap, initial * 2 ** (attempt - 1))
+
+
+def test_backoff_grows_then_caps() -> None:
+    policy = RetryPolicy(backoff_initial=1.0, backoff_max=8.0)
+    rng = random.Random(7)
+    samples = {n: max(backoff_delay(policy, n, rng) for _ in range(400)) for n in (1, 2, 3, 6)}
+    assert samples[1] <= 1.0 < samples[2] <= 2.0 < samples[3] <= 4.0
+    assert 4.0 < samples[6] <= 8.0
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"max_attempts": 0},
+        {"backoff_initial": 0},
+        {"backoff_max": -1},
+        {"deadline": 0},
+        {"max_retry_after": 0},
+    ],
+)
+def test_retry_policy_rejects_nonsense(changes: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=next(iter(changes))):
+        RetryPolicy(**changes)  # type: ignore[arg-type]
+
+
+def test_retry_policy_is_frozen_and_evolvable() -> None:
+    policy = RetryPolicy()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        policy.max_attempts = 3  # type: ignore[misc]
+    assert attrs.evolve(policy, deadline=None).deadline is None
