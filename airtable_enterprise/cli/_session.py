@@ -1,0 +1,77 @@
+"""What a command talks to: Airtable with a token, or the built-in emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import attrs
+
+from ..api import AsyncApi
+from ..enterprise import Enterprise
+from ._errors import EXIT_USAGE, CliError
+
+__all__ = ["EmulatorSpec", "Session", "Settings", "open_session"]
+
+DEFAULT_ENDPOINT_URL = "https://api.airtable.com"
+
+
+@attrs.frozen(kw_only=True)
+class EmulatorSpec:
+    """The synthetic enterprise of ``--emulator`` (and of the tests, made smaller)."""
+
+    users: int = 400
+    events: int = 4000
+    seed: int = 1
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """The global options, resolved: ``token is None`` or ``--emulator`` means the emulator."""
+
+    token: str | None = attrs.field(default=None, repr=False)
+    enterprise_id: str | None = None
+    endpoint_url: str = DEFAULT_ENDPOINT_URL
+    rps: float = 50.0
+    emulator: bool = False
+    emulator_spec: EmulatorSpec = EmulatorSpec()
+
+    @property
+    def emulated(self) -> bool:
+        """Whether commands run against the in-process emulator."""
+        return self.emulator or not self.token
+
+
+@attrs.frozen(kw_only=True)
+class Session:
+    """A connected :class:`AsyncApi` and the enterprise the commands act on."""
+
+    api: AsyncApi
+    enterprise_id: str | None
+    emulated: bool
+
+    def enterprise(self) -> Enterprise:
+        """The ``--enterprise`` handle; a usage error when none was given."""
+        if self.enterprise_id is None:
+            raise CliError(
+                "no enterprise account: pass --enterprise or set AIRTABLE_ENTERPRISE_ID",
+                EXIT_USAGE,
+            )
+        return self.api.enterprise(self.enterprise_id)
+
+
+@asynccontextmanager
+async def open_session(settings: Settings) -> AsyncIterator[Session]:
+    """Connect as ``settings`` say; the API client is closed on exit."""
+    if settings.emulated:
+        from ._emulated import emulated_session
+
+        async with emulated_session(settings) as session:
+            yield session
+        return
+    assert settings.token is not None
+    api = AsyncApi(
+        settings.token, endpoint_url=settings.endpoint_url, requests_per_second=settings.rps
+    )
+    async with api:
+        yield Session(api=api, enterprise_id=settings.enterprise_id, emulated=False)
