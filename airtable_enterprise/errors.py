@@ -17,6 +17,7 @@ AirtableError
 │   ├── UnprocessableEntityError   422
 │   ├── RateLimitError             429  (.retry_after)
 │   └── ServerError                5xx
+├── UserNotFoundError (also LookupError)    a user lookup matched nobody
 ├── UnknownOutcomeError                     a POST/PATCH whose result is unknown
 ├── TransportError                          the request did not complete
 │   ├── ConnectError                        nothing was sent
@@ -49,6 +50,7 @@ __all__ = [
     "TransportError",
     "UnknownOutcomeError",
     "UnprocessableEntityError",
+    "UserNotFoundError",
     "api_error_for",
     "decode_error_body",
 ]
@@ -155,6 +157,20 @@ class RateLimitError(APIError):
 
 class ServerError(APIError):
     """HTTP 5xx that persisted through the retries allowed for this request."""
+
+
+class UserNotFoundError(AirtableError, LookupError):
+    """A user looked up by ID or email is not in the enterprise.
+
+    ``GET /v0/meta/enterpriseAccounts/{ent}/users`` answers 200 and simply leaves out
+    the IDs and emails it does not know, so this is raised by the client, not mapped
+    from a status. ``id_or_email`` is the value that matched nobody.
+    """
+
+    def __init__(self, id_or_email: str, enterprise_account_id: str) -> None:
+        self.id_or_email = id_or_email
+        self.enterprise_account_id = enterprise_account_id
+        super().__init__(f"no user {id_or_email!r} in enterprise {enterprise_account_id}")
 
 
 class UnknownOutcomeError(_RequestError):

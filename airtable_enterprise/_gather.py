@@ -1,0 +1,72 @@
+"""Run a call's requests concurrently and hand back plain results and plain errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import anyio
+
+__all__ = ["gather"]
+
+T = TypeVar("T")
+
+
+async def gather(
+    calls: Sequence[Callable[[], Awaitable[T]]], *, cancel_on_error: bool = True
+) -> list[T]:
+    """Await ``calls`` concurrently in one task group; their results in call order.
+
+    The shared limiter of :class:`~airtable_enterprise.AsyncApi` paces the requests, so
+    no extra throttling is needed here. If a call fails, its exception is raised as
+    is (not wrapped in an ``ExceptionGroup``): the lowest-index one when several fail.
+
+    ``cancel_on_error=True`` (reads) cancels the other calls at the first failure.
+    ``cancel_on_error=False`` (writes) lets them finish, because cancelling a write in
+    flight would leave its outcome unknown; the raised error then gets a note saying
+    which calls did complete.
+    """
+    results: list[Any] = [None] * len(calls)
+    failures: dict[int, Exception] = {}
+
+    async def run(index: int, call: Callable[[], Awaitable[T]]) -> None:
+        try:
+            results[index] = await call()
+        except Exception as exc:
+            if cancel_on_error:
+                raise
+            failures[index] = exc
+
+    if len(calls) == 1:
+        await run(0, calls[0])
+    else:
+        try:
+            async with anyio.create_task_group() as group:
+                for index, call in enumerate(calls):
+                    group.start_soon(run, index, call)
+        except BaseExceptionGroup as grouped:
+            leaves = _leaves(grouped)
+            if leaves and all(isinstance(leaf, Exception) for leaf in leaves):
+                raise leaves[0] from None
+            raise
+    if failures:
+        first = min(failures)
+        error = failures[first]
+        if len(calls) > 1:
+            done = [str(i + 1) for i in range(len(calls)) if i not in failures]
+            error.add_note(
+                f"request {first + 1} of {len(calls)} failed; "
+                + (f"requests {', '.join(done)} completed" if done else "no request completed")
+            )
+        raise error
+    return results
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    leaves: list[BaseException] = []
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            leaves.extend(_leaves(exc))
+        else:
+            leaves.append(exc)
+    return leaves
