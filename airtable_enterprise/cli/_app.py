@@ -151,4 +151,3 @@ def _translate(exc: BaseException, settings: Settings) -> BaseException:
     if found is not None:
         return cli_error_for(found, secret=settings.token)
     return exc
-

@@ -51,7 +51,8 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
         super().__init__(_one_line(message))
-        self.exit_code = exit_code
+        # click declares exit_code on the class; each CliError carries its own.
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 def _one_line(message: str) -> str:
@@ -62,9 +63,7 @@ def _hint(error: errors.AirtableError) -> str:
     if isinstance(error, errors.AuthenticationError):
         return "check --token / AIRTABLE_TOKEN"
     if isinstance(error, errors.PermissionDeniedError):
-        return (
-            "the token lacks the scope or admin rights for this, or the object does not exist"
-        )
+        return "the token lacks the scope or admin rights for this, or the object does not exist"
     if isinstance(error, errors.ConnectError):
         return "check --endpoint-url and the network"
     if isinstance(error, errors.RateLimitError):

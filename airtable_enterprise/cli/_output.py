@@ -19,7 +19,6 @@ from types import TracebackType
 from typing import IO, Any, Protocol, Self
 
 import attrs
-import click
 from rich.console import Console
 from rich.table import Table
 
@@ -64,6 +63,11 @@ class View:
     columns: Sequence[Column]
     json: Callable[[Any], object] = attrs.field(default=lambda record: record.raw)
     title: str | None = None
+
+    def json_of(self, record: Any) -> object:
+        """The JSON value of ``record``."""
+        convert: Callable[[Any], object] = self.json
+        return convert(record)
 
 
 def _json_default(value: object) -> object:
@@ -112,7 +116,7 @@ class _JsonLines:
         return ""
 
     def record(self, record: Any, *, first: bool) -> str:
-        return to_json(self.view.json(record)) + "\n"
+        return to_json(self.view.json_of(record)) + "\n"
 
     def footer(self, *, empty: bool) -> str:
         return ""
@@ -126,7 +130,7 @@ class _JsonArray:
         return "["
 
     def record(self, record: Any, *, first: bool) -> str:
-        return ("\n" if first else ",\n") + to_json(self.view.json(record))
+        return ("\n" if first else ",\n") + to_json(self.view.json_of(record))
 
     def footer(self, *, empty: bool) -> str:
         return "]\n" if empty else "\n]\n"
@@ -175,7 +179,7 @@ def resolve_format(fmt: str | None, out: Path | None, stdout: IO[str] | None = N
 
 def stderr_console() -> Console:
     """The console for progress bars, notices and summaries: stderr, so stdout stays data."""
-    return Console(file=click.get_text_stream("stderr"), highlight=False, soft_wrap=True)
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 
 class RecordWriter:
@@ -240,7 +244,7 @@ class RecordWriter:
 
 def open_writer(fmt: str | None, view: View, out: Path | None = None) -> RecordWriter:
     """A :class:`RecordWriter` to ``out`` (a file, never a table) or to stdout."""
-    stdout = click.get_text_stream("stdout")
+    stdout = sys.stdout
     chosen = resolve_format(fmt, out, stdout)
     if out is None:
         return RecordWriter(chosen, view, stdout, close_stream=False)

@@ -156,7 +156,9 @@ def inactive(
         )
     ]
     oldest = datetime.min.replace(tzinfo=UTC)
-    return sorted(found, key=lambda u: (u.last_activity_time is not None, u.last_activity_time or oldest))
+    return sorted(
+        found, key=lambda u: (u.last_activity_time is not None, u.last_activity_time or oldest)
+    )
 
 
 # ------------------------------------------------------------------- offboard
@@ -178,20 +180,37 @@ def removal_rows(result: UserRemoved) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for workspace in result.unshared.workspaces:
         rows.append(
-            _row("unshare", "workspace", workspace.workspace_id, workspace.workspace_name,
-                 workspace.former_permission_level)
+            _row(
+                "unshare",
+                "workspace",
+                workspace.workspace_id,
+                workspace.workspace_name,
+                workspace.former_permission_level,
+            )
         )
     for base in result.unshared.bases:
-        rows.append(_row("unshare", "base", base.base_id, base.base_name, base.former_permission_level))
+        rows.append(
+            _row("unshare", "base", base.base_id, base.base_name, base.former_permission_level)
+        )
     for interface in result.unshared.interfaces:
         rows.append(
-            _row("unshare", "interface", interface.interface_id, interface.interface_name,
-                 interface.former_permission_level)
+            _row(
+                "unshare",
+                "interface",
+                interface.interface_id,
+                interface.interface_name,
+                interface.former_permission_level,
+            )
         )
     for shared in result.shared.workspaces:
         rows.append(
-            _row("share to replacement", "workspace", shared.workspace_id, shared.workspace_name,
-                 shared.permission_level)
+            _row(
+                "share to replacement",
+                "workspace",
+                shared.workspace_id,
+                shared.workspace_name,
+                shared.permission_level,
+            )
         )
     if result.was_user_removed_as_admin:
         rows.append(_row("revoke", "admin access", "", "", "admin"))

@@ -67,9 +67,7 @@ def workspaces() -> None:
 @click.argument("workspace_id", metavar="WORKSPACE_ID")
 @format_options()
 @click.pass_context
-def collaborators(
-    ctx: click.Context, workspace_id: str, fmt: str | None, out: Path | None
-) -> None:
+def collaborators(ctx: click.Context, workspace_id: str, fmt: str | None, out: Path | None) -> None:
     """Everyone with access to WORKSPACE_ID or one of its bases, and outstanding invites
     (counted on stderr)."""
 
