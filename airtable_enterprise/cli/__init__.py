@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from ._app import cli
 from .admins import admins
+from .audit import audit
 from .groups import groups
 from .info import info
 from .users import users
@@ -13,7 +14,7 @@ from .workspaces import workspaces
 
 __all__ = ["cli", "main"]
 
-for _command in (info, users, admins, groups, workspaces):
+for _command in (info, users, admins, groups, workspaces, audit):
     cli.add_command(_command)
 
 

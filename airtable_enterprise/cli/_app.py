@@ -22,7 +22,7 @@ from ._errors import (
 from ._output import stderr_console
 from ._session import DEFAULT_ENDPOINT_URL, EmulatorSpec, Session, Settings, open_session
 
-__all__ = ["cli", "run", "settings_of"]
+__all__ = ["cli", "run", "run_until_interrupted", "settings_of"]
 
 T = TypeVar("T")
 
@@ -137,6 +137,18 @@ def run(ctx: click.Context, job: Callable[[Session], Awaitable[T]]) -> T:
         raise CliError("interrupted", EXIT_INTERRUPTED) from None
     except BaseException as exc:
         raise _translate(exc, settings) from None
+
+
+def run_until_interrupted(ctx: click.Context, job: Callable[[Session], Awaitable[None]]) -> bool:
+    """:func:`run` for a command that goes on until stopped: Ctrl-C is its normal end,
+    not a failure. Whether it was interrupted."""
+    try:
+        run(ctx, job)
+    except CliError as exc:
+        if exc.exit_code != EXIT_INTERRUPTED:
+            raise
+        return True
+    return False
 
 
 def _translate(exc: BaseException, settings: Settings) -> BaseException:

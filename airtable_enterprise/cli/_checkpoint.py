@@ -44,17 +44,25 @@ class Checkpoint:
       (``--since 7d`` means the same instant on resume).
     - ``cursor``: the cursor to resume from; ``None`` before the first page.
     - ``offset``: bytes of output known to be complete (header included).
-    - ``events``: events written so far.
+    - ``events``, ``pages``: written so far.
     """
 
     query: Mapping[str, Any]
     cursor: str | None = None
     offset: int = 0
     events: int = 0
+    pages: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Whether the last page is written (no cursor left after at least one page)."""
+        return self.pages > 0 and self.cursor is None
 
     def advanced(self, *, cursor: str | None, offset: int, events: int) -> Checkpoint:
-        """This checkpoint after one more page."""
-        return attrs.evolve(self, cursor=cursor, offset=offset, events=self.events + events)
+        """This checkpoint after one more page of ``events`` events."""
+        return attrs.evolve(
+            self, cursor=cursor, offset=offset, events=self.events + events, pages=self.pages + 1
+        )
 
     def save(self, path: Path) -> None:
         """Write atomically (a temporary file renamed over the old one, both fsynced),
@@ -65,6 +73,7 @@ class Checkpoint:
             "cursor": self.cursor,
             "offset": self.offset,
             "events": self.events,
+            "pages": self.pages,
         }
         temporary = path.with_name(path.name + ".tmp")
         with temporary.open("w", encoding="utf-8") as stream:
@@ -85,22 +94,18 @@ class Checkpoint:
             raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from None
         if not isinstance(data, dict) or data.get("version") != _VERSION:
             raise CheckpointError(f"{path} is not a checkpoint of this version")
-        query, cursor, offset, events = (
-            data.get("query"),
-            data.get("cursor"),
-            data.get("offset"),
-            data.get("events"),
-        )
+        query, cursor = data.get("query"), data.get("cursor")
+        offset, events, pages = data.get("offset"), data.get("events"), data.get("pages")
         if (
             not isinstance(query, dict)
             or not (cursor is None or isinstance(cursor, str))
             or not isinstance(offset, int)
             or not isinstance(events, int)
-            or offset < 0
-            or events < 0
+            or not isinstance(pages, int)
+            or min(offset, events, pages) < 0
         ):
             raise CheckpointError(f"{path} is damaged")
-        return cls(query=query, cursor=cursor, offset=offset, events=events)
+        return cls(query=query, cursor=cursor, offset=offset, events=events, pages=pages)
 
     def check_query(self, query: Mapping[str, Any], path: Path) -> None:
         """Refuse to resume with options other than the checkpoint's."""

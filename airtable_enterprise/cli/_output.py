@@ -206,6 +206,10 @@ class RecordWriter:
             self._stream.write(self._encoder.record(record, first=self.count == 0))
         self.count += 1
 
+    def flush(self) -> None:
+        """Push what was written so far to the reader (a pipe, a file)."""
+        self._stream.flush()
+
     def write_all(self, records: Iterable[Any]) -> None:
         for record in records:
             self.write(record)
