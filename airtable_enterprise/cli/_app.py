@@ -111,10 +111,14 @@ def _announce(settings: Settings) -> None:
         return
     reason = "--emulator given" if settings.emulator else "no token given (--token, AIRTABLE_TOKEN)"
     spec = settings.emulator_spec
+    size = (
+        f"{spec.users} users, {spec.events} audit events, seed {spec.seed}"
+        if spec.emulator is None
+        else repr(spec.emulator)
+    )
     stderr_console().print(
         f"[bold yellow]EMULATOR[/]: {reason}; running against an in-process emulator "
-        f"with a synthetic enterprise ({spec.users} users, {spec.events} audit events, "
-        f"seed {spec.seed}). Nothing real is read or changed.",
+        f"with a synthetic enterprise ({size}). Nothing real is read or changed.",
     )
 
 

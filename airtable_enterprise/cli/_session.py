@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import attrs
 
 from ..api import AsyncApi
 from ..enterprise import Enterprise
 from ._errors import EXIT_USAGE, CliError
+
+if TYPE_CHECKING:
+    from ..testing import Emulator
 
 __all__ = ["EmulatorSpec", "Session", "Settings", "open_session"]
 
@@ -18,11 +22,13 @@ DEFAULT_ENDPOINT_URL = "https://api.airtable.com"
 
 @attrs.frozen(kw_only=True)
 class EmulatorSpec:
-    """The synthetic enterprise of ``--emulator`` (and of the tests, made smaller)."""
+    """The synthetic enterprise of ``--emulator``: generated from these numbers, or
+    ``emulator`` itself when given (tests share one between invocations)."""
 
     users: int = 400
     events: int = 4000
     seed: int = 1
+    emulator: Emulator | None = None
 
 
 @attrs.frozen(kw_only=True)

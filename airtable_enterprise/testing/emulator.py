@@ -1,0 +1,157 @@
+"""Emulator: a world plus the knobs of the server that serves it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import ASGIApp
+
+from .app import EmulatorStats, build_app
+from .factories import make_event, make_group, make_user
+from .faults import FaultPlan
+from .generator import generate_enterprise
+from .ratelimit import StrictWindowLimiter
+from .state import Group, User, World
+from .transport import EmulatorTransport
+
+if TYPE_CHECKING:
+    from ..api import AsyncApi
+
+__all__ = ["DEFAULT_TOKEN", "Emulator"]
+
+#: The token an :class:`Emulator` accepts when none is given.
+DEFAULT_TOKEN = "patEmulatorTestToken.0000000000000000"
+
+
+class Emulator:
+    """An in-memory Airtable Enterprise API.
+
+    ```python
+    emulator = Emulator(generate_enterprise(seed=1, users=200))
+    async with emulator.api() as api:
+        info = await api.request("GET", f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}")
+    ```
+
+    - ``world``: the state served (default: a small generated enterprise, seed 1).
+    - ``token`` / ``tokens``: accepted bearer tokens; ``tokens`` maps each to the user it
+      acts as. By default the one token acts as the world's first admin.
+    - ``latency`` + uniform ``jitter`` (seconds) before each answer.
+    - ``rate_limit``: requests per second per token (Airtable: 50); a breach answers 429
+      for ``rate_limit_penalty`` seconds (30); ``retry_after_header`` adds ``Retry-After``.
+    - ``max_scan``: stored audit events one request reads at most.
+    - ``seed``: the jitter's random source.
+    """
+
+    def __init__(
+        self,
+        world: World | None = None,
+        *,
+        token: str = DEFAULT_TOKEN,
+        tokens: Mapping[str, str] | None = None,
+        latency: float = 0.0,
+        jitter: float = 0.0,
+        rate_limit: float | None = None,
+        rate_limit_penalty: float = 30.0,
+        retry_after_header: bool = False,
+        max_scan: int = 5000,
+        seed: int = 0,
+    ) -> None:
+        if latency < 0 or jitter < 0:
+            raise ValueError("latency and jitter must not be negative")
+        if max_scan < 1:
+            raise ValueError("max_scan must be at least 1")
+        self.world = world if world is not None else generate_enterprise(seed=1)
+        self.world.audit.max_scan = max_scan
+        if tokens is None:
+            tokens = {token: self._first_admin()}
+        self.tokens: dict[str, str] = dict(tokens)
+        self.token = next(iter(self.tokens))
+        # Each token has a PAT ID, shown as origin.personalAccessTokenId in the audit log.
+        self.token_ids = {t: self.world.new_id("pat") for t in self.tokens}
+        self.latency = latency
+        self.jitter = jitter
+        self.seed = seed
+        self.retry_after_header = retry_after_header
+        self.limiter = (
+            StrictWindowLimiter(rate_limit, penalty=rate_limit_penalty) if rate_limit else None
+        )
+        self.faults = FaultPlan()
+        self.stats = EmulatorStats()
+        #: Held while a handler runs, so a server thread and test code can share the world.
+        self.lock = threading.RLock()
+        self._app: ASGIApp | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<Emulator {self.enterprise_id} users={len(self.world.users)} "
+            f"events={len(self.world.audit)}>"
+        )
+
+    def _first_admin(self) -> str:
+        for user in self.world.users.values():
+            if user.is_admin and user.state == "provisioned" and self.world.is_internal(user):
+                return user.id
+        raise ValueError("the world has no active internal admin to own the token")
+
+    @property
+    def enterprise_id(self) -> str:
+        """The root enterprise account ID (``ent...``)."""
+        return self.world.root_id
+
+    @property
+    def admin_id(self) -> str:
+        """The user the default token acts as."""
+        return self.tokens[self.token]
+
+    @property
+    def app(self) -> ASGIApp:
+        """The ASGI application (made once)."""
+        if self._app is None:
+            self._app = build_app(self)
+        return self._app
+
+    def transport(self) -> EmulatorTransport:
+        """A new in-process transport for ``httpx.AsyncClient`` or ``AsyncApi``."""
+        return EmulatorTransport(self.app)
+
+    def api(self, **options: Any) -> AsyncApi:
+        """A ready :class:`~airtable_enterprise.AsyncApi` on this emulator, in-process.
+
+        ``options`` go to ``AsyncApi`` (e.g. ``retry=RetryPolicy(...)``,
+        ``rate_limit_cooldown=0.1``). Constructing it needs no event loop.
+        """
+        from ..api import AsyncApi
+
+        options.setdefault("endpoint_url", "http://emulator.localhost")
+        return AsyncApi(self.token, transport=self.transport(), **options)
+
+    # ------------------------------------------------------------------ factories
+
+    def make_user(self, email: str | None = None, **fields: Any) -> User:
+        """Add a user (see :func:`~airtable_enterprise.testing.factories.make_user`)."""
+        with self.lock:
+            return make_user(self.world, email, **fields)
+
+    def make_group(
+        self,
+        name: str | None = None,
+        *,
+        members: Iterable[User | str] = (),
+        managers: Iterable[User | str] = (),
+        account_id: str | None = None,
+    ) -> Group:
+        """Add a group with these members."""
+        with self.lock:
+            return make_group(
+                self.world, name, members=members, managers=managers, account_id=account_id
+            )
+
+    def make_event(
+        self, action: str = "viewBase", *, timestamp: datetime | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Append an audit-log event; returns its wire form."""
+        with self.lock:
+            return make_event(self.world, action, timestamp=timestamp, **fields)

@@ -1,0 +1,117 @@
+"""Serving the emulator over loopback sockets with uvicorn, in a background thread or
+in the foreground (the command line)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import Self
+
+import uvicorn
+
+from .emulator import Emulator
+from .faults import ConnectionDropped
+
+__all__ = ["BackgroundServer", "serve_forever"]
+
+
+class _HideInjectedDrops(logging.Filter):
+    """Injected connection drops are on purpose; keep them out of uvicorn's error log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, ConnectionDropped)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def _server(emulator: Emulator, log_level: str) -> uvicorn.Server:
+    logging.getLogger("uvicorn.error").addFilter(_HideInjectedDrops())
+    config = uvicorn.Config(
+        emulator.app,
+        log_level=log_level,
+        lifespan="off",
+        access_log=False,
+        timeout_graceful_shutdown=1,
+    )
+    return uvicorn.Server(config)
+
+
+class BackgroundServer:
+    """A uvicorn server for ``emulator`` in a daemon thread; ``port=0`` picks a free port.
+
+    ```python
+    with BackgroundServer(emulator) as server:
+        api = AsyncApi(emulator.token, endpoint_url=server.url)
+    ```
+    """
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "warning",
+    ) -> None:
+        self.emulator = emulator
+        self._socket = _bind(host, port)
+        bound = self._socket.getsockname()
+        self.host, self.port = host, int(bound[1])
+        self._server = _server(emulator, log_level)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``: the ``endpoint_url`` for clients."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> Self:
+        """Start serving and wait until the socket accepts requests."""
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the emulator server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask uvicorn to exit, wait for the thread, release the socket."""
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        self._socket.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def serve_forever(emulator: Emulator, host: str, port: int, log_level: str = "info") -> None:
+    """Serve in the foreground until interrupted (Ctrl-C)."""
+    sock = _bind(host, port)
+    try:
+        _server(emulator, log_level).run(sockets=[sock])
+    finally:
+        sock.close()

@@ -1,0 +1,323 @@
+"""The emulated world: one enterprise organization held in memory.
+
+Plain mutable records (users, groups, workspaces, bases, interfaces, grants, invite
+links) and :class:`World`, which holds them with the indexes the endpoints need. The
+endpoint logic lives in :mod:`.actions`, the wire rendering in :mod:`.views`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import attrs
+
+from ._wire import make_id, model_not_found
+from .audit import AuditLog
+
+__all__ = [
+    "Account",
+    "Base",
+    "Grant",
+    "Group",
+    "GroupMember",
+    "Interface",
+    "InviteLink",
+    "User",
+    "Workspace",
+    "World",
+]
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The default clock: the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@attrs.define
+class Account:
+    """An enterprise account: the root or a descendant (org unit) of the organization."""
+
+    id: str
+    name: str
+    created_time: datetime
+    root_id: str
+    email_domains: dict[str, bool] = attrs.Factory(dict)  # domain -> isSsoRequired
+
+
+@attrs.define
+class User:
+    """A user: internal (an enterprise email domain) or an external collaborator."""
+
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+    account_id: str
+    created_time: datetime
+    state: str = "provisioned"
+    is_service_account: bool = False
+    is_sso_required: bool = False
+    is_two_factor_auth_enabled: bool = False
+    last_activity_time: datetime | None = None
+    invited_by: str | None = None
+    is_admin: bool = False
+    is_managed: bool = True
+    is_super_admin: bool = False
+    license_type: str | None = None
+    logged_out_time: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def domain(self) -> str:
+        return self.email.rsplit("@", 1)[-1].lower()
+
+
+@attrs.define
+class GroupMember:
+    """A user's membership of a group."""
+
+    user_id: str
+    role: str  # "manager" | "member"
+    created_time: datetime
+
+
+@attrs.define
+class Group:
+    """A user group (``ugp...``)."""
+
+    id: str
+    name: str
+    account_id: str
+    created_time: datetime
+    updated_time: datetime
+    mapped_user_license_type: str | None = None
+    members: dict[str, GroupMember] = attrs.Factory(dict)
+
+
+@attrs.define
+class Grant:
+    """A direct collaboration: a user or group (``subject_id``) at a permission level."""
+
+    subject_id: str
+    permission_level: str
+    created_time: datetime
+    granted_by: str
+
+
+@attrs.define
+class InviteLink:
+    """An outstanding invite link (``inv...``)."""
+
+    id: str
+    type: str  # "singleUse" | "multiUse"
+    created_time: datetime
+    invited_email: str | None
+    referred_by: str
+    permission_level: str
+    restricted_to_email_domains: list[str] = attrs.Factory(list)
+
+
+@attrs.define
+class Interface:
+    """An interface (page bundle, ``pbd...``) of a base."""
+
+    id: str
+    name: str
+    base_id: str
+    created_time: datetime
+    first_publish_time: datetime | None = None
+    grants: dict[str, Grant] = attrs.Factory(dict)
+    invites: dict[str, InviteLink] = attrs.Factory(dict)
+
+
+@attrs.define
+class Base:
+    """A base (``app...``) in a workspace."""
+
+    id: str
+    name: str
+    workspace_id: str
+    created_time: datetime
+    grants: dict[str, Grant] = attrs.Factory(dict)
+    invites: dict[str, InviteLink] = attrs.Factory(dict)
+    interfaces: dict[str, Interface] = attrs.Factory(dict)
+    package_installations: list[dict[str, str | None]] = attrs.Factory(list)
+    tables: list[dict[str, object]] = attrs.Factory(list)
+
+
+@attrs.define
+class Workspace:
+    """A workspace (``wsp...``) of an enterprise account."""
+
+    id: str
+    name: str
+    account_id: str
+    created_time: datetime
+    base_ids: list[str] = attrs.Factory(list)
+    grants: dict[str, Grant] = attrs.Factory(dict)
+    invites: dict[str, InviteLink] = attrs.Factory(dict)
+    invite_creation_restriction: str = "unrestricted"
+    share_creation_restriction: str = "unrestricted"
+
+
+@attrs.define(eq=False)
+class World:
+    """Everything the emulator knows, plus its clock, ID source and audit log.
+
+    ``license_agreement`` is ``"ELA"`` or ``"FLA"`` (FLA refuses user state changes,
+    REFERENCE §4.3); ``enterprise_hub`` decides whether ``aggregated``/``descendants``
+    are returned (§3.1, §4.1).
+    """
+
+    root_id: str
+    accounts: dict[str, Account] = attrs.Factory(dict)
+    users: dict[str, User] = attrs.Factory(dict)
+    groups: dict[str, Group] = attrs.Factory(dict)
+    workspaces: dict[str, Workspace] = attrs.Factory(dict)
+    bases: dict[str, Base] = attrs.Factory(dict)
+    audit: AuditLog = attrs.Factory(AuditLog)
+    clock: Clock = utc_now
+    rng: random.Random = attrs.Factory(lambda: random.Random(0))
+    license_agreement: str = "ELA"
+    enterprise_hub: bool = True
+    _by_email: dict[str, str] = attrs.Factory(dict)
+
+    # ------------------------------------------------------------------ ids, time
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def new_id(self, prefix: str) -> str:
+        """A fresh ID with ``prefix`` that no object of the world uses."""
+        while True:
+            candidate = make_id(prefix, self.rng)
+            if not self.id_exists(candidate):
+                return candidate
+
+    def id_exists(self, object_id: str) -> bool:
+        return (
+            object_id in self.accounts
+            or object_id in self.users
+            or object_id in self.groups
+            or object_id in self.workspaces
+            or object_id in self.bases
+        )
+
+    # ------------------------------------------------------------------ accounts
+
+    @property
+    def root(self) -> Account:
+        return self.accounts[self.root_id]
+
+    def account(self, account_id: str) -> Account:
+        found = self.accounts.get(account_id)
+        if found is None:
+            raise model_not_found()
+        return found
+
+    def descendant_ids(self) -> list[str]:
+        return [a for a in self.accounts if a != self.root_id]
+
+    def org_domains(self) -> set[str]:
+        """The email domains of every account of the organization."""
+        return {d for account in self.accounts.values() for d in account.email_domains}
+
+    def is_internal(self, user: User) -> bool:
+        return user.domain in self.org_domains()
+
+    # ------------------------------------------------------------------ users
+
+    def add_user(self, user: User) -> User:
+        key = user.email.lower()
+        if key in self._by_email:
+            raise ValueError(f"email {user.email!r} is already in use")
+        self.users[user.id] = user
+        self._by_email[key] = user.id
+        return user
+
+    def user(self, user_id: str) -> User:
+        found = self.users.get(user_id)
+        if found is None:
+            raise model_not_found()
+        return found
+
+    def user_by_email(self, email: str) -> User | None:
+        user_id = self._by_email.get(email.lower())
+        return self.users.get(user_id) if user_id is not None else None
+
+    def change_email(self, user: User, email: str) -> None:
+        del self._by_email[user.email.lower()]
+        user.email = email
+        self._by_email[email.lower()] = user.id
+
+    def forget_user(self, user: User) -> None:
+        """Delete a user and every grant and membership they hold."""
+        for _, holder in self.grant_holders():
+            holder.pop(user.id, None)
+        for group in self.groups.values():
+            group.members.pop(user.id, None)
+        del self._by_email[user.email.lower()]
+        del self.users[user.id]
+
+    # ------------------------------------------------------------------ objects
+
+    def group(self, group_id: str) -> Group:
+        found = self.groups.get(group_id)
+        if found is None:
+            raise model_not_found()
+        return found
+
+    def workspace(self, workspace_id: str) -> Workspace:
+        found = self.workspaces.get(workspace_id)
+        if found is None:
+            raise model_not_found()
+        return found
+
+    def base(self, base_id: str) -> Base:
+        found = self.bases.get(base_id)
+        if found is None:
+            raise model_not_found()
+        return found
+
+    def subject_name(self, subject_id: str) -> tuple[str, str]:
+        """``("email", value)`` for a user, ``("name", value)`` for a group."""
+        if subject_id in self.groups:
+            return "name", self.groups[subject_id].name
+        user = self.users.get(subject_id)
+        return "email", user.email if user is not None else ""
+
+    def grant_holders(self) -> Iterator[tuple[Workspace | Base | Interface, dict[str, Grant]]]:
+        """Every object that holds grants, with its grant table."""
+        for workspace in self.workspaces.values():
+            yield workspace, workspace.grants
+        for base in self.bases.values():
+            yield base, base.grants
+            for interface in base.interfaces.values():
+                yield interface, interface.grants
+
+    def owners(self, workspace: Workspace) -> list[str]:
+        """The users who own ``workspace`` directly (groups cannot own, REFERENCE §6.3)."""
+        return [g.subject_id for g in workspace.grants.values() if g.permission_level == "owner"]
+
+    def account_user_ids(self, account_id: str) -> list[str]:
+        """Users of an account: its members plus external collaborators on its objects
+        (REFERENCE §3.1: ``userIds`` lists every collaborator, external ones included)."""
+        ids = {u.id for u in self.users.values() if u.account_id == account_id}
+        for workspace in self.workspaces.values():
+            if workspace.account_id != account_id:
+                continue
+            holders: list[dict[str, Grant]] = [workspace.grants]
+            for base_id in workspace.base_ids:
+                base = self.bases[base_id]
+                holders.append(base.grants)
+                holders.extend(i.grants for i in base.interfaces.values())
+            for grants in holders:
+                ids.update(s for s in grants if s.startswith("usr"))
+        return sorted(ids)
