@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from ._app import cli
 from .admins import admins
 from .audit import audit
+from .demo import demo
+from .emulator import emulator
 from .groups import groups
 from .info import info
 from .users import users
@@ -14,7 +16,7 @@ from .workspaces import workspaces
 
 __all__ = ["cli", "main"]
 
-for _command in (info, users, admins, groups, workspaces, audit):
+for _command in (info, users, admins, groups, workspaces, audit, emulator, demo):
     cli.add_command(_command)
 
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 import anyio
 import click
 
+from .._retry import RetryPolicy
 from .._version import __version__
 from ._checkpoint import CheckpointError
 from ._errors import (
@@ -22,7 +23,7 @@ from ._errors import (
 from ._output import stderr_console
 from ._session import DEFAULT_ENDPOINT_URL, EmulatorSpec, Session, Settings, open_session
 
-__all__ = ["cli", "run", "run_until_interrupted", "settings_of"]
+__all__ = ["cli", "run", "run_async", "run_until_interrupted", "settings_of"]
 
 T = TypeVar("T")
 
@@ -62,6 +63,13 @@ _CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width":
     help="Requests per second for the token (Airtable allows 50).",
 )
 @click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=RetryPolicy().max_attempts,
+    show_default=True,
+    help="Attempts per request before giving up (1: fail fast, no retries).",
+)
+@click.option(
     "--emulator",
     is_flag=True,
     help="Run against an in-process emulator holding a synthetic enterprise.",
@@ -74,6 +82,7 @@ def cli(
     enterprise_id: str | None,
     endpoint_url: str,
     rps: float,
+    max_attempts: int,
     emulator: bool,
 ) -> None:
     """Administer an Airtable Enterprise account: users, admins, groups, workspaces
@@ -93,6 +102,7 @@ def cli(
         enterprise_id=enterprise_id or None,
         endpoint_url=endpoint_url,
         rps=rps,
+        max_attempts=max_attempts,
         emulator=emulator,
         emulator_spec=spec,
     )
@@ -135,12 +145,18 @@ def run(ctx: click.Context, job: Callable[[Session], Awaitable[T]]) -> T:
         async with open_session(settings) as session:
             return await job(session)
 
+    return run_async(main, secret=settings.token)
+
+
+def run_async(main: Callable[[], Awaitable[T]], *, secret: str | None = None) -> T:
+    """Run ``main`` in an event loop, translating failures as :func:`run` does;
+    ``secret`` is scrubbed from every message."""
     try:
         return anyio.run(main)
     except KeyboardInterrupt:
         raise CliError("interrupted", EXIT_INTERRUPTED) from None
     except BaseException as exc:
-        raise _translate(exc, settings) from None
+        raise _translate(exc, secret) from None
 
 
 def run_until_interrupted(ctx: click.Context, job: Callable[[Session], Awaitable[None]]) -> bool:
@@ -155,7 +171,7 @@ def run_until_interrupted(ctx: click.Context, job: Callable[[Session], Awaitable
     return False
 
 
-def _translate(exc: BaseException, settings: Settings) -> BaseException:
+def _translate(exc: BaseException, secret: str | None) -> BaseException:
     for leaf in exception_leaves(exc):
         if isinstance(leaf, click.ClickException | click.exceptions.Exit | click.Abort):
             return leaf
@@ -165,5 +181,5 @@ def _translate(exc: BaseException, settings: Settings) -> BaseException:
             return CliError(str(leaf), EXIT_USAGE)
     found = first_expected_error(exc)
     if found is not None:
-        return cli_error_for(found, secret=settings.token)
+        return cli_error_for(found, secret=secret)
     return exc

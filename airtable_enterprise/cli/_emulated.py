@@ -21,7 +21,7 @@ async def emulated_session(settings: Settings) -> AsyncIterator[Session]:
     if emulator is None:
         world = generate_enterprise(seed=spec.seed, users=spec.users, events=spec.events)
         emulator = Emulator(world)
-    async with emulator.api(requests_per_second=settings.rps) as api:
+    async with emulator.api(**settings.api_options()) as api:
         yield Session(
             api=api,
             enterprise_id=settings.enterprise_id or emulator.enterprise_id,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._retry import RetryPolicy
 from ..api import AsyncApi
 from ..enterprise import Enterprise
 from ._errors import EXIT_USAGE, CliError
@@ -39,8 +40,14 @@ class Settings:
     enterprise_id: str | None = None
     endpoint_url: str = DEFAULT_ENDPOINT_URL
     rps: float = 50.0
+    max_attempts: int = RetryPolicy().max_attempts
     emulator: bool = False
     emulator_spec: EmulatorSpec = EmulatorSpec()
+
+    def api_options(self) -> dict[str, Any]:
+        """The :class:`AsyncApi` options these settings choose."""
+        retry = attrs.evolve(RetryPolicy(), max_attempts=self.max_attempts)
+        return {"requests_per_second": self.rps, "retry": retry}
 
     @property
     def emulated(self) -> bool:
@@ -76,8 +83,6 @@ async def open_session(settings: Settings) -> AsyncIterator[Session]:
             yield session
         return
     assert settings.token is not None
-    api = AsyncApi(
-        settings.token, endpoint_url=settings.endpoint_url, requests_per_second=settings.rps
-    )
+    api = AsyncApi(settings.token, endpoint_url=settings.endpoint_url, **settings.api_options())
     async with api:
         yield Session(api=api, enterprise_id=settings.enterprise_id, emulated=False)

@@ -110,6 +110,13 @@ async def _user_ids(enterprise: Enterprise, users: Sequence[str]) -> list[str] |
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted export of FILE.")
 @click.option(
+    "--page-size",
+    type=click.IntRange(1, PAGE_SIZE),
+    default=PAGE_SIZE,
+    show_default=True,
+    help="Events per request (and per checkpoint).",
+)
+@click.option(
     "--parallel",
     type=click.IntRange(min=1, max=16),
     default=1,
@@ -126,6 +133,7 @@ def export(
     fmt: str | None,
     out: Path,
     resume: bool,
+    page_size: int,
     parallel: int,
 ) -> None:
     """Export audit log events, oldest first, to FILE (JSON Lines or CSV).
@@ -143,6 +151,7 @@ def export(
         "event_types": list(event_types),
         "format": fmt,
         "parallel": parallel,
+        "page_size": page_size,
     }
     state_path = checkpoint_path(out)
     if resume:
@@ -204,7 +213,7 @@ async def _export(
             sort_asc=True,
             start_time=start,
             end_time=end,
-            page_size=PAGE_SIZE,
+            page_size=int(query["page_size"]),
             user_id=user_ids,
             event_type=list(event_types) or None,
             parallel=int(query["parallel"]),
