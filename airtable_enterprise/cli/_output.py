@@ -13,7 +13,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol, Self
@@ -36,6 +36,7 @@ __all__ = [
     "open_writer",
     "resolve_format",
     "stderr_console",
+    "table_cell",
     "to_json",
 ]
 
@@ -63,6 +64,14 @@ class View:
     columns: Sequence[Column]
     json: Callable[[Any], object] = attrs.field(default=lambda record: record.raw)
     title: str | None = None
+    #: The headers of the columns a terminal table shows (default: all of them).
+    table: Sequence[str] | None = None
+
+    def table_columns(self) -> list[Column]:
+        """The columns of the terminal table."""
+        if self.table is None:
+            return list(self.columns)
+        return [column for column in self.columns if column.header in self.table]
 
     def json_of(self, record: Any) -> object:
         """The JSON value of ``record``."""
@@ -98,6 +107,13 @@ def cell(value: object) -> str:
     if isinstance(value, Iterable) and not isinstance(value, Mapping):
         return ";".join(cell(item) for item in value)
     return str(value)
+
+
+def table_cell(value: object) -> str:
+    """A value as a terminal table cell: like :func:`cell`, times to the minute."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return cell(value)
 
 
 class Encoder(Protocol):
@@ -195,13 +211,14 @@ class RecordWriter:
         self._stream = stream
         self._close_stream = close_stream
         self._rows: list[list[str]] = []
+        self._table = view.table_columns()
         self._encoder = encoder_for(fmt, view) if fmt != "table" else None
         if self._encoder is not None:
             stream.write(self._encoder.header())
 
     def write(self, record: Any) -> None:
         if self._encoder is None:
-            self._rows.append([cell(column.value(record)) for column in self.view.columns])
+            self._rows.append([table_cell(column.value(record)) for column in self._table])
         else:
             self._stream.write(self._encoder.record(record, first=self.count == 0))
         self.count += 1
@@ -225,7 +242,7 @@ class RecordWriter:
 
     def _draw_table(self) -> None:
         table = Table(title=self.view.title, show_lines=False, header_style="bold")
-        for column in self.view.columns:
+        for column in self._table:
             table.add_column(column.header, overflow="fold")
         for row in self._rows:
             table.add_row(*row)

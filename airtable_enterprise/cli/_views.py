@@ -53,7 +53,12 @@ def user_view(
 ) -> View:
     """Users: one row each; JSON is the wire user object."""
     columns = (*USER_COLUMNS, *(_COLLABORATION_COLUMNS if collaborations else ()), *extra)
-    return View(columns=columns, title=title)
+    shown = ("email", "state", "admin", "license", "last_activity", "workspaces", "bases")
+    return View(
+        columns=columns,
+        title=title,
+        table=(*shown, *(column.header for column in extra)),
+    )
 
 
 def days_since(moment: datetime | None, now: datetime) -> int | None:

@@ -43,6 +43,7 @@ EVENT_VIEW = View(
         Column("id", lambda e: e.id),
     ),
     title="Audit log events",
+    table=("timestamp", "action", "user_email", "model_type", "model_id"),
 )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 
 from ..models.results import UserRemoved
@@ -128,8 +129,8 @@ def inactive_users(
 
     found = run(ctx, job)
     idle = Column("days_idle", lambda u: _idle_label(u, now))
-    view = View(
-        columns=user_view(collaborations=True, extra=(idle,)).columns,
+    view = attrs.evolve(
+        user_view(collaborations=True, extra=(idle,)),
         json=lambda u: {**u.raw, "daysInactive": days_since(u.last_activity_time, now)},
         title=f"Users inactive for {days}+ days",
     )
