@@ -47,7 +47,6 @@ class Phase:
     requests: int
     rate_limited: int
     retries: int
-    peak_rate: int
 
     @property
     def rate(self) -> float:
@@ -163,36 +162,18 @@ def demo(
 
 @asynccontextmanager
 async def _measured(api: AsyncApi) -> AsyncIterator[list[Phase]]:
-    """Time the block and count its requests; the peak is the most attempts started
-    in any second, sampled every 0.1 s. The :class:`Phase` lands in the yielded list."""
+    """Time the block and count its requests; the :class:`Phase` lands in the list."""
     result: list[Phase] = []
     stats = api.stats
     before = attrs.evolve(stats)
     started = anyio.current_time()
-    peak = 0
-
-    async def sample() -> None:
-        nonlocal peak
-        history: list[tuple[float, int]] = []
-        while True:
-            now, count = anyio.current_time(), stats.attempts
-            history = [(t, c) for t, c in history if t > now - 1.0 - 1e-9]
-            if history and now - history[0][0] >= 0.9:
-                peak = max(peak, count - history[0][1])
-            history.append((now, count))
-            await anyio.sleep(0.1)
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(sample)
-        yield result
-        group.cancel_scope.cancel()
+    yield result
     result.append(
         Phase(
             seconds=anyio.current_time() - started,
             requests=stats.attempts - before.attempts,
             rate_limited=stats.rate_limited - before.rate_limited,
             retries=stats.retries - before.retries,
-            peak_rate=peak,
         )
     )
 
@@ -364,8 +345,8 @@ def report(out: Console, found: Findings, *, days: int, limit: float, server_429
     bulk, audit = found.bulk, found.audit
     out.print(
         f"\n[bold]Bulk user audit[/]: {bulk.requests} requests in {bulk.seconds:.1f} s = "
-        f"[bold]{bulk.rate:.1f} requests/s[/] (peak {bulk.peak_rate} in one second) against "
-        f"a limit of {limit:g}/s; HTTP 429: {bulk.rate_limited}; retries: {bulk.retries}"
+        f"[bold]{bulk.rate:.1f} requests/s[/] against a limit of {limit:g}/s; "
+        f"HTTP 429: {bulk.rate_limited}; retries: {bulk.retries}"
     )
     per_second = summary.events / audit.seconds if audit.seconds > 0 else 0.0
     out.print(
