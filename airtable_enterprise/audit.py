@@ -646,7 +646,12 @@ class AuditLog:
         task_group.cancel_scope.cancel()
         if self._source is not None:
             await self._source.aclose()
-        return await task_group.__aexit__(exc_type, exc, tb)
+        # The producers never raise (they hand errors to the caller), so once they are
+        # cancelled the task group has nothing to report. Exiting it "cleanly" lets the
+        # caller's own exception (or the error a producer handed over) propagate as
+        # itself: anyio would otherwise wrap it in an ExceptionGroup.
+        await task_group.__aexit__(None, None, None)
+        return None
 
     async def aclose(self) -> None:
         """Stop: no more pages. (Inside ``async with``, leaving the block does this.)"""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -87,61 +87,6 @@ class Enterprise:
         """``/v0/meta/enterpriseAccounts/{id}``: the path every call below builds on."""
         return f"/v0/meta/enterpriseAccounts/{self.id}"
 
-    # --------------------------------------------------------------- audit log
-
-    def audit_log(
-        self,
-        *,
-        page_size: int | None = None,
-        page_limit: int | None = None,
-        sort_asc: bool | None = False,
-        previous: str | None = None,
-        next: str | None = None,
-        start_time: TimeInput | None = None,
-        end_time: TimeInput | None = None,
-        user_id: FilterInput | None = None,
-        event_type: FilterInput | None = None,
-        model_id: FilterInput | None = None,
-        category: FilterInput | None = None,
-        resume: str | None = None,
-        follow: bool = False,
-        poll_interval: float = 5.0,
-        max_poll_interval: float = 60.0,
-        parallel: int = 1,
-        read_ahead: int = 1,
-    ) -> AuditLog:
-        """The pages of ``GET /v0/meta/enterpriseAccounts/{id}/auditLogEvents``.
-
-        Iterate with ``async for`` (inside ``async with`` for read-ahead). Arguments are
-        checked before any request; see :func:`airtable_enterprise.audit.build_query`
-        and the README's "Audit log" section for paging, ``follow``, ``parallel`` and
-        resuming from ``page.cursor``.
-        """
-        query = build_query(
-            page_size=page_size,
-            page_limit=page_limit,
-            sort_asc=sort_asc,
-            previous=previous,
-            next=next,
-            start_time=start_time,
-            end_time=end_time,
-            user_id=user_id,
-            event_type=event_type,
-            model_id=model_id,
-            category=category,
-            resume=resume,
-            follow=follow,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            parallel=parallel,
-            read_ahead=read_ahead,
-        )
-        return AuditLog(self.api, f"{self.url}/auditLogEvents", query)
-
-    def audit_events(self, **options: Any) -> AuditLogEvents:
-        """The events of :meth:`audit_log` one at a time (same arguments)."""
-        return self.audit_log(**options).events()
-
     # ------------------------------------------------------------------ account
 
     async def info(self, *, aggregated: bool = False, descendants: bool = False) -> EnterpriseInfo:
@@ -199,6 +144,7 @@ class Enterprise:
         collaborations: bool = True,
         aggregated: bool = False,
         descendants: bool = False,
+        on_progress: Callable[[int], object] | None = None,
     ) -> UserList:
         """Any number of users, by ID and/or email, in input order.
 
@@ -208,6 +154,10 @@ class Enterprise:
         The result is a list in input order with each user once, even when asked by
         both ID and email; its ``missing`` lists the inputs that matched no user
         (Airtable leaves them out silently). ``include[]`` as in :meth:`user`.
+
+        ``on_progress``, if given, is called with the number of inputs each request
+        covered as it completes (for a progress bar; the counts add up to the number
+        of distinct inputs).
         """
         values = [
             check_user(f"ids_or_emails[{i}]", value)
@@ -216,9 +166,14 @@ class Enterprise:
         include = _include(
             collaborations=collaborations, aggregated=aggregated, descendants=descendants
         )
-        return await self._find_users(unique_users(values), include)
+        return await self._find_users(unique_users(values), include, on_progress)
 
-    async def _find_users(self, values: Sequence[str], include: list[tuple[str, str]]) -> UserList:
+    async def _find_users(
+        self,
+        values: Sequence[str],
+        include: list[tuple[str, str]],
+        on_progress: Callable[[int], object] | None = None,
+    ) -> UserList:
         path = f"{self.url}/users"
         pairs = [("email[]", value) if "@" in value else ("id[]", value) for value in values]
         fixed = sum(encoded_length(pair) + 1 for pair in include)
@@ -231,7 +186,10 @@ class Enterprise:
         def fetch(batch: list[tuple[str, str]]) -> Any:
             async def call() -> _UsersPage:
                 params = [*batch, *include]
-                return await self.api.request_model(_UsersPage, "GET", path, params=params)
+                page = await self.api.request_model(_UsersPage, "GET", path, params=params)
+                if on_progress is not None:
+                    on_progress(len(batch))
+                return page
 
             return call
 
@@ -527,6 +485,61 @@ class Enterprise:
         body = {"enterpriseAccountId": self.id, "name": check_name("name", name)}
         created = await self.api.request_model(_CreatedId, "POST", "/v0/meta/workspaces", json=body)
         return Workspace(self.api, created.id, name=name)
+
+    # --------------------------------------------------------------- audit log
+
+    def audit_log(
+        self,
+        *,
+        page_size: int | None = None,
+        page_limit: int | None = None,
+        sort_asc: bool | None = False,
+        previous: str | None = None,
+        next: str | None = None,
+        start_time: TimeInput | None = None,
+        end_time: TimeInput | None = None,
+        user_id: FilterInput | None = None,
+        event_type: FilterInput | None = None,
+        model_id: FilterInput | None = None,
+        category: FilterInput | None = None,
+        resume: str | None = None,
+        follow: bool = False,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        parallel: int = 1,
+        read_ahead: int = 1,
+    ) -> AuditLog:
+        """The pages of ``GET /v0/meta/enterpriseAccounts/{id}/auditLogEvents``.
+
+        Iterate with ``async for`` (inside ``async with`` for read-ahead). Arguments are
+        checked before any request; see :func:`airtable_enterprise.audit.build_query`
+        and the README's "Audit log" section for paging, ``follow``, ``parallel`` and
+        resuming from ``page.cursor``.
+        """
+        query = build_query(
+            page_size=page_size,
+            page_limit=page_limit,
+            sort_asc=sort_asc,
+            previous=previous,
+            next=next,
+            start_time=start_time,
+            end_time=end_time,
+            user_id=user_id,
+            event_type=event_type,
+            model_id=model_id,
+            category=category,
+            resume=resume,
+            follow=follow,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            parallel=parallel,
+            read_ahead=read_ahead,
+        )
+        return AuditLog(self.api, f"{self.url}/auditLogEvents", query)
+
+    def audit_events(self, **options: Any) -> AuditLogEvents:
+        """The events of :meth:`audit_log` one at a time (same arguments)."""
+        return self.audit_log(**options).events()
 
 
 def _include(**flags: bool) -> list[tuple[str, str]]:

@@ -1,0 +1,106 @@
+"""Over loopback: the uvicorn server in a thread, and the command line."""
+
+from __future__ import annotations
+
+import argparse
+
+import httpx
+import pytest
+
+from airtable_enterprise.testing import BackgroundServer, DropConnection, Emulator, cli
+from airtable_enterprise.testing import server as server_module
+
+
+def test_background_server_serves_one_request_and_stops(emulator: Emulator) -> None:
+    with BackgroundServer(emulator) as server:
+        assert server.port > 0
+        response = httpx.get(
+            f"{server.url}/v0/meta/enterpriseAccounts/{emulator.enterprise_id}",
+            headers={"Authorization": f"Bearer {emulator.token}"},
+        )
+        assert response.json()["id"] == emulator.enterprise_id
+        emulator.faults.add("^/v0/meta/workspaces$", DropConnection())
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.post(
+                f"{server.url}/v0/meta/workspaces",
+                json={"enterpriseAccountId": emulator.enterprise_id, "name": "Dropped"},
+                headers={"Authorization": f"Bearer {emulator.token}"},
+            )
+    assert any(w.name == "Dropped" for w in emulator.world.workspaces.values())
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.url)
+
+
+@pytest.mark.anyio
+async def test_async_api_over_loopback(emulator: Emulator) -> None:
+    from airtable_enterprise import AsyncApi
+
+    with BackgroundServer(emulator) as server:
+        async with AsyncApi(emulator.token, endpoint_url=server.url) as api:
+            page = await api.request(
+                "GET",
+                f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}/auditLogEvents",
+                params={"pageSize": 2},
+            )
+    assert len(page["events"]) == 2
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    return cli.build_parser().parse_args(list(argv))
+
+
+def test_cli_arguments_build_the_described_emulator() -> None:
+    args = parse(
+        "serve",
+        "--host", "127.0.0.1",
+        "--port", "8787",
+        "--token", "TOKEN",
+        "--enterprise-id", "entAAAAAAAAAAAAAA",
+        "--users", "40",
+        "--events", "100",
+        "--seed", "3",
+        "--latency-ms", "120",
+        "--rps", "50",
+    )  # fmt: skip
+    emulator = cli.emulator_from_args(args)
+    assert emulator.enterprise_id == "entAAAAAAAAAAAAAA"
+    assert emulator.token == "TOKEN"
+    assert len(emulator.world.users) == 40
+    assert len(emulator.world.audit) == 100
+    assert emulator.latency == pytest.approx(0.12)
+    assert emulator.limiter is not None
+    assert emulator.limiter.rps == 50
+    defaults = cli.emulator_from_args(
+        parse("serve", "--token", "T", "--users", "10", "--events", "0")
+    )
+    assert defaults.limiter is None
+    assert defaults.latency == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["serve"],
+        ["serve", "--token", "T", "--enterprise-id", "nope"],
+        ["serve", "--token", "T", "--port", "-1"],
+        ["serve", "--token", "T", "--rps", "fast"],
+    ],
+)
+def test_cli_rejects_bad_arguments(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2
+
+
+def test_main_serves_until_interrupted(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, int]] = []
+
+    def fake_serve(emulator: Emulator, host: str, port: int, log_level: str) -> None:
+        seen.append((host, port))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(server_module, "serve_forever", fake_serve)
+    argv = ["serve", "--token", "T", "--users", "5", "--events", "5", "--port", "0"]
+    assert cli.main(argv) == 0
+    assert seen == [("127.0.0.1", 0)]
