@@ -29,6 +29,9 @@ class UsersSettings:
     # Thread-pool sizes for pyairtable: 6 is about limit x latency (the concurrency that
     # just saturates 25/s at 250 ms), 8 what someone rounding up would pick.
     pyairtable_threads: tuple[int, ...]
+    # Our client runs at its defaults, then once more with each of these
+    # rate_limit_headroom values (the share of the limit it leaves unused).
+    headrooms: tuple[float, ...] = (0.05,)
     # Requests per get-users call: Airtable documents no maximum; 100 is what our
     # Enterprise.users() sends and what the thread-pool variant batches by.
     batch: int = 100

@@ -9,6 +9,7 @@ requests never count against the next.
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 import time
@@ -89,6 +90,14 @@ def bound_seconds(requests: float, rps: float, latency_s: float) -> float:
     return max(0.0, requests - 1) / rps + latency_s
 
 
+def default_headroom() -> float:
+    """``AsyncApi``'s default ``rate_limit_headroom`` (the share of the limit left unused)."""
+    from airtable_enterprise import AsyncApi
+
+    default = inspect.signature(AsyncApi).parameters["rate_limit_headroom"].default
+    return float(default)
+
+
 def rate_limit_share(measured: Measurement, rps: float, latency_s: float) -> float:
     """The get-users phase's rate-limit bound divided by the time it took (1.0 = at the bound)."""
     phase_s = measured.count("batches_s")
@@ -128,6 +137,9 @@ def users(settings: Settings, say: Progress = _say) -> WorkloadResult:
         title="1. Bulk user audit",
         setup=(
             f"{s.users:,} users with collaborations; {s.latency_ms:g} ms latency; "
+            f"this library at its defaults (rate_limit_headroom "
+            f"{100 * default_headroom():g}%), then with "
+            f"{', '.join(f'{100 * h:g}%' for h in s.headrooms)}; "
             f"{s.rps:g} requests/s strict-window limit, {settings.penalty_s:g} s penalty "
             f"after a 429; `info()` then every user ID in batches of {s.batch}; "
             f"pyairtable thread pools of {' and '.join(str(n) for n in s.pyairtable_threads)} "
@@ -135,10 +147,16 @@ def users(settings: Settings, say: Progress = _say) -> WorkloadResult:
         ),
     )
     say(f"users: {s.users} users, {s.latency_ms:g} ms, {s.rps:g} rps")
-    variants = [
-        ("this library", "ours.users", {"rps": s.rps, "batch": s.batch}),
-        ("pyairtable, sequential", "pyairtable.users", {"batch": s.batch}),
-    ]
+    variants = [("this library", "ours.users", {"rps": s.rps, "batch": s.batch})]
+    for headroom in s.headrooms:
+        variants.append(
+            (
+                f"this library, {100 * headroom:g}% headroom",
+                "ours.users",
+                {"rps": s.rps, "batch": s.batch, "headroom": headroom},
+            )
+        )
+    variants.append(("pyairtable, sequential", "pyairtable.users", {"batch": s.batch}))
     for threads in s.pyairtable_threads:
         variants.append(
             (

@@ -16,10 +16,15 @@ __all__ = ["audit_backfill", "audit_read_ahead", "audit_sequential", "users_audi
 
 
 def _api(job: Job) -> AsyncApi:
+    # Told the server's limit, everything else at its defaults unless the job says.
+    options: dict[str, Any] = {}
+    if "headroom" in job.params:
+        options["rate_limit_headroom"] = float(job.params["headroom"])
     return AsyncApi(
         job.token,
         endpoint_url=job.url,
         requests_per_second=float(job.params["rps"]),
+        **options,
     )
 
 
