@@ -51,8 +51,8 @@ class AuditSettings:
     # takes this long (an upload to a SIEM). Read-ahead overlaps it with the next fetch.
     sink_ms: float
     # Pages buffered ahead per cursor chain; the backfill runs once with each value
-    # (1 is the library's default).
-    read_ahead: tuple[int, ...] = (1, 4)
+    # (1 is the library's default; 16 holds a whole sub-window of the full run).
+    read_ahead: tuple[int, ...] = (1, 4, 16)
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,13 @@ QUICK = Settings(
     name="quick",
     users=UsersSettings(users=500, latency_ms=25, rps=25, pyairtable_threads=(4,)),
     audit=AuditSettings(
-        events=5000, page_size=1000, latency_ms=20, rps=50, backfill_windows=4, sink_ms=5
+        events=5000,
+        page_size=1000,
+        latency_ms=20,
+        rps=50,
+        backfill_windows=4,
+        sink_ms=5,
+        read_ahead=(1, 4),
     ),
     conversion=ConversionSettings(page_size=1000, repeats=3, loops=2),
     scale=ScaleSettings(
