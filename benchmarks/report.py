@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -143,7 +144,7 @@ def _short(value: float) -> str:
 
 
 def _bars(ax: Any, panel: Bars) -> None:
-    labels = [label.replace(", ", ",\n") for label in panel.labels]
+    labels = [textwrap.fill(label, 16) for label in panel.labels]
     bars = ax.bar(labels, panel.values, color="#4c72b0")
     ax.bar_label(bars, labels=[_short(v) for v in panel.values], fontsize=8)
     ax.set_title(panel.title, fontsize=10)

@@ -353,7 +353,10 @@ def export(settings: Settings, say: Progress = _say) -> WorkloadResult:
         Bars(
             title=f"Audit log export ({s.events:,} events, {s.latency_ms:g} ms)",
             ylabel="events/s",
-            labels=tuple(label.replace("this library, ", "") for label in labels),
+            labels=tuple(
+                label.replace("this library, ", "").replace("parallel backfill", "backfill")
+                for label in labels
+            ),
             values=tuple(
                 ratio(bare[k].count("items"), bare[k].wall_s)  # type: ignore[union-attr]
                 for k in labels
@@ -547,8 +550,9 @@ def scale(settings: Settings, say: Progress = _say) -> WorkloadResult:
         )
     if any(row[4] != "0" for row in user_rows):
         result.notes.append(
-            "429s in the users scale: our client never starts more than 95% of the limit "
-            "in any second, but the emulator is one Python process whose get-users cost "
+            "429s in the users scale: our client never starts more than "
+            f"{100 * (1 - default_headroom()):g}% of the limit in any second, but the "
+            "emulator is one Python process whose get-users cost "
             "grows with the size of the enterprise; once it saturates its core, its "
             "strict window (checked after the latency sleep) sees arrivals bunched and "
             "refuses some. Each 429 costs the 30 s penalty, included in the wall time."
