@@ -154,7 +154,9 @@ class AsyncApi:
         )
 
     def __repr__(self) -> str:
-        return f"<AsyncApi endpoint_url={self.endpoint_url!r}>"
+        # getattr: a traceback rendered with its locals (capture_locals, rich, Sentry)
+        # may repr an instance whose __init__ raised before endpoint_url was set.
+        return f"<AsyncApi endpoint_url={getattr(self, 'endpoint_url', None)!r}>"
 
     async def __aenter__(self) -> Self:
         return self
