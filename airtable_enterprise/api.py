@@ -111,7 +111,12 @@ class AsyncApi:
         user_agent: str | None = None,
         limiter: RateLimiter | None = None,
     ) -> None:
-        auth = BearerAuth(api_key)
+        try:
+            auth = BearerAuth(api_key)
+        finally:
+            # From here on the token lives only inside `auth` (whose repr hides it): a
+            # traceback of any error below, rendered with its locals, must not show it.
+            del api_key
         url = check_endpoint_url(endpoint_url)
         checked_timeout = check_timeout(timeout)
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
