@@ -4,6 +4,7 @@ from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from ._version import __version__
 from .api import AsyncApi
+from .audit import AuditLog, AuditLogEvents
 from .enterprise import Enterprise
 from .errors import (
     AirtableError,
@@ -42,12 +43,32 @@ from .models import (
     UserUpdate,
     WorkspaceCollaborators,
 )
+from .models.audit import (
+    AuditLogActor,
+    AuditLogContext,
+    AuditLogEvent,
+    AuditLogOrigin,
+    AuditLogPage,
+    AuditLogPagination,
+    AuditLogResponse,
+    AuditLogUser,
+)
 from .workspace import Base, Workspace
 
 __all__ = [
     "APIError",
     "AirtableError",
     "AsyncApi",
+    "AuditLog",
+    "AuditLogActor",
+    "AuditLogContext",
+    "AuditLogEvent",
+    "AuditLogEvents",
+    "AuditLogOrigin",
+    "AuditLogPage",
+    "AuditLogPagination",
+    "AuditLogResponse",
+    "AuditLogUser",
     "AuthenticationError",
     "BadRequestError",
     "Base",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 
 import anyio
 import pytest
@@ -93,6 +94,24 @@ def test_the_ceiling_recovers_slowly_after_a_one_off_429() -> None:
     assert state.pace(100.0) == pytest.approx(45.0, abs=0.5)
     assert state.pace(30.0 + 1200.0) == pytest.approx(49.5)
     assert state.pace(30.0 + 3000.0) == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize(("headroom", "worst_allowed"), [(0.0, 53), (0.08, 50)])
+def test_the_default_headroom_keeps_a_strict_window_clear_of_60_ms_jitter(
+    headroom: float, worst_allowed: int
+) -> None:
+    """Sent evenly at the full limit, jittered arrivals overflow the server's window;
+    at the default 8% headroom they never do."""
+    worst = 0
+    for seed in range(20):
+        rng = random.Random(seed)
+        state = PacingState(limit=50, target=50 * (1 - headroom))
+        starts = [state.reserve(0.0) for _ in range(1000)]
+        worst = max(worst, most_in_any_window([s + rng.uniform(0, 0.06) for s in starts]))
+    if headroom == 0.0:
+        assert worst > 50
+    assert worst <= worst_allowed
+    assert RateLimiter(50)._state.target == pytest.approx(46.0)
 
 
 @pytest.mark.parametrize(("limit", "target"), [(0, 1), (1, 0), (-1, 1)])

@@ -1,0 +1,25 @@
+"""The ``airtable-enterprise`` command-line tool (the ``cli`` extra: click and rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ._app import cli
+from .admins import admins
+from .audit import audit
+from .demo import demo
+from .emulator import emulator
+from .groups import groups
+from .info import info
+from .users import users
+from .workspaces import workspaces
+
+__all__ = ["cli", "main"]
+
+for _command in (info, users, admins, groups, workspaces, audit, emulator, demo):
+    cli.add_command(_command)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the tool with ``argv`` (default: ``sys.argv[1:]``); exits with its status."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="airtable-enterprise")

@@ -1,0 +1,185 @@
+"""The ``airtable-enterprise`` command group, its global options, and :func:`run`,
+which runs one command's async job and turns expected failures into one line."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import anyio
+import click
+
+from .._retry import RetryPolicy
+from .._version import __version__
+from ._checkpoint import CheckpointError
+from ._errors import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    CliError,
+    cli_error_for,
+    exception_leaves,
+    first_expected_error,
+)
+from ._output import stderr_console
+from ._session import DEFAULT_ENDPOINT_URL, EmulatorSpec, Session, Settings, open_session
+
+__all__ = ["cli", "run", "run_async", "run_until_interrupted", "settings_of"]
+
+T = TypeVar("T")
+
+_CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=_CONTEXT_SETTINGS)
+@click.option(
+    "--token",
+    envvar=["AIRTABLE_TOKEN", "AIRTABLE_API_KEY"],
+    show_envvar=True,
+    metavar="TOKEN",
+    help="Personal access token or OAuth token of an enterprise admin. "
+    "Without one, commands run against the built-in emulator.",
+)
+@click.option(
+    "--enterprise",
+    "enterprise_id",
+    envvar="AIRTABLE_ENTERPRISE_ID",
+    show_envvar=True,
+    metavar="ENT_ID",
+    help="The enterprise account (ent...).",
+)
+@click.option(
+    "--endpoint-url",
+    envvar="AIRTABLE_ENDPOINT_URL",
+    show_envvar=True,
+    default=DEFAULT_ENDPOINT_URL,
+    show_default=True,
+    help="API root; plain http:// only for loopback (e.g. `emulator serve`).",
+)
+@click.option(
+    "--rps",
+    type=click.FloatRange(min=0, min_open=True),
+    default=50.0,
+    show_default=True,
+    help="Requests per second for the token (Airtable allows 50).",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=RetryPolicy().max_attempts,
+    show_default=True,
+    help="Attempts per request before giving up (1: fail fast, no retries).",
+)
+@click.option(
+    "--emulator",
+    is_flag=True,
+    help="Run against an in-process emulator holding a synthetic enterprise.",
+)
+@click.version_option(__version__, "-V", "--version", prog_name="airtable-enterprise")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    token: str | None,
+    enterprise_id: str | None,
+    endpoint_url: str,
+    rps: float,
+    max_attempts: int,
+    emulator: bool,
+) -> None:
+    """Administer an Airtable Enterprise account: users, admins, groups, workspaces
+    and the audit log.
+
+    Output is a table on a terminal and JSON Lines when piped (see --format on each
+    command). Exit codes: 0 success, 1 failure, 2 bad arguments, 3 bad token,
+    4 permission denied, 5 not found, 6 endpoint unreachable, 7 rate limited,
+    130 interrupted.
+    """
+    # Tests (and embedders) may pass a Settings or an EmulatorSpec as `obj`.
+    spec = ctx.obj if isinstance(ctx.obj, EmulatorSpec) else EmulatorSpec()
+    if isinstance(ctx.obj, Settings):
+        spec = ctx.obj.emulator_spec
+    ctx.obj = Settings(
+        token=token or None,
+        enterprise_id=enterprise_id or None,
+        endpoint_url=endpoint_url,
+        rps=rps,
+        max_attempts=max_attempts,
+        emulator=emulator,
+        emulator_spec=spec,
+    )
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    """The global options of this invocation."""
+    settings = ctx.find_object(Settings)
+    if settings is None:  # a subcommand invoked on its own, outside the group
+        settings = Settings()
+    return settings
+
+
+def _announce(settings: Settings) -> None:
+    if not settings.emulated:
+        return
+    reason = "--emulator given" if settings.emulator else "no token given (--token, AIRTABLE_TOKEN)"
+    spec = settings.emulator_spec
+    size = (
+        f"{spec.users} users, {spec.events} audit events, seed {spec.seed}"
+        if spec.emulator is None
+        else repr(spec.emulator)
+    )
+    stderr_console().print(
+        f"[bold yellow]EMULATOR[/]: {reason}; running against an in-process emulator "
+        f"with a synthetic enterprise ({size}). Nothing real is read or changed.",
+    )
+
+
+def run(ctx: click.Context, job: Callable[[Session], Awaitable[T]]) -> T:
+    """Run ``job`` with a connected :class:`Session` and return its result.
+
+    Library errors become a one-line :class:`CliError` with the exit code of their
+    kind; Ctrl-C becomes exit 130; anything else (a bug) keeps its traceback.
+    """
+    settings = settings_of(ctx)
+    _announce(settings)
+
+    async def main() -> T:
+        async with open_session(settings) as session:
+            return await job(session)
+
+    return run_async(main, secret=settings.token)
+
+
+def run_async(main: Callable[[], Awaitable[T]], *, secret: str | None = None) -> T:
+    """Run ``main`` in an event loop, translating failures as :func:`run` does;
+    ``secret`` is scrubbed from every message."""
+    try:
+        return anyio.run(main)
+    except KeyboardInterrupt:
+        raise CliError("interrupted", EXIT_INTERRUPTED) from None
+    except BaseException as exc:
+        raise _translate(exc, secret) from None
+
+
+def run_until_interrupted(ctx: click.Context, job: Callable[[Session], Awaitable[None]]) -> bool:
+    """:func:`run` for a command that goes on until stopped: Ctrl-C is its normal end,
+    not a failure. Whether it was interrupted."""
+    try:
+        run(ctx, job)
+    except CliError as exc:
+        if exc.exit_code != EXIT_INTERRUPTED:
+            raise
+        return True
+    return False
+
+
+def _translate(exc: BaseException, secret: str | None) -> BaseException:
+    for leaf in exception_leaves(exc):
+        if isinstance(leaf, click.ClickException | click.exceptions.Exit | click.Abort):
+            return leaf
+        if isinstance(leaf, KeyboardInterrupt):
+            return CliError("interrupted", EXIT_INTERRUPTED)
+        if isinstance(leaf, CheckpointError):
+            return CliError(str(leaf), EXIT_USAGE)
+    found = first_expected_error(exc)
+    if found is not None:
+        return cli_error_for(found, secret=secret)
+    return exc

@@ -1,0 +1,126 @@
+"""Expected failures as one line on stderr and a documented exit code.
+
+A command that fails for a reason the user can act on (a bad token, no permission, an
+unreachable endpoint, the rate limit, a bad argument) prints one line and exits with
+the code below; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+
+from .. import errors
+
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_FAILURE",
+    "EXIT_INTERRUPTED",
+    "EXIT_NOT_FOUND",
+    "EXIT_PERMISSION",
+    "EXIT_RATE_LIMIT",
+    "EXIT_TRANSPORT",
+    "EXIT_USAGE",
+    "CliError",
+    "cli_error_for",
+    "exception_leaves",
+    "first_expected_error",
+]
+
+#: A command ran and found a failure (an API error, a partial batch failure, a user not found).
+EXIT_FAILURE = 1
+#: Bad arguments (click's own usage errors use 2 as well).
+EXIT_USAGE = 2
+#: HTTP 401: the token is missing, invalid or expired.
+EXIT_AUTH = 3
+#: HTTP 403: the token may not do this, or the object is not visible to it.
+EXIT_PERMISSION = 4
+#: HTTP 404, or an ID or email that matched nothing.
+EXIT_NOT_FOUND = 5
+#: The endpoint could not be reached, or did not answer in time.
+EXIT_TRANSPORT = 6
+#: HTTP 429 that outlasted the retry policy.
+EXIT_RATE_LIMIT = 7
+#: Stopped with Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
+
+
+class CliError(click.ClickException):
+    """A failure shown as ``Error: <message>`` on one line, with ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
+        super().__init__(_one_line(message))
+        # click declares exit_code on the class; each CliError carries its own.
+        self.exit_code = exit_code  # type: ignore[misc]
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _hint(error: errors.AirtableError) -> str:
+    if isinstance(error, errors.AuthenticationError):
+        return "check --token / AIRTABLE_TOKEN"
+    if isinstance(error, errors.PermissionDeniedError):
+        return "the token lacks the scope or admin rights for this, or the object does not exist"
+    if isinstance(error, errors.ConnectError):
+        return "check --endpoint-url and the network"
+    if isinstance(error, errors.RateLimitError):
+        return "lower --rps or try again later"
+    return ""
+
+
+def _exit_code(error: errors.AirtableError) -> int:
+    table: tuple[tuple[type[errors.AirtableError], int], ...] = (
+        (errors.InvalidInputError, EXIT_USAGE),
+        (errors.AuthenticationError, EXIT_AUTH),
+        (errors.PermissionDeniedError, EXIT_PERMISSION),
+        (errors.NotFoundError, EXIT_NOT_FOUND),
+        (errors.RateLimitError, EXIT_RATE_LIMIT),
+        (errors.TransportError, EXIT_TRANSPORT),
+    )
+    for cls, code in table:
+        if isinstance(error, cls):
+            return code
+    if type(error).__name__ == "UserNotFoundError":  # the admin surface's lookup miss
+        return EXIT_NOT_FOUND
+    return EXIT_FAILURE
+
+
+def cli_error_for(error: errors.AirtableError, *, secret: str | None = None) -> CliError:
+    """The one-line :class:`CliError` for a library error.
+
+    The library never puts the token in a message; ``secret`` is scrubbed anyway, as a
+    second line of defence for a token pasted where an ID was expected.
+    """
+    if isinstance(error, errors.InvalidInputError):
+        message = f"invalid {error.argument}: {error.value!r} {error.reason}"
+    else:
+        message = str(error)
+        hint = _hint(error)
+        if hint:
+            message = f"{message} ({hint})"
+    if secret:
+        message = message.replace(secret, "***")
+    return CliError(message, _exit_code(error))
+
+
+def exception_leaves(error: BaseException) -> Iterator[BaseException]:
+    """The exceptions inside ``error``, task-group exception groups flattened."""
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from exception_leaves(inner)
+    else:
+        yield error
+
+
+def first_expected_error(error: BaseException) -> errors.AirtableError | None:
+    """The library error behind ``error`` (unwrapping task-group exception groups), or
+    ``None`` when something else went wrong (a bug, which keeps its traceback)."""
+    leaves = list(exception_leaves(error))
+    if leaves and all(isinstance(leaf, errors.AirtableError) for leaf in leaves):
+        first = leaves[0]
+        assert isinstance(first, errors.AirtableError)
+        return first
+    return None

@@ -1,0 +1,432 @@
+"""``audit``: resumable export, tail, and a summary of the audit log."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+import click
+
+from .._convert import format_datetime
+from ..enterprise import Enterprise
+from ..models.audit import AuditLogEvent
+from ._app import run, run_until_interrupted
+from ._checkpoint import Checkpoint, CheckpointError, checkpoint_path
+from ._errors import EXIT_NOT_FOUND, EXIT_USAGE, CliError
+from ._options import format_options, progress_bar
+from ._output import Column, View, encoder_for, open_writer, stderr_console
+from ._session import Session
+from ._times import parse_when
+
+__all__ = ["EVENT_VIEW", "AuditSummary", "audit", "summarize"]
+
+#: The largest page Airtable serves (REFERENCE §8.1): fewest requests per event.
+PAGE_SIZE = 1000
+
+EVENT_VIEW = View(
+    columns=(
+        Column("timestamp", lambda e: e.timestamp),
+        Column("action", lambda e: e.action),
+        Column("actor_type", lambda e: e.actor.type),
+        Column("user_id", lambda e: e.originating_user_id),
+        Column("user_email", lambda e: e.actor.user.email if e.actor.user else None),
+        Column("model_type", lambda e: e.model_type),
+        Column("model_id", lambda e: e.model_id),
+        Column("workspace_id", lambda e: e.context.workspace_id),
+        Column("base_id", lambda e: e.context.base_id),
+        Column("ip_address", lambda e: e.origin.ip_address),
+        Column("id", lambda e: e.id),
+    ),
+    title="Audit log events",
+    table=("timestamp", "action", "user_email", "model_type", "model_id"),
+)
+
+
+@click.group()
+def audit() -> None:
+    """The audit log: export (resumable), tail, summary."""
+
+
+def _filter_options(command: Any) -> Any:
+    command = click.option(
+        "--event-type",
+        "event_types",
+        multiple=True,
+        metavar="TYPE",
+        help="Only this event type (createBase...); repeatable.",
+    )(command)
+    return click.option(
+        "--user",
+        "users",
+        multiple=True,
+        metavar="USER",
+        help="Only events started by this user (ID or email); repeatable.",
+    )(command)
+
+
+async def _user_ids(enterprise: Enterprise, users: Sequence[str]) -> list[str] | None:
+    """The ``--user`` values as IDs; emails are looked up together in one call."""
+    if not users:
+        return None
+    emails = [user for user in users if "@" in user]
+    if not emails:
+        return list(users)
+    found = await enterprise.users(emails, collaborations=False)
+    if found.missing:
+        raise CliError(f"no user matches --user {', '.join(found.missing)}", EXIT_NOT_FOUND)
+    by_email = {user.email.casefold(): user.id for user in found}
+    return [by_email[user.casefold()] if "@" in user else user for user in users]
+
+
+# ---------------------------------------------------------------------- export
+
+
+@audit.command("export")
+@click.option(
+    "--since",
+    default="180d",
+    show_default=True,
+    help="Start (inclusive): a duration ago (7d, 12h, 30m, 2w) or an ISO 8601 time.",
+)
+@click.option("--until", help="End (exclusive): a duration ago or ISO 8601 time. Default: now.")
+@_filter_options
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    help="Output format. Default: from the file's suffix, else JSON Lines.",
+)
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The output file; its checkpoint is FILE.checkpoint.",
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted export of FILE.")
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, PAGE_SIZE),
+    default=PAGE_SIZE,
+    show_default=True,
+    help="Events per request (and per checkpoint).",
+)
+@click.option(
+    "--parallel",
+    type=click.IntRange(min=1, max=16),
+    default=1,
+    show_default=True,
+    help="Fetch this many sub-windows of the time range concurrently.",
+)
+@click.pass_context
+def export(
+    ctx: click.Context,
+    since: str,
+    until: str | None,
+    users: tuple[str, ...],
+    event_types: tuple[str, ...],
+    fmt: str | None,
+    out: Path,
+    resume: bool,
+    page_size: int,
+    parallel: int,
+) -> None:
+    """Export audit log events, oldest first, to FILE (JSON Lines or CSV).
+
+    Resumable: after each page is written and flushed to disk, FILE.checkpoint records
+    the cursor and the file's size. If the export stops (Ctrl-C, network, crash),
+    run the same command with --resume: it truncates FILE to the checkpoint and goes
+    on, so every event is written exactly once. The checkpoint is removed when done.
+    """
+    fmt = fmt or ("csv" if out.suffix.lower() == ".csv" else "jsonl")
+    query: dict[str, Any] = {
+        "since": since,
+        "until": until,
+        "users": list(users),
+        "event_types": list(event_types),
+        "format": fmt,
+        "parallel": parallel,
+        "page_size": page_size,
+    }
+    state_path = checkpoint_path(out)
+    if resume:
+        try:
+            checkpoint = Checkpoint.load(state_path)
+            checkpoint.check_query(query, state_path)
+        except CheckpointError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+    else:
+        if state_path.exists():
+            raise CliError(
+                f"{state_path} exists: an export of {out} was interrupted; "
+                "pass --resume to continue it, or delete the checkpoint to start over",
+                EXIT_USAGE,
+            )
+        now = datetime.now(UTC)
+        start = parse_when("--since", since, now)
+        end = parse_when("--until", until, now) if until else now
+        if start >= end:
+            raise click.BadParameter("must be before --until (or now)", param_hint="'--since'")
+        checkpoint = Checkpoint(
+            query={
+                **query,
+                "resolved_start": format_datetime(start),
+                "resolved_end": format_datetime(end),
+            }
+        )
+
+    async def job(session: Session) -> Checkpoint:
+        enterprise = session.enterprise()
+        user_ids = await _user_ids(enterprise, users)
+        return await _export(enterprise, checkpoint, out, state_path, user_ids, event_types)
+
+    done = run(ctx, job)
+    state_path.unlink(missing_ok=True)
+    stderr_console().print(f"{done.events} events written to {out}")
+
+
+async def _export(
+    enterprise: Enterprise,
+    checkpoint: Checkpoint,
+    out: Path,
+    state_path: Path,
+    user_ids: list[str] | None,
+    event_types: Sequence[str],
+) -> Checkpoint:
+    query = checkpoint.query
+    encoder = encoder_for(str(query["format"]), EVENT_VIEW)
+    start = datetime.fromisoformat(str(query["resolved_start"]))
+    end = datetime.fromisoformat(str(query["resolved_end"]))
+    if checkpoint.complete:
+        return checkpoint  # stopped after the last page, before removing the checkpoint
+    with _open_output(out, checkpoint) as stream:
+        if checkpoint.offset == 0:
+            stream.write(encoder.header().encode())
+            checkpoint = attrs.evolve(checkpoint, offset=_durable(stream))
+            checkpoint.save(state_path)
+        pages = enterprise.audit_log(
+            sort_asc=True,
+            start_time=start,
+            end_time=end,
+            page_size=int(query["page_size"]),
+            user_id=user_ids,
+            event_type=list(event_types) or None,
+            parallel=int(query["parallel"]),
+            resume=checkpoint.cursor,
+        )
+        span = max((end - start).total_seconds(), 1.0)
+        with progress_bar() as progress:
+            task = progress.add_task(f"events ({checkpoint.events})", total=span)
+            async with pages:
+                async for page in pages:
+                    text = "".join(encoder.record(event, first=False) for event in page.events)
+                    stream.write(text.encode())
+                    # The checkpoint moves only once these events are on disk.
+                    checkpoint = checkpoint.advanced(
+                        cursor=page.cursor, offset=_durable(stream), events=len(page.events)
+                    )
+                    checkpoint.save(state_path)
+                    if page.events:
+                        covered = (page.events[-1].timestamp - start).total_seconds()
+                        progress.update(
+                            task, completed=covered, description=f"events ({checkpoint.events})"
+                        )
+    return checkpoint
+
+
+def _open_output(out: Path, checkpoint: Checkpoint) -> IO[bytes]:
+    """A fresh ``out``, or ``out`` cut back to what the checkpoint vouches for."""
+    if checkpoint.offset == 0:
+        return out.open("wb")
+    try:
+        stream = out.open("r+b")
+    except FileNotFoundError:
+        raise CheckpointError(f"{out} is gone; delete its checkpoint to start over") from None
+    size = stream.seek(0, os.SEEK_END)
+    if size < checkpoint.offset:
+        stream.close()
+        raise CheckpointError(f"{out} is shorter than its checkpoint says; it was changed")
+    stream.truncate(checkpoint.offset)  # drop a page written after the last checkpoint
+    stream.seek(checkpoint.offset)
+    return stream
+
+
+def _durable(stream: IO[bytes]) -> int:
+    """Flush ``stream`` to disk; its size."""
+    stream.flush()
+    os.fsync(stream.fileno())
+    return stream.tell()
+
+
+# ------------------------------------------------------------------------ tail
+
+
+@audit.command("tail")
+@click.option(
+    "--since",
+    default="0s",
+    show_default=True,
+    help="Start this long ago (7d, 12h, 30m) or at an ISO 8601 time; default now.",
+)
+@_filter_options
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.05),
+    default=5.0,
+    show_default=True,
+    help="Seconds between polls (backs off while idle).",
+)
+@click.option(
+    "--max-events",
+    type=click.IntRange(min=1),
+    help="Stop after this many events (default: run until Ctrl-C).",
+)
+@format_options(("table", "jsonl", "csv"))
+@click.pass_context
+def tail(
+    ctx: click.Context,
+    since: str,
+    users: tuple[str, ...],
+    event_types: tuple[str, ...],
+    poll_interval: float,
+    max_events: int | None,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """Follow new audit log events as they happen, until Ctrl-C (a clean stop).
+
+    On a terminal each event is one line; piped, one JSON object per line."""
+    start = parse_when("--since", since, datetime.now(UTC))
+    count = 0
+    writer = open_writer(fmt, EVENT_VIEW, out)
+    console = stderr_console()
+
+    async def job(session: Session) -> None:
+        nonlocal count
+        enterprise = session.enterprise()
+        user_ids = await _user_ids(enterprise, users)
+        events = enterprise.audit_events(
+            sort_asc=True,
+            follow=True,
+            start_time=start,
+            page_size=PAGE_SIZE,
+            user_id=user_ids,
+            event_type=list(event_types) or None,
+            poll_interval=poll_interval,
+            max_poll_interval=max(poll_interval, 60.0),
+        )
+        async with events:
+            async for event in events:
+                if writer.format == "table":
+                    _print_event(event)
+                else:
+                    writer.write(event)
+                    writer.flush()
+                count += 1
+                if max_events is not None and count >= max_events:
+                    break
+
+    try:
+        run_until_interrupted(ctx, job)
+    finally:
+        if writer.format != "table":
+            writer.close()
+    console.print(f"stopped after {count} events")
+
+
+def _print_event(event: AuditLogEvent) -> None:
+    who = (event.actor.user.email if event.actor.user else None) or event.actor.type
+    click.echo(
+        f"{format_datetime(event.timestamp)}  {event.action:<32} {who:<32} "
+        f"{event.model_type} {event.model_id}"
+    )
+
+
+# --------------------------------------------------------------------- summary
+
+
+@attrs.frozen(kw_only=True)
+class AuditSummary:
+    """Counts over a stretch of the audit log."""
+
+    events: int
+    by_type: Counter[str]
+    by_actor: Counter[str]
+    first: datetime | None
+    last: datetime | None
+
+
+def summarize(events: Sequence[AuditLogEvent]) -> AuditSummary:
+    """Events per type and per acting user (email, or the actor type for non-users)."""
+    by_actor: Counter[str] = Counter(
+        (e.actor.user.email or e.actor.user.id) if e.actor.user else e.actor.type for e in events
+    )
+    return AuditSummary(
+        events=len(events),
+        by_type=Counter(e.action for e in events),
+        by_actor=by_actor,
+        first=min((e.timestamp for e in events), default=None),
+        last=max((e.timestamp for e in events), default=None),
+    )
+
+
+async def collect_events(
+    enterprise: Enterprise, start: datetime, end: datetime, *, parallel: int = 1
+) -> list[AuditLogEvent]:
+    """Every event of ``[start, end)``, oldest first."""
+    found: list[AuditLogEvent] = []
+    pages = enterprise.audit_log(
+        sort_asc=True, start_time=start, end_time=end, page_size=PAGE_SIZE, parallel=parallel
+    )
+    async with pages:
+        async for page in pages:
+            found.extend(page.events)
+    return found
+
+
+_COUNT_VIEW = View(
+    columns=(
+        Column("count", lambda row: row["count"]),
+        Column("key", lambda row: row["key"]),
+    ),
+    json=lambda row: row,
+)
+
+
+@audit.command("summary")
+@click.option("--since", default="30d", show_default=True, help="Start: 7d, 12h, ... or ISO.")
+@click.option("--until", help="End (exclusive). Default: now.")
+@click.option("--by", type=click.Choice(["type", "user"]), default="type", show_default=True)
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
+@format_options()
+@click.pass_context
+def summary(
+    ctx: click.Context,
+    since: str,
+    until: str | None,
+    by: str,
+    top: int,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """The most frequent event types (or acting users) in a time range."""
+    now = datetime.now(UTC)
+    start = parse_when("--since", since, now)
+    end = parse_when("--until", until, now) if until else now
+    if start >= end:
+        raise click.BadParameter("must be before --until (or now)", param_hint="'--since'")
+
+    async def job(session: Session) -> AuditSummary:
+        return summarize(await collect_events(session.enterprise(), start, end, parallel=4))
+
+    found = run(ctx, job)
+    counter = found.by_type if by == "type" else found.by_actor
+    view = attrs.evolve(_COUNT_VIEW, title=f"{found.events} events by {by}")
+    with open_writer(fmt, view, out) as writer:
+        writer.write_all({"key": key, "count": n} for key, n in counter.most_common(top))

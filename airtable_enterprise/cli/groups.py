@@ -1,0 +1,76 @@
+"""``groups``: user groups and their members."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..models.groups import UserGroup
+from ._app import run
+from ._options import format_options
+from ._output import Column, View, open_writer
+from ._session import Session
+
+__all__ = ["groups"]
+
+_GROUP_VIEW = View(
+    columns=(
+        Column("id", lambda g: g.id),
+        Column("name", lambda g: g.name),
+        Column("members", lambda g: len(g.members)),
+        Column("managers", lambda g: sum(m.role == "manager" for m in g.members)),
+        Column("license", lambda g: g.mapped_user_license_type),
+        Column("workspaces", lambda g: _count(g, "workspace_collaborations")),
+        Column("bases", lambda g: _count(g, "base_collaborations")),
+        Column("updated", lambda g: g.updated_time),
+    ),
+    title="Groups",
+)
+
+_MEMBER_VIEW = View(
+    columns=(
+        Column("group_id", lambda row: row[0].id),
+        Column("user_id", lambda row: row[1].user_id),
+        Column("email", lambda row: row[1].email),
+        Column("role", lambda row: row[1].role),
+        Column("added", lambda row: row[1].created_time),
+    ),
+    json=lambda row: {"groupId": row[0].id, **row[1].raw},
+    title="Group members",
+)
+
+
+def _count(group: UserGroup, attribute: str) -> object:
+    return "" if group.collaborations is None else len(getattr(group.collaborations, attribute))
+
+
+@click.group()
+def groups() -> None:
+    """User groups (ugp...)."""
+
+
+@groups.command("show")
+@click.argument("group_ids", nargs=-1, required=True, metavar="GROUP_ID...")
+@click.option("--members", is_flag=True, help="One row per member instead of per group.")
+@format_options()
+@click.pass_context
+def show(
+    ctx: click.Context,
+    group_ids: tuple[str, ...],
+    members: bool,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """Show one or several groups, fetched concurrently."""
+
+    async def job(session: Session) -> list[UserGroup]:
+        return list(await session.enterprise().groups(group_ids))
+
+    found = run(ctx, job)
+    if members:
+        with open_writer(fmt, _MEMBER_VIEW, out) as writer:
+            writer.write_all((group, member) for group in found for member in group.members)
+    else:
+        with open_writer(fmt, _GROUP_VIEW, out) as writer:
+            writer.write_all(found)

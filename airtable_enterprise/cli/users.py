@@ -1,0 +1,273 @@
+"""``users``: look up, export, find inactive users, offboard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+from ..models.results import UserRemoved
+from ..models.users import UserInfo
+from ._app import run
+from ._errors import EXIT_NOT_FOUND, CliError
+from ._fetch import fetch_users
+from ._options import format_options, progress_bar
+from ._output import Column, View, open_writer, stderr_console
+from ._session import Session
+from ._views import days_since, user_view
+
+__all__ = ["users"]
+
+
+@click.group()
+def users() -> None:
+    """Enterprise users: look up, export, inactive report, offboarding."""
+
+
+@users.command("get")
+@click.argument("ids_or_emails", nargs=-1, required=True, metavar="ID_OR_EMAIL...")
+@click.option(
+    "--collaborations/--no-collaborations",
+    default=True,
+    show_default=True,
+    help="Include the users' direct workspace, base and interface grants.",
+)
+@format_options()
+@click.pass_context
+def get_users(
+    ctx: click.Context,
+    ids_or_emails: tuple[str, ...],
+    collaborations: bool,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """Show users by ID (usr...) or email. Exits 5 if any matched nobody."""
+
+    async def job(session: Session) -> tuple[list[UserInfo], tuple[str, ...]]:
+        found = await session.enterprise().users(ids_or_emails, collaborations=collaborations)
+        return list(found), found.missing
+
+    found, missing = run(ctx, job)
+    with open_writer(fmt, user_view(collaborations=collaborations), out) as writer:
+        writer.write_all(found)
+    if missing:
+        raise CliError(f"no user matches: {', '.join(missing)}", EXIT_NOT_FOUND)
+
+
+@users.command("export")
+@click.option(
+    "--collaborations/--no-collaborations",
+    default=False,
+    show_default=True,
+    help="Include each user's direct workspace, base and interface grants.",
+)
+@format_options(("jsonl", "csv", "json", "table"))
+@click.pass_context
+def export_users(
+    ctx: click.Context, collaborations: bool, fmt: str | None, out: Path | None
+) -> None:
+    """Every user of the enterprise (its userIds, external collaborators included),
+    fetched concurrently in batches of 100."""
+
+    async def job(session: Session) -> list[UserInfo]:
+        enterprise = session.enterprise()
+        info = await enterprise.info()
+        with progress_bar() as progress:
+            task = progress.add_task("users", total=len(info.user_ids))
+            return await fetch_users(
+                enterprise,
+                info.user_ids,
+                collaborations=collaborations,
+                advance=lambda count: progress.advance(task, count),
+            )
+
+    found = run(ctx, job)
+    with open_writer(fmt, user_view(collaborations=collaborations), out) as writer:
+        writer.write_all(found)
+    if out is not None:
+        stderr_console().print(f"{writer.count} users written to {out}")
+
+
+@users.command("inactive")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=90,
+    show_default=True,
+    help="Idle for at least this many days (never-active users always count).",
+)
+@click.option(
+    "--include-deactivated",
+    is_flag=True,
+    help="Also list deactivated users (by default only users who can still log in).",
+)
+@format_options()
+@click.pass_context
+def inactive_users(
+    ctx: click.Context, days: int, include_deactivated: bool, fmt: str | None, out: Path | None
+) -> None:
+    """The licence clean-up report: users never active, or idle for --days, with
+    their direct collaborations (what removing them would unshare)."""
+    now = datetime.now(UTC)
+
+    async def job(session: Session) -> list[UserInfo]:
+        enterprise = session.enterprise()
+        info = await enterprise.info()
+        with progress_bar() as progress:
+            task = progress.add_task("users", total=len(info.user_ids))
+            everyone = await fetch_users(
+                enterprise,
+                info.user_ids,
+                collaborations=True,
+                advance=lambda count: progress.advance(task, count),
+            )
+        return inactive(everyone, days=days, now=now, include_deactivated=include_deactivated)
+
+    found = run(ctx, job)
+    idle = Column("days_idle", lambda u: _idle_label(u, now))
+    view = attrs.evolve(
+        user_view(collaborations=True, extra=(idle,)),
+        json=lambda u: {**u.raw, "daysInactive": days_since(u.last_activity_time, now)},
+        title=f"Users inactive for {days}+ days",
+    )
+    with open_writer(fmt, view, out) as writer:
+        writer.write_all(found)
+
+
+def _idle_label(user: UserInfo, now: datetime) -> str:
+    days = days_since(user.last_activity_time, now)
+    return "never" if days is None else str(days)
+
+
+def inactive(
+    everyone: Sequence[UserInfo], *, days: int, now: datetime, include_deactivated: bool = False
+) -> list[UserInfo]:
+    """Users never active or idle ``days`` or more, never-active first, then longest idle."""
+    found = [
+        user
+        for user in everyone
+        if (include_deactivated or not user.is_deactivated)
+        and (
+            user.last_activity_time is None
+            or (days_since(user.last_activity_time, now) or 0) >= days
+        )
+    ]
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(
+        found, key=lambda u: (u.last_activity_time is not None, u.last_activity_time or oldest)
+    )
+
+
+# ------------------------------------------------------------------- offboard
+
+_REMOVAL_VIEW = View(
+    columns=(
+        Column("change", lambda row: row["change"]),
+        Column("kind", lambda row: row["kind"]),
+        Column("id", lambda row: row["id"]),
+        Column("name", lambda row: row["name"]),
+        Column("permission", lambda row: row["permission"]),
+    ),
+    json=lambda row: row,
+)
+
+
+def removal_rows(result: UserRemoved) -> list[dict[str, Any]]:
+    """One row per access the removal takes away (``unshare``) or hands over (``share``)."""
+    rows: list[dict[str, Any]] = []
+    for workspace in result.unshared.workspaces:
+        rows.append(
+            _row(
+                "unshare",
+                "workspace",
+                workspace.workspace_id,
+                workspace.workspace_name,
+                workspace.former_permission_level,
+            )
+        )
+    for base in result.unshared.bases:
+        rows.append(
+            _row("unshare", "base", base.base_id, base.base_name, base.former_permission_level)
+        )
+    for interface in result.unshared.interfaces:
+        rows.append(
+            _row(
+                "unshare",
+                "interface",
+                interface.interface_id,
+                interface.interface_name,
+                interface.former_permission_level,
+            )
+        )
+    for shared in result.shared.workspaces:
+        rows.append(
+            _row(
+                "share to replacement",
+                "workspace",
+                shared.workspace_id,
+                shared.workspace_name,
+                shared.permission_level,
+            )
+        )
+    if result.was_user_removed_as_admin:
+        rows.append(_row("revoke", "admin access", "", "", "admin"))
+    return rows
+
+
+def _row(change: str, kind: str, id: str, name: str, permission: str) -> dict[str, Any]:
+    return {"change": change, "kind": kind, "id": id, "name": name, "permission": permission}
+
+
+@users.command("offboard")
+@click.argument("user")
+@click.option("--replacement", metavar="USER", help="New owner of workspaces USER solely owns.")
+@click.option("--dry-run", is_flag=True, help="Only show what would be unshared.")
+@click.option("--yes", "-y", is_flag=True, help="Do it without asking for confirmation.")
+@format_options()
+@click.pass_context
+def offboard_user(
+    ctx: click.Context,
+    user: str,
+    replacement: str | None,
+    dry_run: bool,
+    yes: bool,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """Remove USER (ID or email) from every workspace, base, interface and group of the
+    enterprise, and revoke their admin access.
+
+    First shows what would change (Airtable's dry run), then asks for confirmation
+    (or not, with --yes), then does it.
+    """
+
+    async def job(session: Session) -> tuple[UserRemoved, UserRemoved | None]:
+        enterprise = session.enterprise()
+        preview = await enterprise.remove_user(user, replacement, dry_run=True)
+        _show(preview, fmt, out, heading=f"Offboarding {user} would:")
+        if dry_run:
+            return preview, None
+        if not yes and not click.confirm(f"Offboard {user}?", err=True):
+            raise click.Abort
+        done = await enterprise.remove_user(user, replacement)
+        return preview, done
+
+    _, done = run(ctx, job)
+    console = stderr_console()
+    if done is None:
+        console.print("Dry run: nothing was changed.")
+    else:
+        changes = len(removal_rows(done))
+        console.print(f"Offboarded {user}: {changes} change(s) applied.")
+
+
+def _show(result: UserRemoved, fmt: str | None, out: Path | None, *, heading: str) -> None:
+    rows = removal_rows(result)
+    with open_writer(fmt, _REMOVAL_VIEW, out) as writer:
+        if writer.format == "table":
+            stderr_console().print(heading if rows else f"{heading} nothing (no access to remove)")
+        writer.write_all(rows)

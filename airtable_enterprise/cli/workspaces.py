@@ -1,0 +1,103 @@
+"""``workspaces``: who can reach a workspace; moving a base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..models.collaborators import GroupCollaborator, IndividualCollaborator
+from ..models.workspaces import WorkspaceCollaborators
+from ._app import run
+from ._options import format_options
+from ._output import Column, View, open_writer, stderr_console
+from ._session import Session
+
+__all__ = ["workspaces"]
+
+
+def collaborator_rows(found: WorkspaceCollaborators) -> list[dict[str, Any]]:
+    """One row per grant: users and groups, on the workspace and on each of its bases."""
+    rows: list[dict[str, Any]] = []
+    people = found.individual_collaborators
+    teams = found.group_collaborators
+    grants: list[IndividualCollaborator | GroupCollaborator] = [
+        *(people.workspace_collaborators if people else ()),
+        *(teams.workspace_collaborators if teams else ()),
+        *(people.base_collaborators if people else ()),
+        *(teams.base_collaborators if teams else ()),
+    ]
+    for grant in grants:
+        is_user = isinstance(grant, IndividualCollaborator)
+        rows.append(
+            {
+                "workspaceId": found.id,
+                "baseId": grant.base_id,
+                "type": "user" if is_user else "group",
+                "id": grant.user_id if is_user else grant.group_id,  # type: ignore[union-attr]
+                "emailOrName": grant.email if is_user else grant.name,  # type: ignore[union-attr]
+                "permissionLevel": grant.permission_level,
+                "createdTime": grant.created_time,
+                "grantedByUserId": grant.granted_by_user_id,
+            }
+        )
+    return rows
+
+
+_VIEW = View(
+    columns=(
+        Column("on", lambda row: row["baseId"] or "workspace"),
+        Column("type", lambda row: row["type"]),
+        Column("id", lambda row: row["id"]),
+        Column("email_or_name", lambda row: row["emailOrName"]),
+        Column("permission", lambda row: row["permissionLevel"]),
+        Column("granted", lambda row: row["createdTime"]),
+    ),
+    json=lambda row: row,
+)
+
+
+@click.group()
+def workspaces() -> None:
+    """Workspaces (wsp...): collaborators, moving bases."""
+
+
+@workspaces.command("collaborators")
+@click.argument("workspace_id", metavar="WORKSPACE_ID")
+@format_options()
+@click.pass_context
+def collaborators(ctx: click.Context, workspace_id: str, fmt: str | None, out: Path | None) -> None:
+    """Everyone with access to WORKSPACE_ID or one of its bases, and outstanding invites
+    (counted on stderr)."""
+
+    async def job(session: Session) -> WorkspaceCollaborators:
+        return await session.api.workspace(workspace_id).collaborators()
+
+    found = run(ctx, job)
+    rows = collaborator_rows(found)
+    view = View(columns=_VIEW.columns, json=_VIEW.json, title=f"{found.name} ({found.id})")
+    with open_writer(fmt, view, out) as writer:
+        writer.write_all(rows)
+    invites = found.invite_links
+    if invites is not None:
+        count = len(invites.workspace_invite_links) + len(invites.base_invite_links)
+        stderr_console().print(f"{len(rows)} grants, {count} outstanding invite links")
+
+
+@workspaces.command("move-base")
+@click.argument("workspace_id", metavar="WORKSPACE_ID")
+@click.argument("base_id", metavar="BASE_ID")
+@click.argument("target_id", metavar="TARGET_WORKSPACE_ID")
+@click.option("--index", type=click.IntRange(min=0), help="Position in the target (0 = first).")
+@click.pass_context
+def move_base(
+    ctx: click.Context, workspace_id: str, base_id: str, target_id: str, index: int | None
+) -> None:
+    """Move BASE_ID from WORKSPACE_ID to TARGET_WORKSPACE_ID (same enterprise)."""
+
+    async def job(session: Session) -> None:
+        await session.api.workspace(workspace_id).move_base(base_id, target_id, index)
+
+    run(ctx, job)
+    stderr_console().print(f"moved {base_id} from {workspace_id} to {target_id}")
