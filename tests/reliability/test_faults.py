@@ -454,3 +454,33 @@ async def test_cancelling_a_bulk_fetch_leaves_no_task_and_no_connection() -> Non
             # The client is still usable afterwards: the limiter and pool are not wedged.
             assert (await enterprise.user(ids[0])).id == ids[0]
             assert active_connections(wire) == []
+
+
+@pytest.mark.parametrize("read_ahead", [False, True], ids=["bare", "read-ahead"])
+async def test_cancelling_an_audit_stream_leaves_no_task_and_no_connection(
+    read_ahead: bool,
+) -> None:
+    emulator = Emulator(generate_enterprise(seed=6, users=30, events=3000), latency=0.03)
+    wire = RecordingTransport()
+    tasks_before = {task.id for task in anyio.get_running_tasks()}
+    pages = 0
+    with BackgroundServer(emulator) as server:
+        async with AsyncApi(emulator.token, endpoint_url=server.url, transport=wire) as api:
+            enterprise = api.enterprise(emulator.enterprise_id)
+            log = enterprise.audit_log(page_size=50, read_ahead=3, parallel=1)
+            with anyio.move_on_after(0.25) as scope:
+                if read_ahead:
+                    async with log:
+                        async for _ in log:
+                            pages += 1
+                else:
+                    async for _ in log:
+                        pages += 1
+            assert scope.cancelled_caught  # 60 pages at >= 30 ms each: cut in the middle
+            assert 0 < pages < 60
+            assert wire.in_flight == 0
+            assert active_connections(wire) == []
+            assert {task.id for task in anyio.get_running_tasks()} == tasks_before
+            # Still usable: a new stream reads from the start.
+            async for page in enterprise.audit_log(page_size=5, page_limit=1):
+                assert len(page.events) == 5
