@@ -109,7 +109,10 @@ async def test_a_429_storm_of_5000_users_loses_none_and_duplicates_none() -> Non
     # A few bursts, not a 429 per task: once the client has seen a 429, no task sends
     # anything until the cooldown is over; only requests already on their way can
     # draw more 429s.
-    assert bursts(wire.statuses) <= 3
+    # (The pace halves after each burst and climbs back to 90% of where it tripped, so
+    # against a limit of 20/s it converges within a few trips; a slow machine that
+    # stretches the run may see one more.)
+    assert bursts(wire.statuses) <= 5
     for seen_at in penalized_at:
         sent_during_cooldown = [
             e for e in wire.exchanges if seen_at < e.sent_at < seen_at + penalty - 0.001
