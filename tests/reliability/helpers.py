@@ -48,11 +48,12 @@ class RecordingTransport(httpx.AsyncHTTPTransport):
         return [exchange.status for exchange in self.exchanges]
 
 
-def bursts(statuses: list[int | None], status: int = 429) -> int:
-    """How many runs of ``status`` there are, each run ended by any other answer."""
-    runs, inside = 0, False
-    for seen in statuses:
-        if seen == status and not inside:
-            runs += 1
-        inside = seen == status
-    return runs
+def cooldown_episodes(seen_at: list[float], cooldown: float) -> int:
+    """How many separate cooldowns the 429s seen at these times started: a 429 seen
+    while a cooldown is still running belongs to it (a request already in flight)."""
+    episodes, ends = 0, float("-inf")
+    for moment in sorted(seen_at):
+        if moment >= ends:
+            episodes += 1
+            ends = moment + cooldown
+    return episodes

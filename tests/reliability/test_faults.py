@@ -36,7 +36,7 @@ from airtable_enterprise.testing import (
     generate_enterprise,
 )
 
-from .helpers import RecordingTransport, bursts
+from .helpers import RecordingTransport, cooldown_episodes
 
 pytestmark = pytest.mark.anyio
 
@@ -107,12 +107,14 @@ async def test_a_429_storm_of_5000_users_loses_none_and_duplicates_none() -> Non
     assert api.stats.calls == 50
     assert api.stats.attempts == 50 + api.stats.rate_limited
     # A few bursts, not a 429 per task: once the client has seen a 429, no task sends
-    # anything until the cooldown is over; only requests already on their way can
-    # draw more 429s.
-    # (The pace halves after each burst and climbs back to 90% of where it tripped, so
-    # against a limit of 20/s it converges within a few trips; a slow machine that
-    # stretches the run may see one more.)
-    assert bursts(wire.statuses) <= 5
+    # anything until the cooldown is over (checked below); only requests already on
+    # their way can draw more 429s, so they cluster into a few cooldown episodes. The
+    # pace halves after each trip and climbs back to 90% of where it tripped, so
+    # against 20/s it converges in about three trips (46/s, 23/s, 20.7/s); a loaded
+    # machine that bunches sends together may add one or two.
+    episodes = cooldown_episodes(penalized_at, penalty)
+    assert episodes <= 6
+    assert api.stats.rate_limited <= episodes * 32  # at most the requests in flight
     for seen_at in penalized_at:
         sent_during_cooldown = [
             e for e in wire.exchanges if seen_at < e.sent_at < seen_at + penalty - 0.001
