@@ -354,7 +354,9 @@ def export(settings: Settings, say: Progress = _say) -> WorkloadResult:
             title=f"Audit log export ({s.events:,} events, {s.latency_ms:g} ms)",
             ylabel="events/s",
             labels=tuple(
-                label.replace("this library, ", "").replace("parallel backfill", "backfill")
+                label.replace("this library, ", "")
+                .replace("parallel backfill", "backfill")
+                .replace("read_ahead=", "ra=")
                 for label in labels
             ),
             values=tuple(
