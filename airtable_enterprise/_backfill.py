@@ -60,8 +60,9 @@ __all__ = [
 #: Pages a non-current range buffers before it is split (the caller's range reads
 #: this many pages ahead).
 DEPTH = 2
-#: Buffered pages plus requests in flight, per worker.
-CAPACITY_PER_WORKER = 2 * DEPTH
+#: Buffered pages plus requests in flight, per worker and per page of ``depth``:
+#: room for each worker's split-off pages plus as many again near the caller.
+CAPACITY_FACTOR = 2
 #: A range is worth stealing from while it still holds this many pages (estimated):
 #: each steal costs one partly filled page at the new boundary.
 STEAL_PAGES = 4
@@ -262,7 +263,9 @@ class Backfill:
         self._plan = plan
         self._fetch = fetch
         self._depth = depth
-        self._capacity = capacity if capacity is not None else CAPACITY_PER_WORKER * plan.parallel
+        if capacity is None:
+            capacity = CAPACITY_FACTOR * depth * plan.parallel
+        self._capacity = capacity
         self._steal_pages = steal_pages
         self._ascending = plan.ascending
         self._order = [_Range(lo, hi) for lo, hi in cut(*plan.remaining, plan.parallel)]

@@ -4,7 +4,7 @@
 
 - :func:`build_query` checks every argument before any request and plans the cursor
   chains: one per combination of filter chunks (the API takes at most 100 values per
-  filter) and per sub-window of a ``parallel`` backfill.
+  filter). A ``parallel`` backfill is planned and walked by ``_backfill.py`` instead.
 - :func:`next_step` is the pure cursor rule of §8.3: which cursor to follow and when
   a walk ends.
 - :class:`AuditLog` walks the chains. Used with ``async with`` it runs one producer

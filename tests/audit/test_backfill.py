@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from airtable_enterprise import AsyncApi, AuditLogPage, Enterprise, UnprocessableEntityError
-from airtable_enterprise._backfill import CAPACITY_PER_WORKER, DEPTH
+from airtable_enterprise._backfill import CAPACITY_FACTOR, DEPTH
 from airtable_enterprise.errors import InvalidInputError
 from airtable_enterprise.testing import Emulator, generate_enterprise
 
@@ -160,7 +160,7 @@ async def test_buffers_stay_bounded_however_long_the_window(events: int) -> None
 
     fake.respond = counted  # type: ignore[method-assign]
     parallel, page_size = 4, 5
-    capacity = parallel * CAPACITY_PER_WORKER
+    capacity = CAPACITY_FACTOR * DEPTH * parallel
     window = {"start_time": iso(T0), "end_time": iso(T0 + timedelta(seconds=events))}
     async with AsyncApi("patX", transport=fake.transport, requests_per_second=1e6) as api:
         pages = enterprise_of(api).audit_log(
