@@ -69,14 +69,15 @@ class BearerAuth(httpx.Auth):
     __slots__ = ("_token",)
 
     def __init__(self, token: str) -> None:
-        if not isinstance(token, str) or not token.strip():
-            # The value itself is not echoed: a wrong argument may still be a secret.
-            raise InvalidInputError("api_key", "<redacted>", "must be a non-empty string")
-        if any(ch in token for ch in "\r\n\x00") or token != token.strip():
-            raise InvalidInputError(
-                "api_key", "<redacted>", "must not contain whitespace at its ends or line breaks"
-            )
-        self._token = token
+        problem = _token_problem(token)
+        if problem is None:
+            self._token = token
+        # A traceback rendered with its locals (capture_locals, rich, Sentry) shows every
+        # local of this frame: drop the token before raising. The value is not echoed in
+        # the error either: a token refused for its shape is still a secret.
+        del token
+        if problem is not None:
+            raise InvalidInputError("api_key", "<redacted>", problem)
 
     def __repr__(self) -> str:
         return "<BearerAuth token=<redacted>>"
@@ -84,3 +85,12 @@ class BearerAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = "Bearer " + self._token
         yield request
+
+
+def _token_problem(token: object) -> str | None:
+    """Why ``token`` cannot be a bearer token, or ``None``; never raises."""
+    if not isinstance(token, str) or not token.strip():
+        return "must be a non-empty string"
+    if any(ch in token for ch in "\r\n\x00") or token != token.strip():
+        return "must not contain whitespace at its ends or line breaks"
+    return None

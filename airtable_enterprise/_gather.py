@@ -19,7 +19,8 @@ async def gather(
 
     The shared limiter of :class:`~airtable_enterprise.AsyncApi` paces the requests, so
     no extra throttling is needed here. If a call fails, its exception is raised as
-    is (not wrapped in an ``ExceptionGroup``): the lowest-index one when several fail.
+    is (not wrapped in an ``ExceptionGroup``): for reads, the first to fail (the others
+    are cancelled); for writes, the lowest-index one.
 
     ``cancel_on_error=True`` (reads) cancels the other calls at the first failure.
     ``cancel_on_error=False`` (writes) lets them finish, because cancelling a write in

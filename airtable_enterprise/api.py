@@ -115,7 +115,12 @@ class AsyncApi:
         user_agent: str | None = None,
         limiter: RateLimiter | None = None,
     ) -> None:
-        auth = BearerAuth(api_key)
+        try:
+            auth = BearerAuth(api_key)
+        finally:
+            # From here on the token lives only inside `auth` (whose repr hides it): a
+            # traceback of any error below, rendered with its locals, must not show it.
+            del api_key
         url = check_endpoint_url(endpoint_url)
         checked_timeout = check_timeout(timeout)
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
@@ -165,7 +170,9 @@ class AsyncApi:
         )
 
     def __repr__(self) -> str:
-        return f"<AsyncApi endpoint_url={self.endpoint_url!r}>"
+        # getattr: a traceback rendered with its locals (capture_locals, rich, Sentry)
+        # may repr an instance whose __init__ raised before endpoint_url was set.
+        return f"<AsyncApi endpoint_url={getattr(self, 'endpoint_url', None)!r}>"
 
     async def __aenter__(self) -> Self:
         return self

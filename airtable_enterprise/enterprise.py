@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -144,6 +144,7 @@ class Enterprise:
         collaborations: bool = True,
         aggregated: bool = False,
         descendants: bool = False,
+        on_progress: Callable[[int], object] | None = None,
     ) -> UserList:
         """Any number of users, by ID and/or email, in input order.
 
@@ -153,6 +154,10 @@ class Enterprise:
         The result is a list in input order with each user once, even when asked by
         both ID and email; its ``missing`` lists the inputs that matched no user
         (Airtable leaves them out silently). ``include[]`` as in :meth:`user`.
+
+        ``on_progress``, if given, is called with the number of inputs each request
+        covered as it completes (for a progress bar; the counts add up to the number
+        of distinct inputs).
         """
         values = [
             check_user(f"ids_or_emails[{i}]", value)
@@ -161,9 +166,14 @@ class Enterprise:
         include = _include(
             collaborations=collaborations, aggregated=aggregated, descendants=descendants
         )
-        return await self._find_users(unique_users(values), include)
+        return await self._find_users(unique_users(values), include, on_progress)
 
-    async def _find_users(self, values: Sequence[str], include: list[tuple[str, str]]) -> UserList:
+    async def _find_users(
+        self,
+        values: Sequence[str],
+        include: list[tuple[str, str]],
+        on_progress: Callable[[int], object] | None = None,
+    ) -> UserList:
         path = f"{self.url}/users"
         pairs = [("email[]", value) if "@" in value else ("id[]", value) for value in values]
         fixed = sum(encoded_length(pair) + 1 for pair in include)
@@ -176,7 +186,10 @@ class Enterprise:
         def fetch(batch: list[tuple[str, str]]) -> Any:
             async def call() -> _UsersPage:
                 params = [*batch, *include]
-                return await self.api.request_model(_UsersPage, "GET", path, params=params)
+                page = await self.api.request_model(_UsersPage, "GET", path, params=params)
+                if on_progress is not None:
+                    on_progress(len(batch))
+                return page
 
             return call
 

@@ -10,8 +10,8 @@ from ..models.results import ManageUsersResponse
 from ..models.users import UserInfo
 from ._app import run
 from ._errors import CliError
-from ._fetch import fetch_users
-from ._options import format_options, progress_bar
+from ._fetch import fetch_all_users
+from ._options import format_options
 from ._output import open_writer, stderr_console
 from ._session import Session
 from ._views import user_view
@@ -31,16 +31,7 @@ def list_admins(ctx: click.Context, fmt: str | None, out: Path | None) -> None:
     """Users directly assigned admin access on this account (isAdmin)."""
 
     async def job(session: Session) -> list[UserInfo]:
-        enterprise = session.enterprise()
-        info = await enterprise.info()
-        with progress_bar() as progress:
-            task = progress.add_task("users", total=len(info.user_ids))
-            everyone = await fetch_users(
-                enterprise,
-                info.user_ids,
-                collaborations=False,
-                advance=lambda count: progress.advance(task, count),
-            )
+        everyone = await fetch_all_users(session.enterprise(), collaborations=False)
         return [user for user in everyone if user.is_admin]
 
     found = run(ctx, job)

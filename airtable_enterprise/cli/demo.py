@@ -29,7 +29,6 @@ from ..models.enterprise import EnterpriseInfo
 from ..models.users import UserInfo
 from ..models.workspaces import WorkspaceCollaborators
 from ._app import run_async, settings_of
-from ._fetch import fetch_users
 from ._options import progress_bar
 from ._output import cell
 from ._views import days_since, is_external
@@ -189,11 +188,10 @@ async def audit_enterprise(enterprise: Enterprise, api: AsyncApi) -> Findings:
         workspace_task = progress.add_task("workspaces", total=len(info.workspace_ids))
 
         async def get_users() -> None:
-            found = await fetch_users(
-                enterprise,
+            found = await enterprise.users(
                 info.user_ids,
                 collaborations=True,
-                advance=lambda n: progress.advance(user_task, n),
+                on_progress=lambda n: progress.advance(user_task, n),
             )
             users.extend(found)
 

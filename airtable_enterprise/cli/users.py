@@ -14,8 +14,8 @@ from ..models.results import UserRemoved
 from ..models.users import UserInfo
 from ._app import run
 from ._errors import EXIT_NOT_FOUND, CliError
-from ._fetch import fetch_users
-from ._options import format_options, progress_bar
+from ._fetch import fetch_all_users
+from ._options import format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 from ._views import days_since, user_view
@@ -74,16 +74,7 @@ def export_users(
     fetched concurrently in batches of 100."""
 
     async def job(session: Session) -> list[UserInfo]:
-        enterprise = session.enterprise()
-        info = await enterprise.info()
-        with progress_bar() as progress:
-            task = progress.add_task("users", total=len(info.user_ids))
-            return await fetch_users(
-                enterprise,
-                info.user_ids,
-                collaborations=collaborations,
-                advance=lambda count: progress.advance(task, count),
-            )
+        return await fetch_all_users(session.enterprise(), collaborations=collaborations)
 
     found = run(ctx, job)
     with open_writer(fmt, user_view(collaborations=collaborations), out) as writer:
@@ -115,16 +106,7 @@ def inactive_users(
     now = datetime.now(UTC)
 
     async def job(session: Session) -> list[UserInfo]:
-        enterprise = session.enterprise()
-        info = await enterprise.info()
-        with progress_bar() as progress:
-            task = progress.add_task("users", total=len(info.user_ids))
-            everyone = await fetch_users(
-                enterprise,
-                info.user_ids,
-                collaborations=True,
-                advance=lambda count: progress.advance(task, count),
-            )
+        everyone = await fetch_all_users(session.enterprise(), collaborations=True)
         return inactive(everyone, days=days, now=now, include_deactivated=include_deactivated)
 
     found = run(ctx, job)

@@ -272,6 +272,17 @@ async def test_users_split_into_batches_of_100_sent_concurrently(
     assert found.missing == ()
 
 
+async def test_users_report_progress_as_each_request_lands(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    router.get(f"{URL}/users").mock(side_effect=answer_from_query)
+    inputs = [f"usr{n:014d}" for n in range(250)]
+    reported: list[int] = []
+    found = await enterprise.users([*inputs, inputs[0]], on_progress=reported.append)
+    assert sorted(reported) == [50, 100, 100]  # one call per request, distinct inputs
+    assert len(found) == 250
+
+
 async def test_users_batches_shrink_to_keep_urls_under_16000_chars(
     router: respx.MockRouter, enterprise: Enterprise
 ) -> None:

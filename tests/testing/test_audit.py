@@ -162,7 +162,6 @@ def test_filters_or_within_and_across_parameters() -> None:
         {"eventType": [f"e{n}" for n in range(101)]},
         {"modelId": [f"app{n}" for n in range(101)]},
         {"originatingUserId": [f"usr{n}" for n in range(101)]},
-        {"category": "app"},
         {"next": "not a cursor"},
         {"next": encode_cursor(5), "previous": encode_cursor(5)},
         {"startTime": format_time(NOW), "endTime": format_time(NOW - timedelta(days=1))},
@@ -175,6 +174,13 @@ def test_bad_parameters_are_422(params: dict[str, Any]) -> None:
         query(**params)
     assert caught.value.status == 422
     assert caught.value.error_type == "INVALID_REQUEST_UNKNOWN"
+
+
+def test_an_unknown_category_matches_nothing() -> None:
+    log = build_log()
+    assert log.page(query(pageSize=100, category="someCategoryAddedLater"))["events"] == []
+    either = log.page(query(pageSize=100, category=["someCategoryAddedLater", "base"]))
+    assert len(either["events"]) == 25
 
 
 def test_the_literal_null_cursor_counts_as_absent() -> None:
