@@ -308,8 +308,6 @@ async def test_a_checkpoint_only_resumes_its_own_window(api: AsyncApi) -> None:
 # ------------------------------------------------------------- the emulator
 
 
-# Once (asyncio): the in-process emulator renders 80 pages of 1,000 events, ~4 s.
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_against_the_emulator_parallel_equals_sequential() -> None:
     emulator = Emulator(generate_enterprise(seed=1, users=50, events=20_000))
     now = datetime.now(UTC)
