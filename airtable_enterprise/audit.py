@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypedDict
 
 import anyio
 import attrs
@@ -63,6 +63,29 @@ MAX_CHAINS = 64
 
 TimeInput = datetime | date | str
 FilterInput = str | Iterable[str]
+
+
+class AuditLogOptions(TypedDict, total=False):
+    """The keyword arguments of :meth:`Enterprise.audit_log` (for ``audit_events``)."""
+
+    page_size: int | None
+    page_limit: int | None
+    sort_asc: bool | None
+    previous: str | None
+    next: str | None
+    start_time: TimeInput | None
+    end_time: TimeInput | None
+    user_id: FilterInput | None
+    event_type: FilterInput | None
+    model_id: FilterInput | None
+    category: FilterInput | None
+    resume: str | None
+    follow: bool
+    poll_interval: float
+    max_poll_interval: float
+    parallel: int
+    read_ahead: int
+
 
 _MERGED_PREFIX = "merged:"
 #: ``pageSize`` when none is sent (§8.1).
