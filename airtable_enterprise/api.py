@@ -36,7 +36,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .enterprise import Enterprise
-    from .workspace import Workspace
+    from .workspace import Base, Workspace
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncApi", "QueryParams", "RequestStats"]
 
@@ -207,6 +207,12 @@ class AsyncApi:
         from .workspace import Workspace
 
         return Workspace(self, workspace_id)
+
+    def base(self, base_id: str) -> Base:
+        """A handle on a base (``app...``) for its collaborator calls. Sends no request."""
+        from .workspace import Base
+
+        return Base(self, base_id)
 
     # ------------------------------------------------------------ request core
 

@@ -4,7 +4,7 @@
 
 - :func:`build_query` checks every argument before any request and plans the cursor
   chains: one per combination of filter chunks (the API takes at most 100 values per
-  filter) and per sub-window of a ``parallel`` backfill.
+  filter). A ``parallel`` backfill is planned and walked by ``_backfill.py`` instead.
 - :func:`next_step` is the pure cursor rule of §8.3: which cursor to follow and when
   a walk ends.
 - :class:`AuditLog` walks the chains. Used with ``async with`` it runs one producer
@@ -19,20 +19,20 @@ from __future__ import annotations
 
 import base64
 import enum
-import itertools
 import json
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypedDict
 
 import anyio
 import attrs
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from ._backfill import DEPTH, Backfill, BackfillPlan, cut, decode_token, is_token, plan_window
 from ._convert import format_datetime
 from ._validate import check_id
 from .errors import InvalidInputError
@@ -64,7 +64,32 @@ MAX_CHAINS = 64
 TimeInput = datetime | date | str
 FilterInput = str | Iterable[str]
 
+
+class AuditLogOptions(TypedDict, total=False):
+    """The keyword arguments of :meth:`Enterprise.audit_log` (for ``audit_events``)."""
+
+    page_size: int | None
+    page_limit: int | None
+    sort_asc: bool | None
+    previous: str | None
+    next: str | None
+    start_time: TimeInput | None
+    end_time: TimeInput | None
+    user_id: FilterInput | None
+    event_type: FilterInput | None
+    model_id: FilterInput | None
+    category: FilterInput | None
+    resume: str | None
+    follow: bool
+    poll_interval: float
+    max_poll_interval: float
+    parallel: int
+    read_ahead: int
+
+
 _MERGED_PREFIX = "merged:"
+#: ``pageSize`` when none is sent (§8.1).
+_DEFAULT_PAGE_SIZE = 10
 _RECENT_IDS = 4096
 
 
@@ -162,6 +187,8 @@ class AuditLogQuery:
     #: Merged resume: events at or before this (timestamp, id) in the walk's order were
     #: already delivered.
     resume_after: tuple[datetime, str] | None
+    #: ``parallel > 1``: the time-range work queue that replaces the chains' walk.
+    backfill: BackfillPlan | None = None
 
     @property
     def follow_key(self) -> str:
@@ -240,7 +267,6 @@ def build_query(
     # category has no documented maximum (§8.1): sent whole, unknown values pass through.
     common.extend(("category", value) for value in categories)
 
-    windows = _windows(start, end, parallel)
     filter_chunks = [
         [("originatingUserId", v) for v in u]
         + [("eventType", v) for v in t]
@@ -249,21 +275,45 @@ def build_query(
         for t in _chunks(types)
         for m in _chunks(models)
     ]
-    if len(windows) * len(filter_chunks) > MAX_CHAINS:
+    if len(filter_chunks) > MAX_CHAINS:
         raise InvalidInputError(
             "user_id/event_type/model_id",
             f"{len(users)}/{len(types)}/{len(models)} values",
-            f"would need {len(windows) * len(filter_chunks)} cursor chains (max {MAX_CHAINS}); "
-            "split the query",
+            f"would need {len(filter_chunks)} cursor chains (max {MAX_CHAINS}); split the query",
         )
-    chains: list[tuple[tuple[str, str], ...]] = []
-    for window_start, window_end in windows:
-        times: list[tuple[str, str]] = []
-        if window_start is not None:
-            times.append(("startTime", format_datetime(window_start)))
-        if window_end is not None:
-            times.append(("endTime", format_datetime(window_end)))
-        chains.extend(tuple(times + common + chunk) for chunk in filter_chunks)
+    if parallel > 1 and start is not None and end is not None:  # both checked above
+        plan = _backfill_plan(
+            start,
+            end,
+            params=(*common, *filter_chunks[0]),
+            chunked=len(filter_chunks) > 1,
+            parallel=parallel,
+            ascending=sort_asc,
+            page_size=page_size,
+            cursor=previous or next,
+            resume=resume,
+        )
+        chains = [tuple(plan.range_params(lo, hi)) for lo, hi in cut(*plan.remaining, parallel)]
+        return AuditLogQuery(
+            chains=tuple(chains),
+            ascending=sort_asc,
+            bounded=True,
+            page_limit=page_limit,
+            follow=False,
+            poll_interval=poll,
+            max_poll_interval=max_poll,
+            read_ahead=read_ahead,
+            start=(None,) * len(chains),
+            start_key=None,
+            resume_after=plan.after,
+            backfill=plan,
+        )
+    times: list[tuple[str, str]] = []
+    if start is not None:
+        times.append(("startTime", format_datetime(start)))
+    if end is not None:
+        times.append(("endTime", format_datetime(end)))
+    chains = [tuple(times + common + chunk) for chunk in filter_chunks]
 
     starts: tuple[str | bool | None, ...] = (None,) * len(chains)
     start_key: str | None = None
@@ -295,18 +345,39 @@ def build_query(
     )
 
 
-def _windows(
-    start: datetime | None, end: datetime | None, parallel: int
-) -> list[tuple[datetime | None, datetime | None]]:
-    """``[start, end)`` cut into ``parallel`` disjoint windows, whole milliseconds (the
-    API's resolution, §1.8). startTime is inclusive and endTime exclusive, so adjacent
-    windows neither overlap nor leave a gap."""
-    if parallel == 1 or start is None or end is None:
-        return [(start, end)]
-    span_ms = (end - start) // timedelta(milliseconds=1)
-    count = max(1, min(parallel, span_ms))
-    cuts = [start + timedelta(milliseconds=span_ms * i // count) for i in range(count)] + [end]
-    return list(itertools.pairwise(cuts))
+def _backfill_plan(
+    start: datetime,
+    end: datetime,
+    *,
+    params: tuple[tuple[str, str], ...],
+    chunked: bool,
+    parallel: int,
+    ascending: bool,
+    page_size: int | None,
+    cursor: str | None,
+    resume: str | None,
+) -> BackfillPlan:
+    """The plan of a parallel backfill (``_backfill.py``): a work queue of time ranges."""
+    if chunked:
+        # Each filter chunk would need its own work queue, merged by timestamp.
+        raise InvalidInputError(
+            "parallel", parallel, "cannot be combined with filters over 100 values"
+        )
+    if cursor is not None:
+        raise InvalidInputError(
+            "previous/next", cursor, "is one API cursor; a parallel backfill resumes with resume="
+        )
+    window = plan_window(start, end, ascending=ascending, after=None)
+    after = decode_token(resume, window) if resume is not None else None
+    return BackfillPlan(
+        params=params,
+        window=window,
+        remaining=plan_window(start, end, ascending=ascending, after=after),
+        ascending=ascending,
+        parallel=parallel,
+        page_size=page_size if page_size is not None else _DEFAULT_PAGE_SIZE,
+        after=after,
+    )
 
 
 # -------------------------------------------------------------- resume tokens
@@ -324,6 +395,10 @@ def _encode_merged(states: Sequence[str | bool | None], after: tuple[datetime, s
 def _decode_resume(
     token: str, chain_count: int
 ) -> tuple[tuple[str | bool | None, ...], tuple[datetime, str] | None]:
+    if is_token(token):
+        raise InvalidInputError(
+            "resume", token, "is a parallel backfill checkpoint; pass the same parallel="
+        )
     if not token.startswith(_MERGED_PREFIX):
         if chain_count > 1:
             raise InvalidInputError(
@@ -590,6 +665,12 @@ class AuditLog:
         self._path = path
         self._query = query
         merged = len(query.chains) > 1
+        #: ``parallel > 1``: the time-range work queue walks instead of the chains.
+        self._backfill = (
+            Backfill(query.backfill, self._fetch_range, depth=max(DEPTH, query.read_ahead))
+            if query.backfill is not None
+            else None
+        )
         self._walkers = [
             _Walker(
                 fetch=self._fetch,
@@ -601,17 +682,19 @@ class AuditLog:
                 done=start is False,
             )
             for params, start in zip(query.chains, query.start, strict=True)
+            if self._backfill is None
         ]
         self._buffers = [_ChainBuffer(after=w.cursor, done=w.done) for w in self._walkers]
         self._source: _OnDemand | _ReadAhead | None = None
         self._task_group: TaskGroup | None = None
+        self._iterating = False
         self._pages = 0
         self._finished = False
         self._last_key = query.resume_after
         self._recent: dict[str, None] = {}
 
     def __repr__(self) -> str:
-        return f"<AuditLog {self._path} chains={len(self._walkers)}>"
+        return f"<AuditLog {self._path} chains={len(self._query.chains)}>"
 
     @property
     def query(self) -> AuditLogQuery:
@@ -622,15 +705,30 @@ class AuditLog:
         data = await self._api.request("GET", self._path, params=list(params))
         return self._api.structure(data, AuditLogResponse, method="GET", path=self._path)
 
+    async def _fetch_range(
+        self, params: Sequence[tuple[str, str]], cursor: str | None
+    ) -> tuple[AuditLogResponse, str | None]:
+        """One page of a parallel backfill's range (a bounded chain, §8.3)."""
+        query = self._query
+        if cursor is not None:
+            params = [*params, (query.follow_key, cursor)]
+        response = await self._fetch(params)
+        step, following = next_step(response, ascending=query.ascending, bounded=True, follow=False)
+        return response, (following if step is Step.CONTINUE else None)
+
     # -- lifecycle
 
     async def __aenter__(self) -> Self:
-        if self._source is not None:
+        if self._iterating:
             raise RuntimeError("this AuditLog is already being iterated")
+        self._iterating = True
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         self._task_group = task_group
-        self._source = _ReadAhead(self._walkers, task_group, self._query.read_ahead)
+        if self._backfill is not None:
+            self._backfill.start(task_group)
+        else:
+            self._source = _ReadAhead(self._walkers, task_group, self._query.read_ahead)
         return self
 
     async def __aexit__(
@@ -663,10 +761,14 @@ class AuditLog:
     async def __anext__(self) -> AuditLogPage:
         if self._finished:
             raise StopAsyncIteration
-        if self._source is None:
-            self._source = _OnDemand(self._walkers)
+        self._iterating = True
         limit = self._query.page_limit
-        page = await (self._next_single() if len(self._walkers) == 1 else self._next_merged())
+        if self._backfill is not None:
+            page = await self._backfill.next_page()
+        else:
+            if self._source is None:
+                self._source = _OnDemand(self._walkers)
+            page = await (self._next_single() if len(self._walkers) == 1 else self._next_merged())
         if page is None:
             self._finished = True
             raise StopAsyncIteration

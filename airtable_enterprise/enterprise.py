@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import attrs
 
@@ -22,7 +22,14 @@ from ._validate import (
     check_user,
     is_email,
 )
-from .audit import AuditLog, AuditLogEvents, FilterInput, TimeInput, build_query
+from .audit import (
+    AuditLog,
+    AuditLogEvents,
+    AuditLogOptions,
+    FilterInput,
+    TimeInput,
+    build_query,
+)
 from .errors import InvalidInputError, ResponseValidationError, UserNotFoundError
 from .models._base import raw_field
 from .models.enterprise import EnterpriseInfo
@@ -537,8 +544,9 @@ class Enterprise:
         )
         return AuditLog(self.api, f"{self.url}/auditLogEvents", query)
 
-    def audit_events(self, **options: Any) -> AuditLogEvents:
-        """The events of :meth:`audit_log` one at a time (same arguments)."""
+    def audit_events(self, **options: Unpack[AuditLogOptions]) -> AuditLogEvents:
+        """The events of :meth:`audit_log` one at a time (same arguments, checked by
+        type checkers too); iterate inside ``async with`` for read-ahead."""
         return self.audit_log(**options).events()
 
 

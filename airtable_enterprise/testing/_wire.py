@@ -19,6 +19,8 @@ _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # Crockford's base 32, as ULIDs use it: no I, L, O, U.
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_VALUE = {ch: i for i, ch in enumerate(_CROCKFORD)}
+# Two digits for every 10-bit value, so a ULID takes 13 lookups rather than 26 shifts.
+_CROCKFORD_PAIRS = [high + low for high in _CROCKFORD for low in _CROCKFORD]
 
 
 def make_id(prefix: str, rng: random.Random) -> str:
@@ -30,13 +32,10 @@ def ulid_from_int(value: int) -> str:
     """The 26-character ULID text of a 128-bit integer (48-bit ms time, 80 random bits).
 
     Audit-log event IDs look like ULIDs (REFERENCE §1.7), and ULIDs sort by time, so the
-    emulator keys its event store on them.
+    emulator keys its event store on them. (A 1,000-event page renders 1,000 of these.)
     """
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    pairs = _CROCKFORD_PAIRS
+    return "".join([pairs[(value >> shift) & 1023] for shift in range(120, -1, -10)])
 
 
 def ulid_to_int(text: str) -> int:

@@ -504,6 +504,9 @@ def test_handles_validate_their_ids() -> None:
     api = AsyncApi(TOKEN)
     assert api.enterprise("entUBq2RGdihxl3vU").id == "entUBq2RGdihxl3vU"
     assert api.workspace("wspmhESAta6clCCwF").id == "wspmhESAta6clCCwF"
+    assert api.base("appLkNDICXNqxSDhG").id == "appLkNDICXNqxSDhG"
+    with pytest.raises(InvalidInputError, match="'app'"):
+        api.base("wspmhESAta6clCCwF")
     with pytest.raises(InvalidInputError, match="'ent'"):
         api.enterprise("wspmhESAta6clCCwF")
     with pytest.raises(InvalidInputError, match="17 characters"):
