@@ -276,7 +276,7 @@ def export(settings: Settings, say: Progress = _say) -> WorkloadResult:
         setup=(
             f"{s.events:,} events, page size {s.page_size}, {s.latency_ms:g} ms latency, "
             f"{s.rps:g} requests/s limit; one bounded window (descending); parallel "
-            f"backfill over {s.backfill_windows} sub-windows with read_ahead "
+            f"backfill with parallel={s.backfill_windows} (workers) and read_ahead "
             f"{' and '.join(str(d) for d in s.read_ahead)}; second table: each page handed "
             f"to a sink taking {s.sink_ms:g} ms"
         ),
@@ -506,7 +506,7 @@ def scale(settings: Settings, say: Progress = _say) -> WorkloadResult:
             f"{s.users_rps:g} requests/s; events {', '.join(f'{n:,}' for n in s.events)} at "
             f"{s.events_latency_ms:g} ms, {s.events_rps:g} requests/s, page size "
             f"{s.page_size}, no sink (read-ahead walk, and parallel backfill over "
-            f"{s.backfill_windows} sub-windows; read_ahead {s.read_ahead}); this library only"
+            f"parallel={s.backfill_windows}, read_ahead {s.read_ahead}); this library only"
         ),
     )
     user_rows = []
