@@ -505,7 +505,7 @@ def scale(settings: Settings, say: Progress = _say) -> WorkloadResult:
             f"users {', '.join(f'{n:,}' for n in s.users)} at {s.users_latency_ms:g} ms, "
             f"{s.users_rps:g} requests/s; events {', '.join(f'{n:,}' for n in s.events)} at "
             f"{s.events_latency_ms:g} ms, {s.events_rps:g} requests/s, page size "
-            f"{s.page_size}, no sink (read-ahead walk, and parallel backfill over "
+            f"{s.page_size}, no sink (read-ahead walk, and parallel backfill with "
             f"parallel={s.backfill_windows}, read_ahead {s.read_ahead}); this library only"
         ),
     )
