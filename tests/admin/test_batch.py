@@ -138,3 +138,11 @@ async def test_gather_without_cancel_lets_every_call_finish() -> None:
         await gather([call(n) for n in range(4)], cancel_on_error=False)
     assert sorted(finished) == [0, 2]
     assert caught.value.__notes__ == ["request 2 of 4 failed; requests 1, 3 completed"]
+
+
+@pytest.mark.parametrize("key", ["id[]", "email[]", "include[]"])
+@pytest.mark.parametrize(
+    "value", ["usrL2PNC5o3H4lBEi", "a.b+c@x.com", "ünï@x.com", "collaborations", "a b&c=d"]
+)
+def test_encoded_length_is_what_httpx_sends(key: str, value: str) -> None:
+    assert encoded_length((key, value)) == len(str(httpx.QueryParams([(key, value)])))
