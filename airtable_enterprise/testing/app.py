@@ -106,6 +106,8 @@ def _endpoint(emulator: Emulator, handler: Handler) -> Callable[[Request], Await
             return _failure_response(failure)
         if result is None:
             return Response(b"", status_code=200)  # "empty response" endpoints
+        if isinstance(result, bytes):  # already JSON (audit-log pages)
+            return Response(result, status_code=200, media_type="application/json")
         return _json(200, result)
 
     return endpoint

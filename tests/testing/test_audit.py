@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -225,3 +226,11 @@ async def test_over_http_actions_append_events_seen_by_a_streaming_cursor(
     assert event["actor"]["user"]["id"] == emulator.admin_id
     assert event["origin"]["personalAccessTokenId"].startswith("pat")
     assert polled["pagination"]["next"] is not None
+
+
+def test_page_json_serves_what_page_renders_and_bounds_its_cache() -> None:
+    log = build_log(25)
+    log.render_cache_size = 10
+    for params in ({"pageSize": "7"}, {"pageSize": "25", "sortOrder": "ascending"}):
+        assert json.loads(log.page_json(query(**params))) == log.page(query(**params))
+    assert len(log._rendered) == 10
