@@ -546,7 +546,8 @@ class Enterprise:
 
     def audit_events(self, **options: Unpack[AuditLogOptions]) -> AuditLogEvents:
         """The events of :meth:`audit_log` one at a time (same arguments, checked by
-        type checkers too); iterate inside ``async with`` for read-ahead."""
+        type checkers too), from ``GET /v0/meta/enterpriseAccounts/{id}/auditLogEvents``;
+        iterate inside ``async with`` for read-ahead."""
         return self.audit_log(**options).events()
 
 
