@@ -17,6 +17,7 @@ import binascii
 import hashlib
 import json
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -264,7 +265,7 @@ class AuditLog:
         self._events: list[AuditEvent] = []
         #: Events whose JSON :meth:`page_json` keeps, oldest rendered dropped first.
         self.render_cache_size = 300_000
-        self._rendered: dict[int, bytes] = {}
+        self._rendered: OrderedDict[int, bytes] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._events)
@@ -384,7 +385,7 @@ class AuditLog:
                 text = json.dumps(self.render(event), separators=(",", ":")).encode()
                 cache[event.key] = text
                 if len(cache) > self.render_cache_size:
-                    del cache[next(iter(cache))]
+                    cache.popitem(last=False)  # O(1), unlike popping a dict's first key
             parts.append(text)
         tail = json.dumps(pagination, separators=(",", ":")).encode()
         return b'{"events":[' + b",".join(parts) + b'],"pagination":' + tail + b"}"
