@@ -159,18 +159,16 @@ class _Gateway:
                 stats.statuses[message["status"]] += 1
             await send(message)
 
-        # The round trip's latency is spent half on the way in, half on the way out: the
-        # rate limit counts a request when it "arrives" (after the first half, jitter
-        # included), as Airtable's does, and not after a sleep whose wake-ups a busy
-        # server would bunch together.
+        # The rate limit counts a request when it arrives, before the emulated latency:
+        # counting after a sleep would count the sleep's wake-ups, which a server busy
+        # rendering other answers bunches together (Airtable's limit counts arrivals,
+        # and its servers' CPU is not this process's).
         delay = emulator.latency + (self._rng.uniform(0, emulator.jitter) if emulator.jitter else 0)
-        if delay > 0:
-            await anyio.sleep(delay / 2)
 
         token = _bearer(scope)
         user_id = emulator.tokens.get(token) if token is not None else None
         if token is None or user_id is None:
-            await anyio.sleep(delay / 2)
+            await anyio.sleep(delay)
             await _json(401, _STATUS_BODIES[401])(scope, receive, counted_send)
             return
 
@@ -182,11 +180,11 @@ class _Gateway:
                 headers = None
                 if emulator.retry_after_header:
                     headers = {"Retry-After": str(max(1, math.ceil(penalty)))}
-                await anyio.sleep(delay / 2)
+                await anyio.sleep(delay)
                 await _json(429, _STATUS_BODIES[429], headers)(scope, receive, counted_send)
                 return
         if delay > 0:
-            await anyio.sleep(delay / 2)
+            await anyio.sleep(delay)
 
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         client = scope.get("client") or ("127.0.0.1", 0)
