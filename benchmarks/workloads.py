@@ -556,7 +556,7 @@ def scale(settings: Settings, say: Progress = _say) -> WorkloadResult:
             f"{100 * (1 - default_headroom()):g}% of the limit in any second, but the "
             "emulator is one Python process whose get-users cost "
             "grows with the size of the enterprise; once it saturates its core, its "
-            "strict window (checked after the latency sleep) sees arrivals bunched and "
+            "strict window sees arrivals only as its busy event loop gets to them, bunched, and "
             "refuses some. Each 429 costs the 30 s penalty, included in the wall time."
         )
     result.tables.append(
