@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._wire import invalid_request, model_not_found, not_permitted
 from ..requests import Body, Call
 from ..state import Base, Grant, Workspace, World
@@ -30,9 +32,34 @@ def _is_sole_owner(holder: Workspace | Base, subject_id: str) -> bool:
     return isinstance(holder, Workspace) and owners == [subject_id]
 
 
+def _record(
+    world: World,
+    call: Call,
+    holder: Workspace | Base,
+    action: str,
+    model: tuple[str, str],
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Append the audit event of a change to ``holder``'s collaborators or invites;
+    ``action`` names it with ``{Kind}`` for Workspace or Base, ``model`` is (id, type)."""
+    kind, category, workspace_id, base_id = _names(holder)
+    record(
+        world,
+        call.caller,
+        action.format(Kind=kind.capitalize()),
+        category,
+        model[0],
+        model[1],
+        account_id=world.workspaces[workspace_id].account_id,
+        workspace_id=workspace_id,
+        base_id=base_id,
+        payload=payload,
+    )
+
+
 def add_collaborator(world: World, call: Call, holder: Workspace | Base) -> None:
     """POST .../collaborators: ``{collaborators: [one item]}``; empty response."""
-    kind, category, workspace_id, base_id = _names(holder)
+    kind = _names(holder)[0]
     items = call.body({"collaborators"}).list("collaborators")
     if not items:
         raise invalid_request("collaborators must hold one item")
@@ -56,23 +83,19 @@ def add_collaborator(world: World, call: Call, holder: Workspace | Base) -> None
         if kind == "workspace" and level == "owner":
             raise not_permitted(_GROUP_OWNER)
     holder.grants[subject_id] = Grant(subject_id, level, world.now(), call.caller.user_id)
-    record(
+    _record(
         world,
-        call.caller,
-        f"add{kind.capitalize()}Collaborator",
-        category,
-        holder.id,
-        kind,
-        account_id=world.workspaces[workspace_id].account_id,
-        workspace_id=workspace_id,
-        base_id=base_id,
-        payload={"collaboratorId": subject_id, "permissionLevel": level},
+        call,
+        holder,
+        "add{Kind}Collaborator",
+        (holder.id, kind),
+        {"collaboratorId": subject_id, "permissionLevel": level},
     )
 
 
 def update_collaborator(world: World, call: Call, holder: Workspace | Base) -> None:
     """PATCH .../collaborators/{id}: ``{permissionLevel}``; empty response."""
-    kind, category, workspace_id, base_id = _names(holder)
+    kind = _names(holder)[0]
     level = call.body({"permissionLevel"}).string(
         "permissionLevel", required=True, choices=_LEVELS[kind]
     )
@@ -88,17 +111,13 @@ def update_collaborator(world: World, call: Call, holder: Workspace | Base) -> N
         )
     previous = grant.permission_level
     grant.permission_level = level
-    record(
+    _record(
         world,
-        call.caller,
-        f"change{kind.capitalize()}CollaboratorPermission",
-        category,
-        holder.id,
-        kind,
-        account_id=world.workspaces[workspace_id].account_id,
-        workspace_id=workspace_id,
-        base_id=base_id,
-        payload={
+        call,
+        holder,
+        "change{Kind}CollaboratorPermission",
+        (holder.id, kind),
+        {
             "collaboratorId": subject_id,
             "previousPermissionLevel": previous,
             "permissionLevel": level,
@@ -108,41 +127,26 @@ def update_collaborator(world: World, call: Call, holder: Workspace | Base) -> N
 
 def delete_collaborator(world: World, call: Call, holder: Workspace | Base) -> None:
     """DELETE .../collaborators/{id}; empty response."""
-    kind, category, workspace_id, base_id = _names(holder)
+    kind = _names(holder)[0]
     subject_id = call.path["subject"]
     if subject_id not in holder.grants:
         raise not_permitted(_NOT_COLLABORATOR)
     if _is_sole_owner(holder, subject_id):
         raise not_permitted("Sole owner of a workspace cannot be removed")
     del holder.grants[subject_id]
-    record(
+    _record(
         world,
-        call.caller,
-        f"remove{kind.capitalize()}Collaborator",
-        category,
-        holder.id,
-        kind,
-        account_id=world.workspaces[workspace_id].account_id,
-        workspace_id=workspace_id,
-        base_id=base_id,
-        payload={"collaboratorId": subject_id},
+        call,
+        holder,
+        "remove{Kind}Collaborator",
+        (holder.id, kind),
+        {"collaboratorId": subject_id},
     )
 
 
 def delete_invite(world: World, call: Call, holder: Workspace | Base) -> None:
     """DELETE .../invites/{invite}: 403 ``INVALID_PERMISSIONS`` unless outstanding."""
-    kind, category, workspace_id, base_id = _names(holder)
     invite_id = call.path["invite"]
     if holder.invites.pop(invite_id, None) is None:
         raise not_permitted()
-    record(
-        world,
-        call.caller,
-        f"remove{kind.capitalize()}InviteLink",
-        category,
-        invite_id,
-        "invite",
-        account_id=world.workspaces[workspace_id].account_id,
-        workspace_id=workspace_id,
-        base_id=base_id,
-    )
+    _record(world, call, holder, "remove{Kind}InviteLink", (invite_id, "invite"))
