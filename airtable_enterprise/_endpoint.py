@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from collections.abc import Generator
 
 import httpx
 
 from .errors import InvalidInputError
 
-__all__ = ["BearerAuth", "check_endpoint_url", "check_timeout", "is_loopback_host"]
+__all__ = [
+    "BearerAuth",
+    "check_endpoint_url",
+    "check_timeout",
+    "is_loopback_host",
+    "tls_verification",
+]
 
 
 def is_loopback_host(host: str) -> bool:
@@ -42,6 +49,19 @@ def check_endpoint_url(endpoint_url: str) -> httpx.URL:
     if url.query or url.fragment:
         raise InvalidInputError("endpoint_url", endpoint_url, "must not carry a query or fragment")
     return url
+
+
+def tls_verification(url: httpx.URL) -> ssl.SSLContext | bool:
+    """What the client verifies TLS with: httpx's default trust store for ``https://``.
+
+    A plain ``http://`` endpoint (loopback only, see :func:`check_endpoint_url`) never
+    needs TLS, so it gets a context that verifies certificates but trusts none: making
+    it reads no CA bundle (httpx's default costs ~100 ms on a process's first client),
+    and any https connection it were ever asked to make would fail verification.
+    """
+    if url.scheme == "https":
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def check_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:

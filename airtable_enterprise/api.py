@@ -20,7 +20,7 @@ import httpx
 
 from . import errors
 from ._convert import converter
-from ._endpoint import BearerAuth, check_endpoint_url, check_timeout
+from ._endpoint import BearerAuth, check_endpoint_url, check_timeout, tls_verification
 from ._ratelimit import RateLimiter
 from ._retry import (
     AIRTABLE_RATE_LIMIT_PENALTY,
@@ -166,6 +166,7 @@ class AsyncApi:
                 max_connections=max_concurrency, max_keepalive_connections=max_concurrency
             ),
             follow_redirects=False,
+            verify=tls_verification(url),
             transport=transport,
         )
 

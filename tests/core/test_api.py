@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 import traceback
 from collections.abc import Callable
 from functools import partial
@@ -482,6 +483,17 @@ def test_bad_configuration_is_refused_up_front(kwargs: dict[str, Any], argument:
 )
 def test_plain_http_is_allowed_for_loopback(url: str) -> None:
     assert AsyncApi(TOKEN, endpoint_url=url).endpoint_url == url
+
+
+def test_plain_http_loopback_reads_no_ca_bundle_and_trusts_no_certificate() -> None:
+    from airtable_enterprise._endpoint import tls_verification
+
+    assert tls_verification(httpx.URL("https://api.airtable.com")) is True
+    context = tls_verification(httpx.URL("http://127.0.0.1:8787"))
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0
 
 
 @pytest.mark.parametrize("token", ["", "   ", " patX", "pat\nX", 42, None])

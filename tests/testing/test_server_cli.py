@@ -33,7 +33,6 @@ def test_background_server_serves_one_request_and_stops(emulator: Emulator) -> N
         httpx.get(server.url)
 
 
-
 def test_server_connections_send_without_nagle_delay() -> None:
     # asyncio disables Nagle's algorithm only on sockets created as IPPROTO_TCP; with it
     # on, each keep-alive response under 64 KiB stalled ~40 ms on the delayed ACK.
@@ -56,6 +55,7 @@ def test_server_connections_send_without_nagle_delay() -> None:
         return seen[0]
 
     assert asyncio.run(accepted_nodelay()) != 0
+
 
 @pytest.mark.anyio
 async def test_async_api_over_loopback(emulator: Emulator) -> None:
