@@ -574,7 +574,7 @@ def scale(settings: Settings, say: Progress = _say) -> WorkloadResult:
         )
     )
 
-    modes = (
+    modes: tuple[tuple[str, str, dict[str, int]], ...] = (
         ("read-ahead", "ours.audit_read_ahead", {}),
         ("parallel backfill", "ours.audit_backfill", {"windows": s.backfill_windows}),
     )

@@ -8,6 +8,11 @@ from typing import Any
 
 import anyio
 
+# httpx imports httpcore lazily, when the first client is made. The worker keeps
+# import costs out of the measured call (pyairtable's requests and urllib3 are
+# imported by `import pyairtable`), so import it here, with the rest.
+import httpcore  # noqa: F401
+
 from airtable_enterprise import AsyncApi
 
 from ..worker import Job

@@ -11,11 +11,14 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import pyairtable
 import requests
 from pyairtable.api import retrying
+from urllib3.connectionpool import ConnectionPool
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from ..worker import Job
@@ -47,13 +50,18 @@ class CountingRetry(Retry):
     the module-level :data:`COUNTERS`, not on the instance.
     """
 
-    def increment(self, *args: Any, **kwargs: Any) -> Retry:
-        response = kwargs.get("response")
-        if response is None and len(args) >= 3:
-            response = args[2]
-        if response is not None and getattr(response, "status", None) == 429:
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if response is not None and response.status == 429:
             COUNTERS.add(responses=1, rate_limited=1)
-        return super().increment(*args, **kwargs)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def _api(job: Job) -> pyairtable.Api:
