@@ -48,6 +48,14 @@ _MAX_EMAIL_LENGTH = 254
 def check_id(argument: str, value: object, prefix: str | tuple[str, ...]) -> str:
     """Return ``value`` if it is an Airtable ID with ``prefix`` (e.g. ``"usr"``)."""
     prefixes = (prefix,) if isinstance(prefix, str) else prefix
+    if (
+        isinstance(value, str)
+        and len(value) == 17
+        and value.startswith(prefixes)
+        and _ID_BODY.fullmatch(value, 3)
+    ):
+        return value
+    # Not a well-formed ID: work out what is wrong with it.
     expected = " or ".join(f"'{p}'" for p in prefixes)
     if not isinstance(value, str):
         raise InvalidInputError(
@@ -61,11 +69,9 @@ def check_id(argument: str, value: object, prefix: str | tuple[str, ...]) -> str
                 argument, value, f"is an email address; an ID starting with {expected} is needed"
             )
         raise InvalidInputError(argument, value, f"must be an ID starting with {expected}")
-    if len(value) != 17 or not _ID_BODY.fullmatch(value[3:]):
-        raise InvalidInputError(
-            argument, value, "must be 17 characters: a 3-letter prefix and 14 letters or digits"
-        )
-    return value
+    raise InvalidInputError(
+        argument, value, "must be 17 characters: a 3-letter prefix and 14 letters or digits"
+    )
 
 
 def is_email(value: object) -> bool:
@@ -98,11 +104,11 @@ def check_choice(argument: str, value: object, choices: Collection[str]) -> str:
 
 def check_user(argument: str, value: object) -> str:
     """Return ``value`` if it is a user ID (``usr...``) or an email address."""
-    if isinstance(value, str) and is_email(value):
+    if not isinstance(value, str) or "@" not in value:
+        return check_id(argument, value, "usr")
+    if is_email(value):
         return value
-    if isinstance(value, str) and "@" in value:
-        raise InvalidInputError(argument, value, "must be a user ID or an email address")
-    return check_id(argument, value, "usr")
+    raise InvalidInputError(argument, value, "must be a user ID or an email address")
 
 
 def check_list(argument: str, values: object, *, max_items: int | None = None) -> list[object]:
