@@ -439,7 +439,9 @@ def conversion(settings: Settings, say: Progress = _say) -> WorkloadResult:
         return result
     c = measured.counters
     events = float(c["events"])
-    decode, ours, theirs = float(c["decode_s"]), float(c["ours_s"]), float(c["pyairtable_s"])
+    decode, lazy, theirs = float(c["decode_s"]), float(c["ours_s"]), float(c["pyairtable_s"])
+    # The targets use the events with every part built (what pyairtable always does).
+    ours = float(c["ours_full_s"])
     result.tables.append(
         Table(
             columns=("step", "ms per page", "µs per event", "vs JSON decode"),
@@ -451,10 +453,17 @@ def conversion(settings: Settings, say: Progress = _say) -> WorkloadResult:
                     "1.00x",
                 ),
                 (
-                    "this library: decoded JSON -> models",
+                    "this library: decoded JSON -> models, every part read",
                     _fmt(ours * 1e3, 2),
                     _fmt(ours / events * 1e6, 2),
                     _x(ratio(ours, decode)),
+                ),
+                (
+                    "this library: decoded JSON -> models, as delivered "
+                    "(actor, context, origin built when first read)",
+                    _fmt(lazy * 1e3, 2),
+                    _fmt(lazy / events * 1e6, 2),
+                    _x(ratio(lazy, decode)),
                 ),
                 (
                     "pyairtable: `AuditLogResponse.model_validate`",
@@ -485,8 +494,8 @@ def conversion(settings: Settings, say: Progress = _say) -> WorkloadResult:
         Bars(
             title=f"Conversion of a {events:.0f}-event page",
             ylabel="ms per page",
-            labels=("json.loads", "this library", "pyairtable"),
-            values=(decode * 1e3, ours * 1e3, theirs * 1e3),
+            labels=("json.loads", "this library (every part)", "as delivered", "pyairtable"),
+            values=(decode * 1e3, ours * 1e3, lazy * 1e3, theirs * 1e3),
         )
     )
     return result

@@ -1,13 +1,24 @@
 from __future__ import annotations
 
+import copy
 import json
+import pickle
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 
-from airtable_enterprise import AsyncApi, AuditLogEvent, AuditLogResponse, ResponseValidationError
+from airtable_enterprise import (
+    AsyncApi,
+    AuditLogActor,
+    AuditLogContext,
+    AuditLogEvent,
+    AuditLogOrigin,
+    AuditLogResponse,
+    ResponseValidationError,
+)
 from airtable_enterprise._convert import _make_converter, converter
 
 from .fake import make_event
@@ -118,3 +129,81 @@ def test_payload_must_be_an_object() -> None:
         api.structure(
             {"events": [make_event(1) | {"payload": [1]}]}, AuditLogResponse, method="GET", path="/"
         )
+
+
+@pytest.mark.parametrize("part", ["actor", "context", "origin"])
+def test_actor_context_and_origin_are_built_when_first_read(part: str) -> None:
+    event = converter.structure(make_event(1), AuditLogEvent)
+    slot = getattr(AuditLogEvent, part)  # the slot's descriptor: raises while it is empty
+    with pytest.raises(AttributeError):
+        slot.__get__(event)
+    built = getattr(event, part)
+    assert slot.__get__(event) is built
+    assert getattr(event, part) is built
+    assert built.raw == make_event(1)[part]
+
+
+def test_an_event_with_parts_not_yet_built_compares_copies_and_pickles_whole() -> None:
+    wire = make_event(3)
+    first = converter.structure(wire, AuditLogEvent)
+    second = converter.structure(wire, AuditLogEvent)
+    assert first == second
+    assert pickle.loads(pickle.dumps(converter.structure(wire, AuditLogEvent))) == first
+    assert copy.deepcopy(converter.structure(wire, AuditLogEvent)) == first
+    evolved = attrs.evolve(converter.structure(wire, AuditLogEvent), action="deleteBase")
+    assert evolved.actor == first.actor
+    assert evolved.action == "deleteBase"
+    assert "actor=AuditLogActor(type='user'" in repr(converter.structure(wire, AuditLogEvent))
+    assert (
+        converter.unstructure(converter.structure(wire, AuditLogEvent))["actor"]["type"] == "user"
+    )
+    with pytest.raises(AttributeError, match="no attribute 'actr'"):
+        converter.structure(wire, AuditLogEvent).actr  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_an_event_built_in_code_needs_no_raw() -> None:
+    event = AuditLogEvent(
+        id="01J00000000000000000000001",
+        timestamp=datetime(2026, 1, 1, tzinfo=UTC),
+        action="createBase",
+        actor=AuditLogActor(type="system"),
+        model_id="appAAAAAAAAAAAAAA",
+        model_type="base",
+        payload={},
+        payload_version="1.0",
+        context=AuditLogContext(action_id="actA", enterprise_account_id="entA"),
+        origin=AuditLogOrigin(),
+    )
+    assert event.actor.type == "system"
+    assert event.originating_user_id is None
+    assert event.raw == {}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"actor": {"user": {"id": "usrAAAAAAAAAAAAAA"}}},
+        {"actor": {"type": "user", "user": {"email": "a@example.com"}}},
+        {"actor": {"type": "user", "user": "usrAAAAAAAAAAAAAA"}},
+        {"actor": ["user"]},
+        {"context": {"actionId": "actA"}},
+        {"context": {"enterpriseAccountId": "entA"}},
+        {"context": None},
+        {"origin": "1.2.3.4"},
+    ],
+)
+def test_a_malformed_actor_context_or_origin_fails_when_the_page_is_decoded(
+    change: dict[str, Any],
+) -> None:
+    api = AsyncApi("patX")
+    with pytest.raises(ResponseValidationError, match="AuditLogResponse"):
+        api.structure(
+            {"events": [make_event(1) | change]}, AuditLogResponse, method="GET", path="/x"
+        )
+
+
+def test_a_missing_origin_fails_when_the_page_is_decoded() -> None:
+    wire = make_event(1)
+    del wire["origin"]
+    with pytest.raises(ResponseValidationError):
+        AsyncApi("patX").structure({"events": [wire]}, AuditLogResponse, method="GET", path="/")

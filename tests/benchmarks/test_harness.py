@@ -38,7 +38,7 @@ def test_convert_page_builds_both_libraries_models_and_reports_each_step() -> No
 
     assert found["events"] == 3
     assert found["items"] == 3
-    assert {"decode_s", "ours_s", "pyairtable_s"} <= set(found)
+    assert {"decode_s", "ours_s", "ours_full_s", "pyairtable_s"} <= set(found)
 
 
 def test_a_worker_process_measures_a_client_function() -> None:
