@@ -8,8 +8,9 @@ endpoint logic lives in :mod:`.actions`, the wire rendering in :mod:`.views`.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 import attrs
 
@@ -20,6 +21,7 @@ __all__ = [
     "Account",
     "Base",
     "Grant",
+    "GrantTable",
     "Group",
     "GroupMember",
     "Interface",
@@ -111,6 +113,60 @@ class Grant:
     granted_by: str
 
 
+class GrantTable(dict[str, Grant]):
+    """A holder's grants by subject ID: a ``dict`` that counts its changes.
+
+    Every change of any table (and every new table) bumps :attr:`changes`, so
+    :meth:`World.holders_of` knows when its subject -> holders index is stale, however
+    the change was made: by a handler, by the generator, or by a test's own hand.
+    """
+
+    #: Changes made to grant tables so far, all tables of all worlds together.
+    changes: ClassVar[int] = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        GrantTable.changes += 1
+
+    def __setitem__(self, key: str, value: Grant) -> None:
+        super().__setitem__(key, value)
+        GrantTable.changes += 1
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        GrantTable.changes += 1
+
+    def __ior__(self, other: Any) -> GrantTable:  # type: ignore[override,misc]
+        super().__ior__(other)
+        GrantTable.changes += 1
+        return self
+
+    def pop(self, *args: Any) -> Any:
+        GrantTable.changes += 1
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[str, Grant]:
+        GrantTable.changes += 1
+        return super().popitem()
+
+    def clear(self) -> None:
+        super().clear()
+        GrantTable.changes += 1
+
+    def setdefault(self, key: str, default: Grant) -> Grant:
+        GrantTable.changes += 1
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        GrantTable.changes += 1
+
+
+def _grant_table(value: Mapping[str, Grant]) -> GrantTable:
+    """A holder's ``grants``: always a :class:`GrantTable` (a plain dict is copied into one)."""
+    return value if isinstance(value, GrantTable) else GrantTable(value)
+
+
 @attrs.define
 class InviteLink:
     """An outstanding invite link (``inv...``)."""
@@ -133,7 +189,7 @@ class Interface:
     base_id: str
     created_time: datetime
     first_publish_time: datetime | None = None
-    grants: dict[str, Grant] = attrs.Factory(dict)
+    grants: GrantTable = attrs.field(factory=GrantTable, converter=_grant_table)
     invites: dict[str, InviteLink] = attrs.Factory(dict)
 
 
@@ -145,7 +201,7 @@ class Base:
     name: str
     workspace_id: str
     created_time: datetime
-    grants: dict[str, Grant] = attrs.Factory(dict)
+    grants: GrantTable = attrs.field(factory=GrantTable, converter=_grant_table)
     invites: dict[str, InviteLink] = attrs.Factory(dict)
     interfaces: dict[str, Interface] = attrs.Factory(dict)
     package_installations: list[dict[str, str | None]] = attrs.Factory(list)
@@ -161,7 +217,7 @@ class Workspace:
     account_id: str
     created_time: datetime
     base_ids: list[str] = attrs.Factory(list)
-    grants: dict[str, Grant] = attrs.Factory(dict)
+    grants: GrantTable = attrs.field(factory=GrantTable, converter=_grant_table)
     invites: dict[str, InviteLink] = attrs.Factory(dict)
     invite_creation_restriction: str = "unrestricted"
     share_creation_restriction: str = "unrestricted"
@@ -188,6 +244,14 @@ class World:
     license_agreement: str = "ELA"
     enterprise_hub: bool = True
     _by_email: dict[str, str] = attrs.Factory(dict)
+    # holders_of's index: subject ID -> the holders whose grants named it when built,
+    # and what the world looked like then (GrantTable.changes, workspaces, bases).
+    _holders_by_subject: dict[str, list[Workspace | Base | Interface]] = attrs.field(
+        factory=dict, init=False, repr=False
+    )
+    _holders_built_for: tuple[int, int, int] | None = attrs.field(
+        default=None, init=False, repr=False
+    )
 
     # ------------------------------------------------------------------ ids, time
 
@@ -293,7 +357,7 @@ class World:
         user = self.users.get(subject_id)
         return "email", user.email if user is not None else ""
 
-    def grant_holders(self) -> Iterator[tuple[Workspace | Base | Interface, dict[str, Grant]]]:
+    def grant_holders(self) -> Iterator[tuple[Workspace | Base | Interface, GrantTable]]:
         """Every object that holds grants, with its grant table."""
         for workspace in self.workspaces.values():
             yield workspace, workspace.grants
@@ -301,6 +365,29 @@ class World:
             yield base, base.grants
             for interface in base.interfaces.values():
                 yield interface, interface.grants
+
+    def holders_of(self, subject_ids: Iterable[str]) -> list[Workspace | Base | Interface]:
+        """Workspaces, bases and interfaces that may hold a grant of one of ``subject_ids``.
+
+        A superset, from an index rebuilt whenever a grant table has changed or a
+        workspace or base was added or removed since it was built: callers check each
+        holder's ``grants`` and whether it is still part of the world. (A holder filled
+        with grants, then left out of the world across a request and added later
+        without any change to a grant table, is the one case it misses.)
+        """
+        built_for = (GrantTable.changes, len(self.workspaces), len(self.bases))
+        if built_for != self._holders_built_for:
+            index: dict[str, list[Workspace | Base | Interface]] = {}
+            for holder, grants in self.grant_holders():
+                for subject_id in grants:
+                    index.setdefault(subject_id, []).append(holder)
+            self._holders_by_subject = index
+            self._holders_built_for = built_for
+        found: dict[int, Workspace | Base | Interface] = {}
+        for subject_id in subject_ids:
+            for holder in self._holders_by_subject.get(subject_id, ()):
+                found[id(holder)] = holder
+        return list(found.values())
 
     def owners(self, workspace: Workspace) -> list[str]:
         """The users who own ``workspace`` directly (groups cannot own, REFERENCE §6.3)."""

@@ -13,6 +13,7 @@ __all__ = [
     "collaborations_of",
     "enterprise_view",
     "group_view",
+    "groups_of",
     "user_view",
     "workspace_view",
 ]
@@ -193,63 +194,109 @@ def base_view(world: World, base: Base, include: Collection[str], caller_id: str
 def collaborations_of(
     world: World, subject_ids: Collection[str], account_ids: Collection[str] | None = None
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """Direct grants of each subject (REFERENCE §1.10), in one pass over the world.
+    """Direct grants of each subject (REFERENCE §1.10).
 
-    ``account_ids`` limits them to workspaces of those accounts.
+    ``account_ids`` limits them to workspaces of those accounts. Each list is in the
+    world's order (workspaces as created, then each one's bases, then their interfaces).
+    Only the holders the world's index names are visited, not every grant table: a
+    get-users request in a 50,000-user world would otherwise walk ~35,000 tables.
     """
     wanted = set(subject_ids)
     result: dict[str, dict[str, list[dict[str, Any]]]] = {
         s: {"baseCollaborations": [], "interfaceCollaborations": [], "workspaceCollaborations": []}
         for s in wanted
     }
-    bases = world.bases
-    # Each of the world's grant tables is checked against `wanted`; `isdisjoint` first,
-    # because nearly all of them hold none of the ~100 subjects a request asks about
-    # (a 50,000-user world has ~35,000 tables: this halves the time of the pass).
-    for workspace in world.workspaces.values():
-        if account_ids is not None and workspace.account_id not in account_ids:
-            continue
-        grants = workspace.grants
-        if not wanted.isdisjoint(grants):
-            for subject in wanted.intersection(grants):
-                grant = grants[subject]
+    order = {workspace_id: index for index, workspace_id in enumerate(world.workspaces)}
+    placed: list[tuple[tuple[int, int, int], Workspace | Base | Interface, Base | None]] = []
+    for holder in world.holders_of(wanted):
+        found = _place(world, holder, order, account_ids)
+        if found is not None:
+            position, base = found
+            placed.append((position, holder, base))
+    placed.sort(key=lambda item: item[0])
+    for _, holder, base in placed:
+        grants = holder.grants
+        for subject in wanted.intersection(grants):
+            grant = grants[subject]
+            created, granted_by = format_time(grant.created_time), grant.granted_by
+            level = grant.permission_level
+            if isinstance(holder, Workspace):
                 result[subject]["workspaceCollaborations"].append(
                     {
-                        "createdTime": format_time(grant.created_time),
-                        "grantedByUserId": grant.granted_by,
-                        "permissionLevel": grant.permission_level,
-                        "workspaceId": workspace.id,
+                        "createdTime": created,
+                        "grantedByUserId": granted_by,
+                        "permissionLevel": level,
+                        "workspaceId": holder.id,
                     }
                 )
-        for base_id in workspace.base_ids:
-            base = bases[base_id]
-            grants = base.grants
-            if not wanted.isdisjoint(grants):
-                for subject in wanted.intersection(grants):
-                    grant = grants[subject]
-                    result[subject]["baseCollaborations"].append(
-                        {
-                            "baseId": base.id,
-                            "createdTime": format_time(grant.created_time),
-                            "grantedByUserId": grant.granted_by,
-                            "permissionLevel": grant.permission_level,
-                        }
-                    )
-            for interface in base.interfaces.values():
-                grants = interface.grants
-                if wanted.isdisjoint(grants):
-                    continue
-                for subject in wanted.intersection(grants):
-                    grant = grants[subject]
-                    result[subject]["interfaceCollaborations"].append(
-                        {
-                            "baseId": base.id,
-                            "createdTime": format_time(grant.created_time),
-                            "grantedByUserId": grant.granted_by,
-                            "interfaceId": interface.id,
-                            "permissionLevel": grant.permission_level,
-                        }
-                    )
+            elif isinstance(holder, Base):
+                result[subject]["baseCollaborations"].append(
+                    {
+                        "baseId": holder.id,
+                        "createdTime": created,
+                        "grantedByUserId": granted_by,
+                        "permissionLevel": level,
+                    }
+                )
+            else:
+                assert base is not None
+                result[subject]["interfaceCollaborations"].append(
+                    {
+                        "baseId": base.id,
+                        "createdTime": created,
+                        "grantedByUserId": granted_by,
+                        "interfaceId": holder.id,
+                        "permissionLevel": level,
+                    }
+                )
+    return result
+
+
+def _place(
+    world: World,
+    holder: Workspace | Base | Interface,
+    order: dict[str, int],
+    account_ids: Collection[str] | None,
+) -> tuple[tuple[int, int, int], Base | None] | None:
+    """Where ``holder`` comes in the world's order, with the base of an interface;
+    ``None`` if it is no longer part of the world or is outside ``account_ids``."""
+    base: Base | None = None
+    interface_index = -1
+    if isinstance(holder, Workspace):
+        if world.workspaces.get(holder.id) is not holder:
+            return None
+        workspace, base_index = holder, -1
+    else:
+        if isinstance(holder, Interface):
+            base = world.bases.get(holder.base_id)
+            if base is None or base.interfaces.get(holder.id) is not holder:
+                return None
+            interface_index = list(base.interfaces).index(holder.id)
+            container = base
+        else:
+            container = holder
+        if world.bases.get(container.id) is not container:
+            return None
+        found = world.workspaces.get(container.workspace_id)
+        if found is None or container.id not in found.base_ids:
+            return None
+        workspace, base_index = found, found.base_ids.index(container.id)
+    if account_ids is not None and workspace.account_id not in account_ids:
+        return None
+    return (order[workspace.id], base_index, interface_index), base
+
+
+def groups_of(world: World, users: Collection[User]) -> dict[str, list[str]]:
+    """The groups each of ``users`` belongs to in its own account, in the world's order."""
+    wanted = {user.id: user.account_id for user in users}
+    result: dict[str, list[str]] = {user_id: [] for user_id in wanted}
+    for group in world.groups.values():
+        members = group.members
+        if wanted.keys().isdisjoint(members.keys()):
+            continue
+        for user_id in wanted.keys() & members.keys():
+            if wanted[user_id] == group.account_id:
+                result[user_id].append(group.id)
     return result
 
 
@@ -258,8 +305,13 @@ def user_view(
     user: User,
     include: Collection[str],
     collaborations: dict[str, dict[str, list[dict[str, Any]]]] | None = None,
+    groups: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """A UserObject (REFERENCE §4.1)."""
+    """A UserObject (REFERENCE §4.1).
+
+    ``collaborations`` and ``groups``, from :func:`collaborations_of` and
+    :func:`groups_of`, let a many-user answer work them out in one pass each.
+    """
     internal = world.is_internal(user)
     body: dict[str, Any] = {
         "id": user.id,
@@ -293,11 +345,8 @@ def user_view(
             body["isSuperAdmin"] = user.is_super_admin
         if user.license_type is not None:
             body["licenseType"] = user.license_type
-        body["groups"] = [
-            {"id": g.id}
-            for g in world.groups.values()
-            if user.id in g.members and g.account_id == user.account_id
-        ]
+        group_ids = (groups if groups is not None else groups_of(world, [user])).get(user.id, [])
+        body["groups"] = [{"id": group_id} for group_id in group_ids]
     if "collaborations" in include:
         table = collaborations or collaborations_of(world, [user.id])
         body["collaborations"] = table[user.id]

@@ -7,7 +7,7 @@ from typing import Any
 from .._wire import ApiFailure, invalid_request, model_not_found, not_permitted
 from ..requests import Body, Call, Caller
 from ..state import Grant, User, Workspace, World
-from ..views import collaborations_of, user_view
+from ..views import collaborations_of, groups_of, user_view
 from ._common import check_id_format, record
 
 __all__ = [
@@ -83,7 +83,8 @@ def get_users(world: World, call: Call) -> dict[str, Any]:
         if user is not None:
             found.setdefault(user.id, user)
     table = collaborations_of(world, found) if "collaborations" in include else None
-    return {"users": [user_view(world, u, include, table) for u in found.values()]}
+    groups = groups_of(world, found.values())
+    return {"users": [user_view(world, u, include, table, groups) for u in found.values()]}
 
 
 def get_user(world: World, call: Call) -> dict[str, Any]:
