@@ -3,6 +3,7 @@ in the foreground (the command line)."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 import threading
@@ -112,7 +113,17 @@ class BackgroundServer:
 
 
 def serve_forever(emulator: Emulator, host: str, port: int, log_level: str = "info") -> None:
-    """Serve in the foreground until interrupted (Ctrl-C)."""
+    """Serve in the foreground until interrupted (Ctrl-C).
+
+    The event loop must not pause for long: requests that arrive meanwhile are
+    counted against the rate limit all at once when it resumes. So the world's grant
+    index is built now rather than on the first get-users request (~140 ms at 50,000
+    users), and, the process being the server's from here on, the objects that exist
+    now (the world, most of them) are moved out of the garbage collector's reach
+    (:func:`gc.freeze`): a full collection over a 25,000-user world took ~100 ms.
+    """
+    emulator.world.holders_of(())
+    gc.freeze()
     sock = _bind(host, port)
     try:
         _server(emulator, log_level).run(sockets=[sock])

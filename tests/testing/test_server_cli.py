@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import socket
 
 import httpx
@@ -39,18 +40,19 @@ def test_server_connections_send_without_nagle_delay() -> None:
     async def accepted_nodelay() -> int:
         listener = server_module._bind("127.0.0.1", 0)
         seen: list[int] = []
+        accepted = asyncio.Event()
 
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             sock = writer.get_extra_info("socket")
             seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            accepted.set()
             writer.close()
 
         server = await asyncio.start_server(handle, sock=listener)
         async with server:
             port = listener.getsockname()[1]
             _, writer = await asyncio.open_connection("127.0.0.1", port)
-            while not seen:
-                await asyncio.sleep(0.01)
+            await asyncio.wait_for(accepted.wait(), timeout=10)
             writer.close()
         return seen[0]
 
@@ -130,3 +132,24 @@ def test_main_serves_until_interrupted(monkeypatch: pytest.MonkeyPatch) -> None:
     argv = ["serve", "--token", "T", "--users", "5", "--events", "5", "--port", "0"]
     assert cli.main(argv) == 0
     assert seen == [("127.0.0.1", 0)]
+
+
+def test_serve_forever_prepares_the_world_before_serving(
+    monkeypatch: pytest.MonkeyPatch, emulator: Emulator
+) -> None:
+    frozen: list[int] = []
+    built: list[bool] = []
+
+    class FakeServer:
+        def run(self, sockets: list[socket.socket]) -> None:
+            frozen.append(gc.get_freeze_count())
+            built.append(emulator.world._holders_built_for is not None)
+
+    monkeypatch.setattr(server_module, "_server", lambda emulator, log_level: FakeServer())
+    try:
+        server_module.serve_forever(emulator, "127.0.0.1", 0)
+    finally:
+        gc.unfreeze()
+    assert len(frozen) == 1
+    assert frozen[0] > 0
+    assert built == [True]  # the grant index, built before the first request
