@@ -7,6 +7,13 @@ of letting a window's worth go at once, the limiter spaces request starts evenly
 a pace a little under the limit (92% by default), and never lets more than ``limit`` start in any
 1-second window.
 
+Slots are booked ahead, so a task the event loop wakes late (a long parse, a garbage
+collection) would start together with the next ones. A second check, on the times
+requests really start, holds such a bunch back: consecutive starts at least 90% of a
+pace interval apart, and never more than ``limit`` starts in any ``limit / pace`` seconds
+(1.087 s at the default headroom), the window that keeps the server's 1-second window
+clear of the jitter the headroom is there to absorb.
+
 When a 429 arrives anyway (another client sharing the token, a wrong limit), every
 task sharing the limiter pauses for the cooldown, then the pace restarts at half the
 rate it tripped at and climbs back to a ceiling just under it, so a misconfigured
@@ -37,6 +44,8 @@ _CEILING_FRACTION = 0.9
 #: without a 429, so that a one-off 429 caused by someone else sharing the token does not
 #: slow a long-lived service forever, while a wrong limit trips only every so often.
 _CEILING_RECOVERY_PER_SECOND = 0.1 / 1200
+#: Requests really start at least this fraction of a pace interval apart.
+_MIN_GAP_FRACTION = 0.9
 
 
 @attrs.define
@@ -44,7 +53,9 @@ class PacingState:
     """The limiter's bookkeeping, advanced by plain method calls (no clock of its own).
 
     ``limit`` is the most starts allowed in any 1-second window; ``target`` the pace
-    (starts per second) aimed at when nothing has gone wrong.
+    (starts per second) aimed at when nothing has gone wrong. :meth:`reserve` books
+    slots; :meth:`guard_wait` and :meth:`record_start` hold the starts that really
+    happen to at most ``limit`` in any ``limit / target`` seconds.
     """
 
     limit: float
@@ -58,6 +69,8 @@ class PacingState:
     last_penalty_at: float = -math.inf
     epoch: int = 0
     starts: collections.deque[float] = attrs.field(factory=collections.deque)
+    started: collections.deque[float] = attrs.field(factory=collections.deque)
+    guard_window: float = attrs.field(init=False, default=1.0)
 
     def __attrs_post_init__(self) -> None:
         if not self.limit > 0 or not self.target > 0:
@@ -65,6 +78,7 @@ class PacingState:
         self.target = min(self.target, self.limit)
         self.ceiling = self.target
         self.restart_pace = self.target
+        self.guard_window = self.window * self.limit / self.target
 
     def pace(self, now: float) -> float:
         """Starts per second allowed at ``now``."""
@@ -87,6 +101,30 @@ class PacingState:
         self.starts.append(start)
         self.next_start = start + 1.0 / self.pace(start)
         return start
+
+    def guard_wait(self, now: float) -> float:
+        """Seconds before a request may really start at ``now``.
+
+        0, unless ``limit`` starts already happened in the last ``guard_window``
+        seconds, or the last one happened less than 90% of a pace interval ago: after
+        a stall the overdue requests go one by one, a little faster than the pace,
+        instead of in a bunch. (The 10% absorbs a timer's ordinary lateness, so it
+        never delays the next slot.)
+        """
+        capacity = max(1, math.floor(self.limit))
+        started = self.started
+        while started and started[0] <= now - self.guard_window:
+            started.popleft()
+        if not started:
+            return 0.0
+        wait = started[-1] + _MIN_GAP_FRACTION / self.pace(now) - now
+        if len(started) >= capacity:
+            wait = max(wait, started[-capacity] + self.guard_window - now)
+        return max(0.0, wait)
+
+    def record_start(self, now: float) -> None:
+        """A request really started at ``now`` (after :meth:`guard_wait` returned 0)."""
+        self.started.append(now)
 
     def penalize(self, now: float, *, started_at: float, wait: float) -> float:
         """Record a 429 for a request that started at ``started_at``; return the resume time.
@@ -175,9 +213,16 @@ class RateLimiter:
             delay = start - self._clock()
             if delay > 0:
                 await self._sleep(delay)
+            # Woken late, this task would start together with the next slots' owners.
+            wait = state.guard_wait(self._clock())
+            while wait > 0 and state.epoch == epoch:
+                await self._sleep(wait)
+                wait = state.guard_wait(self._clock())
             if state.epoch == epoch:
+                now = self._clock()
+                state.record_start(now)
                 self._started += 1
-                return start
+                return now
             # A 429 arrived while we waited: our slot is void, queue again after the cooldown.
 
     def penalize(self, *, started_at: float, retry_after: float | None) -> float:

@@ -168,6 +168,67 @@ async def test_concurrent_tasks_share_one_pace() -> None:
     assert limiter.stats.started == 100
 
 
+@pytest.mark.parametrize("seed", range(5))
+@virtual_time
+@pytest.mark.anyio
+async def test_tasks_woken_late_do_not_start_in_a_bunch(seed: int) -> None:
+    """A busy event loop (a long parse, a garbage collection) wakes every sleeper due
+    during the stall at its end. Their slots were booked evenly, but without the guard
+    they would start at once and overflow the server's window."""
+    rng = random.Random(seed)
+    t0 = anyio.current_time()
+    # Stalls of 100-200 ms, one every 0.5-1 s.
+    stalls: list[tuple[float, float]] = []
+    moment = t0
+    while moment < t0 + 30:
+        moment += rng.uniform(0.5, 1.0)
+        stalls.append((moment, moment + rng.uniform(0.1, 0.2)))
+        moment = stalls[-1][1]
+
+    async def late_sleep(seconds: float) -> None:
+        wake = anyio.current_time() + seconds
+        for begin, end in stalls:
+            if begin <= wake < end:
+                wake = end
+        await anyio.sleep(max(0.0, wake - anyio.current_time()))
+
+    limiter = RateLimiter(25, sleep=late_sleep)
+    starts: list[float] = []
+
+    async def worker() -> None:
+        for _ in range(8):
+            await limiter.acquire()
+            starts.append(anyio.current_time())  # when it really started
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(25):
+            tg.start_soon(worker)
+    assert len(starts) == 200
+    guard = 1 / 0.92  # limit / pace at the default 8% headroom
+    assert most_in_any_window(starts, guard) <= 25
+    gaps = [b - a for a, b in itertools.pairwise(sorted(starts))]
+    assert min(gaps) >= 0.9 / 23 - 1e-9  # one by one after a stall, never in a bunch
+    # The guard costs little: 200 starts at 23/s take about 200/23 s, plus the stalls.
+    assert max(starts) - min(starts) < 200 / 23 * 1.1
+
+
+def test_the_guard_counts_starts_that_happened() -> None:
+    state = PacingState(limit=3, target=2)
+    assert state.guard_window == pytest.approx(1.5)
+    for moment in (0.0, 0.45, 0.9):
+        assert state.guard_wait(moment) == 0.0
+        state.record_start(moment)
+    assert state.guard_wait(1.0) == pytest.approx(0.5)  # until 0.0 leaves [t - 1.5, t]
+    assert state.guard_wait(1.5) == 0.0
+
+
+def test_the_guard_spaces_overdue_starts() -> None:
+    state = PacingState(limit=10, target=5)  # 0.2 s apart; at least 0.18 s really
+    state.record_start(0.0)
+    assert state.guard_wait(0.1) == pytest.approx(0.08)
+    assert state.guard_wait(0.19) == 0.0
+
+
 @virtual_time
 @pytest.mark.anyio
 async def test_penalize_voids_waiting_reservations() -> None:
