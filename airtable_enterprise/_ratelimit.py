@@ -9,10 +9,11 @@ a pace a little under the limit (92% by default), and never lets more than ``lim
 
 Slots are booked ahead, so a task the event loop wakes late (a long parse, a garbage
 collection) would start together with the next ones. A second check, on the times
-requests really start, holds such a bunch back: consecutive starts at least 90% of a
-pace interval apart, and never more than ``limit`` starts in any ``limit / pace`` seconds
-(1.087 s at the default headroom), the window that keeps the server's 1-second window
-clear of the jitter the headroom is there to absorb.
+requests really start, holds such a bunch back: never more than ``limit`` starts in any
+``limit / pace`` seconds (1.087 s at the default headroom), the window that keeps the
+server's 1-second window clear of the jitter the headroom is there to absorb. (A
+minimum gap between real starts was tried too: it cost a CPU-busy parallel backfill
+~10% of its speed, delaying starts after every page parsed, and guarded nothing more.)
 
 When a 429 arrives anyway (another client sharing the token, a wrong limit), every
 task sharing the limiter pauses for the cooldown, then the pace restarts at half the
@@ -44,8 +45,6 @@ _CEILING_FRACTION = 0.9
 #: without a 429, so that a one-off 429 caused by someone else sharing the token does not
 #: slow a long-lived service forever, while a wrong limit trips only every so often.
 _CEILING_RECOVERY_PER_SECOND = 0.1 / 1200
-#: Requests really start at least this fraction of a pace interval apart.
-_MIN_GAP_FRACTION = 0.9
 
 
 @attrs.define
@@ -103,24 +102,15 @@ class PacingState:
         return start
 
     def guard_wait(self, now: float) -> float:
-        """Seconds before a request may really start at ``now``.
-
-        0, unless ``limit`` starts already happened in the last ``guard_window``
-        seconds, or the last one happened less than 90% of a pace interval ago: after
-        a stall the overdue requests go one by one, a little faster than the pace,
-        instead of in a bunch. (The 10% absorbs a timer's ordinary lateness, so it
-        never delays the next slot.)
-        """
+        """Seconds before a request may really start at ``now``: 0 unless ``limit``
+        starts already happened in the last ``guard_window`` seconds."""
         capacity = max(1, math.floor(self.limit))
         started = self.started
         while started and started[0] <= now - self.guard_window:
             started.popleft()
-        if not started:
+        if len(started) < capacity:
             return 0.0
-        wait = started[-1] + _MIN_GAP_FRACTION / self.pace(now) - now
-        if len(started) >= capacity:
-            wait = max(wait, started[-capacity] + self.guard_window - now)
-        return max(0.0, wait)
+        return started[-capacity] + self.guard_window - now
 
     def record_start(self, now: float) -> None:
         """A request really started at ``now`` (after :meth:`guard_wait` returned 0)."""

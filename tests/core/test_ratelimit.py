@@ -206,8 +206,6 @@ async def test_tasks_woken_late_do_not_start_in_a_bunch(seed: int) -> None:
     assert len(starts) == 200
     guard = 1 / 0.92  # limit / pace at the default 8% headroom
     assert most_in_any_window(starts, guard) <= 25
-    gaps = [b - a for a, b in itertools.pairwise(sorted(starts))]
-    assert min(gaps) >= 0.9 / 23 - 1e-9  # one by one after a stall, never in a bunch
     # The guard costs little: 200 starts at 23/s take about 200/23 s, plus the stalls.
     assert max(starts) - min(starts) < 200 / 23 * 1.1
 
@@ -220,13 +218,6 @@ def test_the_guard_counts_starts_that_happened() -> None:
         state.record_start(moment)
     assert state.guard_wait(1.0) == pytest.approx(0.5)  # until 0.0 leaves [t - 1.5, t]
     assert state.guard_wait(1.5) == 0.0
-
-
-def test_the_guard_spaces_overdue_starts() -> None:
-    state = PacingState(limit=10, target=5)  # 0.2 s apart; at least 0.18 s really
-    state.record_start(0.0)
-    assert state.guard_wait(0.1) == pytest.approx(0.08)
-    assert state.guard_wait(0.19) == 0.0
 
 
 @virtual_time
