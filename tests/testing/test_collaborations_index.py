@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from airtable_enterprise.testing import generate_enterprise
 from airtable_enterprise.testing._wire import format_time
 from airtable_enterprise.testing.state import Base, Grant, GrantTable, Interface, World
-from airtable_enterprise.testing.views import collaborations_of
+from airtable_enterprise.testing.views import collaborations_of, groups_of
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -150,3 +150,19 @@ def test_every_way_of_changing_a_grant_table_is_counted() -> None:
         before = GrantTable.changes
         change()
         assert GrantTable.changes > before
+
+
+def test_groups_of_many_users_equal_a_walk_per_user() -> None:
+    world = generate_enterprise(3, users=60, events=0, descendants=2)
+    users = list(world.users.values())
+    # Some members of groups of another account: those memberships are not listed.
+    foreign = next(g for g in world.groups.values() if g.account_id != users[0].account_id)
+    foreign.members.setdefault(users[0].id, next(iter(foreign.members.values())))
+    found = groups_of(world, users)
+    for user in users:
+        assert found[user.id] == [
+            g.id
+            for g in world.groups.values()
+            if user.id in g.members and g.account_id == user.account_id
+        ]
+    assert any(found[user.id] for user in users)
