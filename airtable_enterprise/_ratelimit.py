@@ -11,7 +11,10 @@ Slots are booked ahead, so a task the event loop wakes late (a long parse, a gar
 collection) would start together with the next ones. A second check, on the times
 requests really start, holds such a bunch back: never more than ``limit`` starts in any
 ``limit / pace`` seconds (1.087 s at the default headroom), the window that keeps the
-server's 1-second window clear of the jitter the headroom is there to absorb. (A
+server's 1-second window clear of the jitter the headroom is there to absorb. A start
+is counted when the request is let go, then again (:meth:`RateLimiter.confirm_start`,
+:meth:`RateLimiter.restate_start`) when its headers are written: other tasks may run
+in between, and a request written 200 ms late lands in the server's next window. (A
 minimum gap between real starts was tried too: it cost a CPU-busy parallel backfill
 ~10% of its speed, delaying starts after every page parsed, and guarded nothing more.)
 
@@ -27,6 +30,7 @@ numbers); :class:`RateLimiter` adds the waiting, on anyio so it runs on asyncio 
 from __future__ import annotations
 
 import collections
+import contextlib
 import math
 from collections.abc import Awaitable, Callable
 
@@ -115,6 +119,12 @@ class PacingState:
     def record_start(self, now: float) -> None:
         """A request really started at ``now`` (after :meth:`guard_wait` returned 0)."""
         self.started.append(now)
+
+    def forget_start(self, at: float) -> None:
+        """Take back a start recorded at ``at``: it is about to be recorded again, later,
+        when the request's bytes are written (see :meth:`RateLimiter.confirm_start`)."""
+        with contextlib.suppress(ValueError):  # already out of the window
+            self.started.remove(at)
 
     def penalize(self, now: float, *, started_at: float, wait: float) -> float:
         """Record a 429 for a request that started at ``started_at``; return the resume time.
@@ -214,6 +224,34 @@ class RateLimiter:
                 self._started += 1
                 return now
             # A 429 arrived while we waited: our slot is void, queue again after the cooldown.
+
+    async def confirm_start(self, granted_at: float) -> float:
+        """The request :meth:`acquire` let go at ``granted_at`` is being written now.
+
+        Between the two, other tasks ran (a response parsed, a garbage collection): the
+        start is moved to now, and waits if it would overflow the window of real starts.
+        :class:`AsyncApi` calls it from httpcore's ``trace`` hook, just before the
+        request's headers are sent; without a network transport it is never called and
+        the start stays at ``granted_at``. Returns the time recorded.
+        """
+        state = self._state
+        state.forget_start(granted_at)
+        wait = state.guard_wait(self._clock())
+        while wait > 0:
+            await self._sleep(wait)
+            wait = state.guard_wait(self._clock())
+        now = self._clock()
+        state.record_start(now)
+        return now
+
+    def restate_start(self, recorded_at: float) -> float:
+        """The start recorded at ``recorded_at`` really happened now (the write of the
+        headers completed; the event loop may have run other tasks in between): count it
+        now, so that the next starts are held back if need be. Returns now."""
+        now = self._clock()
+        self._state.forget_start(recorded_at)
+        self._state.record_start(now)
+        return now
 
     def penalize(self, *, started_at: float, retry_after: float | None) -> float:
         """Report a 429 for a request started at ``started_at``; return the cooldown in seconds.

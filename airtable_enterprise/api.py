@@ -51,6 +51,15 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 QueryParams = Mapping[str, str | int | float | bool | None] | Sequence[tuple[str, str]]
 
 _NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+#: httpcore's ``trace`` events announcing that a request's headers are about to be
+#: written: the moment the rate limiter counts as the request's real start.
+_WRITING_EVENTS = frozenset(
+    {"http11.send_request_headers.started", "http2.send_request_headers.started"}
+)
+#: ... and that they have been written.
+_WRITTEN_EVENTS = frozenset(
+    {"http11.send_request_headers.complete", "http2.send_request_headers.complete"}
+)
 _TIMEOUT_ERRORS = (httpx.TimeoutException, TimeoutError)
 
 
@@ -319,16 +328,31 @@ class AsyncApi:
             budget = None if math.isinf(deadline_at) else max(0.0, deadline_at - clock())
             with anyio.fail_after(budget):
                 async with self._concurrency:
-                    if scoped is not None:
-                        await scoped.acquire()
+                    scoped_at = await scoped.acquire() if scoped is not None else 0.0
                     started_at = await self.limiter.acquire()
                     sent = True
                     self.stats.attempts += 1
+
+                    counted = [started_at, scoped_at]
+
+                    async def trace(event: str, info: Mapping[str, Any]) -> None:
+                        # httpcore calls this before it writes the request's headers
+                        # (the limiter may hold it back there) and once they are written.
+                        if event in _WRITING_EVENTS:
+                            counted[0] = await self.limiter.confirm_start(counted[0])
+                            if scoped is not None:
+                                counted[1] = await scoped.confirm_start(counted[1])
+                        elif event in _WRITTEN_EVENTS:
+                            counted[0] = self.limiter.restate_start(counted[0])
+                            if scoped is not None:
+                                counted[1] = scoped.restate_start(counted[1])
+
                     response = await self._client.request(
                         method,
                         path,
                         params=params,  # type: ignore[arg-type]
                         json=body,
+                        extensions={"trace": trace},
                     )
         except TimeoutError as exc:
             # The policy's deadline ran out (anyio.fail_after).

@@ -567,12 +567,12 @@ def scale(settings: Settings, say: Progress = _say) -> WorkloadResult:
     if any(row[4] != "0" for row in user_rows):
         result.notes.append(
             "429s in the users scale: our client paces its starts at "
-            f"{100 * (1 - default_headroom()):g}% of the limit and holds back the ones a "
-            "stalled event loop would bunch, but a request delayed after it was let go "
-            "still lands late. The client keeps every user it has read (~11 tracked "
-            "objects each, with collaborations), so its garbage collector's full passes "
-            "grow with the enterprise: ~225 ms at 50,000 users, beyond the ~87 ms of "
-            "jitter the headroom absorbs. Each 429 costs the 30 s penalty, included in "
+            f"{100 * (1 - default_headroom()):g}% of the limit and counts each one when "
+            "its headers are written, but the client and the emulator are Python "
+            "processes: a pause of either (a full garbage collection grows with what it "
+            "holds: ~225 ms for the client with 50,000 users read) longer than the ~87 ms "
+            "of jitter the headroom absorbs can still put too many arrivals in one of "
+            "the server's 1-second windows. Each 429 costs the 30 s penalty, included in "
             "the wall time."
         )
     result.tables.append(

@@ -7,11 +7,12 @@ import math
 import random
 
 import anyio
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airtable_enterprise import RateLimiter
+from airtable_enterprise import AsyncApi, RateLimiter
 from airtable_enterprise._ratelimit import PacingState
 from tests.helpers import most_in_any_window, virtual_time
 
@@ -265,3 +266,56 @@ def test_limiter_rejects_nonsense(kwargs: dict[str, float]) -> None:
 def test_limiter_repr_is_short() -> None:
     assert repr(RateLimiter(50)) == "<RateLimiter 50/s>"
     assert math.isclose(RateLimiter(50).requests_per_second, 50.0)
+
+
+# ---------------------------------------------- real starts: when the bytes are written
+
+
+class _LateWriter(httpx.AsyncBaseTransport):
+    """Calls the ``trace`` hook as httpcore does around writing a request's headers,
+    but some requests reach the write late: other tasks ran in between (a parse, a
+    garbage collection)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.writes: list[float] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        trace = request.extensions.get("trace")
+        if self.rng.random() < 0.15:
+            await anyio.sleep(self.rng.uniform(0.1, 0.4))
+        if trace is not None:
+            await trace("http11.send_request_headers.started", {})
+        self.writes.append(anyio.current_time())
+        if trace is not None:
+            await trace("http11.send_request_headers.complete", {})
+        return httpx.Response(200, json={})
+
+
+@pytest.mark.parametrize("seed", range(5))
+@virtual_time
+@pytest.mark.anyio
+async def test_requests_written_late_are_counted_when_written(seed: int) -> None:
+    transport = _LateWriter(seed)
+    api = AsyncApi("patX.y", transport=transport, requests_per_second=10)
+    async with api, anyio.create_task_group() as tg:
+        for _ in range(200):
+            tg.start_soon(api.request, "GET", "/v0/meta/whoami")
+    assert len(transport.writes) == 200
+    assert most_in_any_window(transport.writes, 1 / 0.92) <= 10
+
+
+@virtual_time
+@pytest.mark.anyio
+async def test_a_start_is_moved_to_when_it_is_confirmed() -> None:
+    limiter = RateLimiter(2, headroom=0.0)
+    first = await limiter.acquire()
+    second = await limiter.acquire()
+    await anyio.sleep(0.3)
+    # The first request reaches the socket only now: the window counts it now, so a
+    # third start has to wait for the second to leave the window, not the first.
+    moved = await limiter.confirm_start(first)
+    assert moved == pytest.approx(first + 0.8)
+    await limiter.acquire()
+    assert anyio.current_time() == pytest.approx(second + 1.0)
+    assert limiter.restate_start(moved) == pytest.approx(anyio.current_time())
