@@ -214,10 +214,7 @@ class RateLimiter:
             if delay > 0:
                 await self._sleep(delay)
             # Woken late, this task would start together with the next slots' owners.
-            wait = state.guard_wait(self._clock())
-            while wait > 0 and state.epoch == epoch:
-                await self._sleep(wait)
-                wait = state.guard_wait(self._clock())
+            await self._wait_for_window(epoch)
             if state.epoch == epoch:
                 now = self._clock()
                 state.record_start(now)
@@ -236,13 +233,18 @@ class RateLimiter:
         """
         state = self._state
         state.forget_start(granted_at)
-        wait = state.guard_wait(self._clock())
-        while wait > 0:
-            await self._sleep(wait)
-            wait = state.guard_wait(self._clock())
+        await self._wait_for_window()
         now = self._clock()
         state.record_start(now)
         return now
+
+    async def _wait_for_window(self, epoch: int | None = None) -> None:
+        """Sleep until another real start fits the window (or a 429 changes ``epoch``)."""
+        state = self._state
+        wait = state.guard_wait(self._clock())
+        while wait > 0 and (epoch is None or state.epoch == epoch):
+            await self._sleep(wait)
+            wait = state.guard_wait(self._clock())
 
     def restate_start(self, recorded_at: float) -> float:
         """The start recorded at ``recorded_at`` really happened now (the write of the

@@ -323,29 +323,27 @@ class AsyncApi:
         clock = anyio.current_time
         sent = False
         started_at = 0.0
-        scoped = self.base_limiter(base_id) if base_id is not None else None
+        # The base's 5/s scope (if any) first, then the token's: started_at is the token's.
+        limiters = [self.limiter]
+        if base_id is not None:
+            limiters.insert(0, self.base_limiter(base_id))
         try:
             budget = None if math.isinf(deadline_at) else max(0.0, deadline_at - clock())
             with anyio.fail_after(budget):
                 async with self._concurrency:
-                    scoped_at = await scoped.acquire() if scoped is not None else 0.0
-                    started_at = await self.limiter.acquire()
+                    counted = [await limiter.acquire() for limiter in limiters]
+                    started_at = counted[-1]
                     sent = True
                     self.stats.attempts += 1
-
-                    counted = [started_at, scoped_at]
 
                     async def trace(event: str, info: Mapping[str, Any]) -> None:
                         # httpcore calls this before it writes the request's headers
                         # (the limiter may hold it back there) and once they are written.
-                        if event in _WRITING_EVENTS:
-                            counted[0] = await self.limiter.confirm_start(counted[0])
-                            if scoped is not None:
-                                counted[1] = await scoped.confirm_start(counted[1])
-                        elif event in _WRITTEN_EVENTS:
-                            counted[0] = self.limiter.restate_start(counted[0])
-                            if scoped is not None:
-                                counted[1] = scoped.restate_start(counted[1])
+                        for index, limiter in enumerate(limiters):
+                            if event in _WRITING_EVENTS:
+                                counted[index] = await limiter.confirm_start(counted[index])
+                            elif event in _WRITTEN_EVENTS:
+                                counted[index] = limiter.restate_start(counted[index])
 
                     response = await self._client.request(
                         method,
@@ -374,7 +372,6 @@ class AsyncApi:
         if status == 429:
             self.stats.rate_limited += 1
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            limiters = [self.limiter] if scoped is None else [self.limiter, scoped]
             for limiter in limiters:
                 limiter.penalize(started_at=started_at, retry_after=retry_after)
             return Failure.RATE_LIMITED, response, None
