@@ -20,7 +20,10 @@ from .audit import (
     build_query,
 )
 from .models.enterprise import EnterpriseInfo
+from .resources import access_tokens as _access_tokens
+from .resources import ai as _ai
 from .resources import groups as _groups
+from .resources import packages as _packages
 from .resources import users as _users
 from .resources import workspaces as _workspaces
 from .resources._common import CreatedId, include
@@ -79,6 +82,7 @@ class Enterprise:
     # ------------------------------------------------- users and admins (§4)
 
     user = _users.user
+    user_by_id = _users.user_by_id
     users = _users.users
     remove_user = _users.remove_user
     claim_users = _users.claim_users
@@ -100,6 +104,19 @@ class Enterprise:
 
     move_workspaces = _workspaces.move_workspaces
     create_workspace = _workspaces.create_workspace
+    allow_ai = _ai.allow_ai
+
+    # ------------------------------------------------- packages and bases (§13)
+
+    packages = _packages.packages
+    package = _packages.package
+    create_base_from_package = _packages.create_base_from_package
+    create_base = _packages.create_base
+
+    # -------------------------------------------- personal access tokens (§14)
+
+    access_tokens = _access_tokens.access_tokens
+    revoke_access_tokens = _access_tokens.revoke_access_tokens
 
     # --------------------------------------------------------------- audit log
 

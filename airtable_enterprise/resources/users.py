@@ -48,6 +48,7 @@ __all__ = [
     "update_user",
     "update_users",
     "user",
+    "user_by_id",
     "user_ids",
     "users",
 ]
@@ -86,6 +87,28 @@ async def user(
     if found.missing:
         raise UserNotFoundError(value, self.id)
     return found[0]
+
+
+async def user_by_id(
+    self: Enterprise,
+    user_id: str,
+    *,
+    collaborations: bool = True,
+    aggregated: bool = False,
+    descendants: bool = False,
+) -> UserInfo:
+    """One user by ID, with the get-user-by-ID call: the natural reload after
+    :meth:`update_user`.
+
+    ``GET /v0/meta/enterpriseAccounts/{ent}/users/{userId}`` with ``include[]`` as in
+    :meth:`user`. An unknown ID is an API error (Airtable's 403/404), not a
+    :class:`UserNotFoundError`; use :meth:`user` to look up by ID or email.
+    """
+    check_id("user_id", user_id, "usr")
+    flags = include(collaborations=collaborations, aggregated=aggregated, descendants=descendants)
+    return await self.api.request_model(
+        UserInfo, "GET", f"{self.url}/users/{user_id}", params=flags
+    )
 
 
 async def users(
