@@ -71,8 +71,8 @@ async def create_base_from_package(
     ``POST /v0/meta/enterpriseAccounts/{ent}/packages/{packageId}/install`` with
     ``{name, packageReleaseId, workspaceId, description?}``. ``package_or_release`` is
     a :class:`Package` or a ``pkg...`` ID (its latest release is installed; the ID is
-    looked up with :meth:`packages`) or a release ID (the package whose latest
-    release it is is looked up the same way). A package without a release raises
+    looked up with :meth:`packages` across the Hub organization) or a release ID (the
+    package whose latest release it is is looked up the same way). A package without a release raises
     :class:`InvalidInputError` before any write.
     """
     workspace_id = (
@@ -86,10 +86,10 @@ async def create_base_from_package(
     if isinstance(package_or_release, Package):
         chosen = package_or_release
     elif isinstance(package_or_release, str) and package_or_release.startswith("pkg"):
-        chosen = await package(self, package_or_release)
+        chosen = await package(self, package_or_release, all_enterprises=True)
     elif isinstance(package_or_release, str) and package_or_release.startswith("pkr"):
         release_id = check_id("package_or_release", package_or_release, "pkr")
-        listed = await packages(self)
+        listed = await packages(self, all_enterprises=True)
         matches = [p for p in listed if p.latest_release_id == release_id]
         if not matches:
             raise PackageNotFoundError(release_id, self.id)
