@@ -72,8 +72,8 @@ async def create_base_from_package(
     ``{name, packageReleaseId, workspaceId, description?}``. ``package_or_release`` is
     a :class:`Package` or a ``pkg...`` ID (its latest release is installed; the ID is
     looked up with :meth:`packages` across the Hub organization) or a release ID (the
-    package whose latest release it is is looked up the same way). A package without a release raises
-    :class:`InvalidInputError` before any write.
+    package whose latest release it is is looked up the same way). A package without
+    a release raises :class:`InvalidInputError` before any write.
     """
     workspace_id = (
         workspace.id

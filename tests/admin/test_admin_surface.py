@@ -76,7 +76,8 @@ async def test_shares_are_typed_and_keep_absent_apart_from_empty(
     shares = await api.base(APP).shares()
     assert [s.type for s in shares] == ["base", "view", "blockInstallation"]
     assert shares[0].id == "shr9SpczJvQpfAzSp"
-    assert shares[0].is_enabled and shares[0].is_password_protected
+    assert shares[0].is_enabled
+    assert shares[0].is_password_protected
     assert shares[0].effective_email_domain_allow_list == ("foobar.com",)
     assert shares[1].effective_email_domain_allow_list is None  # absent: no restriction
     assert shares[1].view_id == "viwQpsuEDqHFqegkp"
@@ -162,7 +163,8 @@ async def test_interface_collaborators_and_writes(router: respx.MockRouter, api:
     ]
     assert info.individual_collaborators is not None
     assert info.individual_collaborators.interface_collaborators[0].email == "foo@bar.com"
-    assert info.group_collaborators is None and info.invite_links == ()
+    assert info.group_collaborators is None
+    assert info.invite_links == ()
     await interface.add_collaborator("usrL2PNC5o3H4lBEi", "edit")
     assert body(last_request(post)) == {
         "collaborators": [{"user": {"id": "usrL2PNC5o3H4lBEi"}, "permissionLevel": "edit"}]
@@ -223,8 +225,10 @@ async def test_create_base_from_package_resolves_the_latest_release(
     assert body(last_request(install)) == load_fixture(
         "CreateBaseFromPackage.request.pyairtable.json"
     )
-    assert isinstance(base, Base) and base.id == "appNEWNEWNEWNEW01"
-    assert base.name == "My New Base" and base.workspace_id == WSP
+    assert isinstance(base, Base)
+    assert base.id == "appNEWNEWNEWNEW01"
+    assert base.name == "My New Base"
+    assert base.workspace_id == WSP
 
 
 async def test_package_without_release_fails_before_any_write(
@@ -256,7 +260,8 @@ async def test_access_tokens_are_typed(router: respx.MockRouter, enterprise: Ent
     )
     first, second = await enterprise.access_tokens(resources=True)
     assert query(last_request(route)) == [("includeResources", "true")]
-    assert first.is_active and first.scopes == ("data.records:read", "enterprise.account:read")
+    assert first.is_active
+    assert first.scopes == ("data.records:read", "enterprise.account:read")
     assert first.resource_access is not None
     assert first.resource_access.enterprise_account_id == "entUBq2RGdihxl3vU"
     assert first.broad_reasons == ()
@@ -375,7 +380,9 @@ async def test_allow_ai_refuses_bad_input(router: respx.MockRouter, enterprise: 
 async def test_whoami(router: respx.MockRouter, api: AsyncApi) -> None:
     router.get("/v0/meta/whoami").respond(json={"id": "usrL2PNC5o3H4lBEi"})
     me = await api.whoami()
-    assert me.id == "usrL2PNC5o3H4lBEi" and me.email is None and me.scopes is None
+    assert me.id == "usrL2PNC5o3H4lBEi"
+    assert me.email is None
+    assert me.scopes is None
 
 
 async def test_api_errors_map_to_the_error_tree(

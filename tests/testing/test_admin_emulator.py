@@ -139,7 +139,8 @@ async def test_interface_collaborators(enterprise: Enterprise, emulator: Emulato
     found = (await enterprise.api.base(base_record.id).collaborators()).interface(
         interface_record.id
     )
-    assert found is not None and found.name == interface_record.name
+    assert found is not None
+    assert found.name == interface_record.name
 
 
 async def test_packages_and_install(enterprise: Enterprise, emulator: Emulator) -> None:
@@ -176,7 +177,8 @@ async def test_tokens_list_and_revoke(enterprise: Enterprise, emulator: Emulator
     specific = next(
         t for t in tokens if t.resource_access and t.resource_access.mode == "specificModelIds"
     )
-    assert specific.resource_access is not None and specific.resource_access.resource_model_ids
+    assert specific.resource_access is not None
+    assert specific.resource_access.resource_model_ids
     plain = await enterprise.access_tokens()
     assert all(
         t.resource_access is None or t.resource_access.resource_model_ids is None for t in plain
@@ -217,7 +219,8 @@ async def test_revoke_many_tokens_in_chunks(enterprise: Enterprise, emulator: Em
             scopes=["data.records:read"],
         )
     result = await enterprise.revoke_access_tokens(ids)
-    assert result.ok and len(result.revoked_tokens) == 230
+    assert result.ok
+    assert len(result.revoked_tokens) == 230
 
 
 async def test_allow_ai_honours_policy_and_descendants(
@@ -227,12 +230,15 @@ async def test_allow_ai_honours_policy_and_descendants(
     root_ws = [w.id for w in world.workspaces.values() if w.account_id == world.root_id]
     world.workspaces[root_ws.pop()].account_id = world.descendant_ids()[0]
     child_ws = [w.id for w in world.workspaces.values() if w.account_id != world.root_id]
-    assert root_ws and child_ws
+    assert root_ws
+    assert child_ws
     result = await enterprise.allow_ai({root_ws[0]: True, child_ws[0]: True})
     assert [e.workspace_id for e in result.errors] == [child_ws[0]]
-    assert world.ai_allowed(root_ws[0]) and not world.ai_allowed(child_ws[0])
+    assert world.ai_allowed(root_ws[0])
+    assert not world.ai_allowed(child_ws[0])
     result = await enterprise.allow_ai({child_ws[0]: True}, descendants=True)
-    assert result.ok and world.ai_allowed(child_ws[0])
+    assert result.ok
+    assert world.ai_allowed(child_ws[0])
     world.ai_policy = "NO_WORKSPACES"
     assert not world.ai_allowed(root_ws[0])
     assert last_actions(emulator, 2) == ["updateWorkspaceAiAllowlist"] * 2
