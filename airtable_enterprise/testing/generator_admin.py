@@ -77,7 +77,8 @@ def _add_packages(world: World, rng: random.Random, now: datetime) -> None:
     for n in range(max(2, len(world.users) // 40)):
         source = world.bases[rng.choice(base_ids)]
         created = _ago(rng, now, 30, 700)
-        released = n > 0 and rng.random() < 0.8  # the first one is a draft
+        # The first one is a draft, the second released, the rest 4 in 5 released.
+        released = n == 1 or (n > 1 and rng.random() < 0.8)
         package = Package(
             id=make_id("pkg", rng),
             name=f"{source.name.split(' tracker')[0]} app {n + 1}",
