@@ -107,8 +107,10 @@ def _add_packages(world: World, rng: random.Random, now: datetime) -> None:
 def _add_tokens(world: World, rng: random.Random, now: datetime) -> None:
     """About a third of internal users hold 1-3 tokens; admins' tokens carry admin
     scopes; one in eight is revoked; a few reach everything (``mode: all``)."""
+    pool = [*world.workspaces, *world.bases]
+    domains = world.org_domains()
     for user in list(world.users.values()):
-        if not world.is_internal(user) or rng.random() > 0.33:
+        if user.domain not in domains or rng.random() > 0.33:
             continue
         for _ in range(rng.choice((1, 1, 1, 2, 3))):
             scopes = rng.sample(_READ_SCOPES, rng.randint(1, 3))
@@ -119,7 +121,6 @@ def _add_tokens(world: World, rng: random.Random, now: datetime) -> None:
             mode = rng.choices(("all", "enterprise", "specificModelIds"), (2, 2, 6))[0]
             resources: list[str] = []
             if mode == "specificModelIds":
-                pool = list(world.workspaces) + list(world.bases)
                 resources = rng.sample(pool, min(len(pool), rng.randint(1, 4)))
             token = AccessToken(
                 id=make_id("pat", rng),
