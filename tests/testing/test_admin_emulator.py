@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
 from airtable_enterprise import AsyncApi, Enterprise, PermissionDeniedError, RetryPolicy
 from airtable_enterprise.testing import Emulator
 from airtable_enterprise.testing.access_tokens import AccessToken
+
+from .conftest import fixture
 
 pytestmark = pytest.mark.anyio
 
@@ -242,3 +245,105 @@ async def test_allow_ai_honours_policy_and_descendants(
     world.ai_policy = "NO_WORKSPACES"
     assert not world.ai_allowed(root_ws[0])
     assert last_actions(emulator, 2) == ["updateWorkspaceAiAllowlist"] * 2
+
+
+# ------------------------------------------------------------------ wire shapes and errors
+
+
+async def test_error_shapes_of_the_new_routes(
+    client: httpx.AsyncClient, emulator: Emulator
+) -> None:
+    world = emulator.world
+    base = next(iter(world.bases.values()))
+    ent = f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}"
+    unknown = [
+        ("PATCH", f"/v0/meta/bases/{base.id}/shares/shrAAAAAAAAAAAAAA", {"state": "enabled"}),
+        ("DELETE", f"/v0/meta/bases/{base.id}/blockInstallations/bliAAAAAAAAAAAAAA", None),
+        ("GET", f"/v0/meta/bases/{base.id}/interfaces/pbdAAAAAAAAAAAAAA", None),
+        ("GET", "/v0/meta/bases/appAAAAAAAAAAAAAA/shares", None),
+        (
+            "POST",
+            f"{ent}/packages/pkgAAAAAAAAAAAAAA/install",
+            {
+                "name": "x",
+                "packageReleaseId": "pkrAAAAAAAAAAAAAA",
+                "workspaceId": next(iter(world.workspaces)),
+            },
+        ),
+    ]
+    for method, path, body in unknown:
+        response = await client.request(method, path, json=body)
+        assert response.status_code == 403, path
+        assert response.json()["error"]["type"] == "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND"
+    too_many = [
+        (
+            "POST",
+            f"{ent}/personalAccessTokens/revoke",
+            {"tokenIds": [f"pat{n:014d}" for n in range(101)]},
+        ),
+        (
+            "POST",
+            f"{ent}/workspaceAiAllowlist",
+            {"workspaces": [{"workspaceId": f"wsp{n:014d}", "isAllowed": True} for n in range(11)]},
+        ),
+        (
+            "PATCH",
+            f"/v0/meta/bases/{base.id}/shares/{next(iter(base.shares), 'shrAAAAAAAAAAAAAA')}",
+            {"state": "on"},
+        ),
+    ]
+    for method, path, body in too_many:
+        response = await client.request(method, path, json=body)
+        assert response.status_code in (403, 422), path
+        if response.status_code == 422:
+            assert response.json()["error"]["type"] == "INVALID_REQUEST_UNKNOWN"
+
+
+async def test_a_bad_allowlist_item_changes_nothing(
+    client: httpx.AsyncClient, emulator: Emulator
+) -> None:
+    world = emulator.world
+    good = next(iter(world.workspaces))
+    response = await client.post(
+        f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}/workspaceAiAllowlist",
+        json={"workspaces": [{"workspaceId": good, "isAllowed": True}, {"workspaceId": good}]},
+    )
+    assert response.status_code == 422
+    assert good not in world.ai_allowlist
+
+
+async def test_shares_wire_shape_matches_the_fixture_keys(
+    client: httpx.AsyncClient, emulator: Emulator
+) -> None:
+    base = next(b for b in emulator.world.bases.values() if b.shares)
+    response = await client.get(f"/v0/meta/bases/{base.id}/shares")
+    documented = {k for share in fixture("ListShares.response.json")["shares"] for k in share}
+    documented.add("canBeSynced")  # REFERENCE §7.6, not in the fixture's three shares
+    for share in response.json()["shares"]:
+        assert set(share) <= documented
+        assert share["shareTokenPrefix"] == share["shareId"][:8]
+
+
+async def test_token_wire_shape_matches_the_fixture(
+    client: httpx.AsyncClient, emulator: Emulator
+) -> None:
+    response = await client.get(
+        f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}/personalAccessTokens"
+    )
+    documented = set(fixture("ListEnterprisePersonalAccessTokens.personalAccessTokens-item.json"))
+    for token in response.json()["personalAccessTokens"]:
+        assert set(token) == documented
+
+
+async def test_new_audit_events_render(client: httpx.AsyncClient, emulator: Emulator) -> None:
+    world = emulator.world
+    token = next(t for t in world.access_tokens.values() if t.state == "active")
+    ent = f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}"
+    await client.post(f"{ent}/personalAccessTokens/revoke", json={"tokenIds": [token.id]})
+    page = await client.get(
+        f"{ent}/auditLogEvents", params={"eventType": "revokePersonalAccessToken"}
+    )
+    [event] = page.json()["events"]
+    assert event["modelId"] == token.id
+    assert event["category"] == "personalAccessToken"
+    assert event["payload"]["tokenOwnerId"] == token.user_id
