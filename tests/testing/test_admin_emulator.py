@@ -345,5 +345,6 @@ async def test_new_audit_events_render(client: httpx.AsyncClient, emulator: Emul
     )
     [event] = page.json()["events"]
     assert event["modelId"] == token.id
-    assert event["category"] == "personalAccessToken"
+    assert event["modelType"] == "personalAccessToken"
+    assert event["context"]["enterpriseAccountId"] == emulator.enterprise_id
     assert event["payload"]["tokenOwnerId"] == token.user_id
