@@ -17,13 +17,13 @@ from ._validate import (
     check_name,
 )
 from .errors import InvalidInputError
+from .interface import Interface
 from .models.bases import BaseCollaborators, CreatedBase
 from .models.workspaces import WorkspaceCollaborators
 from .resources import shares as _shares
 
 if TYPE_CHECKING:
     from .api import AsyncApi
-    from .interface import Interface
 
 __all__ = ["Base", "Workspace"]
 
@@ -338,8 +338,6 @@ class Base:
     def interface(self, interface_id: str) -> Interface:
         """A handle on the base's interface ``pbd...`` (no request):
         ``/v0/meta/bases/{app}/interfaces/{pbd}``."""
-        from .interface import Interface
-
         return Interface(self, interface_id)
 
     # Shares and extensions (REFERENCE §7.6, §7.7): bodies in resources/shares.py.
