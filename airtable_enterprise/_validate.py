@@ -12,6 +12,8 @@ from collections.abc import Collection, Iterable, Mapping
 from .errors import InvalidInputError
 
 __all__ = [
+    "ENABLED_STATES",
+    "INTERFACE_PERMISSION_LEVELS",
     "MEMBERSHIP_STATES",
     "PERMISSION_LEVELS",
     "RESTRICTIONS",
@@ -34,6 +36,10 @@ USER_STATES = ("provisioned", "deactivated")
 MEMBERSHIP_STATES = ("managed", "unmanaged")
 #: Permission levels a collaborator can be given (REFERENCE §1.10; "none" is only read).
 PERMISSION_LEVELS = ("read", "comment", "edit", "create", "owner")
+#: Permission levels of an interface collaborator (REFERENCE §1.10, §7.5).
+INTERFACE_PERMISSION_LEVELS = ("read", "comment", "edit")
+#: ``state`` of a share or a block installation (REFERENCE §7.6, §7.7).
+ENABLED_STATES = ("enabled", "disabled")
 #: Workspace restriction values (REFERENCE §6.5).
 RESTRICTIONS = ("unrestricted", "onlyOwners")
 

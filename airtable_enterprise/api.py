@@ -36,6 +36,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .enterprise import Enterprise
+    from .models.tokens import CurrentUser
     from .workspace import Base, Workspace
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncApi", "QueryParams", "RequestStats"]
@@ -223,6 +224,13 @@ class AsyncApi:
         from .workspace import Base
 
         return Base(self, base_id)
+
+    async def whoami(self) -> CurrentUser:
+        """The token's user (``id``; ``email`` with the ``user.email:read`` scope;
+        ``scopes`` for OAuth tokens). ``GET /v0/meta/whoami``."""
+        from .resources.whoami import whoami
+
+        return await whoami(self)
 
     # ------------------------------------------------------------ request core
 

@@ -41,6 +41,7 @@ __all__ = [
     "ConnectError",
     "InvalidInputError",
     "NotFoundError",
+    "PackageNotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -171,6 +172,20 @@ class UserNotFoundError(AirtableError, LookupError):
         self.id_or_email = id_or_email
         self.enterprise_account_id = enterprise_account_id
         super().__init__(f"no user {id_or_email!r} in enterprise {enterprise_account_id}")
+
+
+class PackageNotFoundError(AirtableError, LookupError):
+    """A package named by ID is not in the enterprise's package list
+    (``GET /v0/meta/enterpriseAccounts/{ent}/packages``), or a release ID is not the
+    latest release of any listed package."""
+
+    def __init__(self, package_or_release_id: str, enterprise_account_id: str) -> None:
+        self.package_or_release_id = package_or_release_id
+        self.enterprise_account_id = enterprise_account_id
+        super().__init__(
+            f"no package or latest release {package_or_release_id!r} "
+            f"in enterprise {enterprise_account_id}"
+        )
 
 
 class UnknownOutcomeError(_RequestError):

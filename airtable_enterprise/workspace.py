@@ -17,8 +17,10 @@ from ._validate import (
     check_name,
 )
 from .errors import InvalidInputError
+from .interface import Interface
 from .models.bases import BaseCollaborators, CreatedBase
 from .models.workspaces import WorkspaceCollaborators
+from .resources import shares as _shares
 
 if TYPE_CHECKING:
     from .api import AsyncApi
@@ -332,6 +334,21 @@ class Base:
         check_id("invite_id", invite_id, "inv")
         await self.api.request("DELETE", f"{self.url}/invites/{invite_id}", base_id=self.id)
         self._info = None
+
+    def interface(self, interface_id: str) -> Interface:
+        """A handle on the base's interface ``pbd...`` (no request):
+        ``/v0/meta/bases/{app}/interfaces/{pbd}``."""
+        return Interface(self, interface_id)
+
+    # Shares and extensions (REFERENCE §7.6, §7.7): bodies in resources/shares.py.
+    shares = _shares.shares
+    enable_share = _shares.enable_share
+    disable_share = _shares.disable_share
+    delete_share = _shares.delete_share
+    block_installations = _shares.block_installations
+    enable_block_installation = _shares.enable_block_installation
+    disable_block_installation = _shares.disable_block_installation
+    delete_block_installation = _shares.delete_block_installation
 
 
 def _collaborator(

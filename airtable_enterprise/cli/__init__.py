@@ -7,16 +7,23 @@ from collections.abc import Sequence
 from ._app import cli
 from .admins import admins
 from .audit import audit
+from .bases import bases
 from .demo import demo
 from .emulator import emulator
 from .groups import groups
 from .info import info
+from .packages import packages
+from .tokens import tokens
 from .users import users
+from .whoami import whoami
 from .workspaces import workspaces
 
 __all__ = ["cli", "main"]
 
 for _command in (info, users, admins, groups, workspaces, audit, emulator, demo):
+    cli.add_command(_command)
+# The rest of the admin surface (issue 13).
+for _command in (whoami, bases, tokens, packages):
     cli.add_command(_command)
 
 

@@ -74,3 +74,40 @@ def show(
     else:
         with open_writer(fmt, _GROUP_VIEW, out) as writer:
             writer.write_all(found)
+
+
+_LIST_VIEW = View(
+    columns=(
+        Column("id", lambda g: g.id),
+        Column("name", lambda g: g.name),
+        Column("members", lambda g: len(g.members)),
+        Column("account", lambda g: g.enterprise_account_id),
+        Column("updated", lambda g: g.updated_time),
+    ),
+    json=lambda g: {
+        "id": g.id,
+        "name": g.name,
+        "memberCount": len(g.members),
+        "enterpriseAccountId": g.enterprise_account_id,
+    },
+    title="Groups",
+)
+
+
+@groups.command("list")
+@format_options()
+@click.pass_context
+def list_groups(ctx: click.Context, fmt: str | None, out: Path | None) -> None:
+    """Every group of the account with its name and member count (the group IDs come
+    from GET .../enterpriseAccounts/{ent}, each group from GET /v0/meta/groups/{id})."""
+
+    async def job(session: Session) -> list[UserGroup]:
+        enterprise = session.enterprise()
+        info = await enterprise.info()
+        if not info.group_ids:
+            return []
+        return list(await enterprise.groups(info.group_ids, collaborations=False))
+
+    found = run(ctx, job)
+    with open_writer(fmt, _LIST_VIEW, out) as writer:
+        writer.write_all(sorted(found, key=lambda g: g.name.casefold()))

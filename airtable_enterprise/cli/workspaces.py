@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from .._gather import gather
 from ..models.collaborators import GroupCollaborator, IndividualCollaborator
 from ..models.workspaces import WorkspaceCollaborators
 from ._app import run
@@ -101,3 +102,38 @@ def move_base(
 
     run(ctx, job)
     stderr_console().print(f"moved {base_id} from {workspace_id} to {target_id}")
+
+
+_LIST_VIEW = View(
+    columns=(
+        Column("id", lambda w: w.id),
+        Column("name", lambda w: w.name),
+        Column("bases", lambda w: len(w.base_ids)),
+        Column("created", lambda w: w.created_time),
+    ),
+    json=lambda w: {"id": w.id, "name": w.name, "baseIds": list(w.base_ids)},
+    title="Workspaces",
+)
+
+
+@workspaces.command("list")
+@format_options()
+@click.pass_context
+def list_workspaces(ctx: click.Context, fmt: str | None, out: Path | None) -> None:
+    """Every workspace of the account with its name and base count (IDs from
+    GET .../enterpriseAccounts/{ent}, each from GET /v0/meta/workspaces/{wsp})."""
+
+    async def job(session: Session) -> list[WorkspaceCollaborators]:
+        info = await session.enterprise().info()
+
+        def fetch(workspace_id: str) -> Any:
+            async def call() -> WorkspaceCollaborators:
+                return await session.api.workspace(workspace_id).collaborators()
+
+            return call
+
+        return list(await gather([fetch(w) for w in info.workspace_ids]))
+
+    found = run(ctx, job)
+    with open_writer(fmt, _LIST_VIEW, out) as writer:
+        writer.write_all(sorted(found, key=lambda w: w.name.casefold()))

@@ -21,7 +21,14 @@ from .collaborators import (
 )
 from .enterprise import DescendantEnterprise, EmailDomain, EnterpriseAggregate, EnterpriseInfo
 from .groups import GroupMember, UserGroup
+from .interfaces import (
+    InterfaceGroupCollaborators,
+    InterfaceIndividualCollaborators,
+    InterfaceInfo,
+)
+from .packages import Package
 from .results import (
+    AiAllowlistResponse,
     BatchItemError,
     DeletedUser,
     DeleteUsersResponse,
@@ -41,15 +48,22 @@ from .results import (
     UpdateUsersResponse,
     UserRemoved,
 )
+from .shares import BaseShare, BlockInstallation
+from .tokens import AccessToken, CurrentUser, ResourceAccess, RevokedToken, RevokeTokensResponse
 from .users import UserAggregate, UserDescendant, UserGroupRef, UserInfo, UserList, UserUpdate
 from .workspaces import WorkspaceCollaborators, WorkspaceRestrictions
 
 __all__ = [
+    "AccessToken",
+    "AiAllowlistResponse",
     "BaseCollaboration",
     "BaseCollaborators",
+    "BaseShare",
     "BatchItemError",
+    "BlockInstallation",
     "Collaborations",
     "CreatedBase",
+    "CurrentUser",
     "DeleteUsersResponse",
     "DeletedUser",
     "DescendantEnterprise",
@@ -63,6 +77,9 @@ __all__ = [
     "IndividualCollaborators",
     "InterfaceCollaboration",
     "InterfaceCollaborators",
+    "InterfaceGroupCollaborators",
+    "InterfaceIndividualCollaborators",
+    "InterfaceInfo",
     "InviteLink",
     "InviteLinks",
     "ManageUsersResponse",
@@ -70,8 +87,12 @@ __all__ = [
     "MoveWorkspacesResponse",
     "MovedGroup",
     "MovedWorkspace",
+    "Package",
     "PackageInstallation",
     "PartialResult",
+    "ResourceAccess",
+    "RevokeTokensResponse",
+    "RevokedToken",
     "SensitivityLabel",
     "SharedResources",
     "SharedWorkspace",

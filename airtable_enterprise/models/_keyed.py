@@ -4,21 +4,36 @@ Airtable returns some collections as objects keyed by ID (``descendants`` of an
 enterprise or a user, ``interfaces`` of a base: REFERENCE §3.1, §4.1, §7.3). The
 models expose them as tuples in wire order, each item holding its key in a named
 attribute (``descendant.id``), so they iterate like every other list; the item's
-``raw`` stays the value exactly as sent.
+``raw`` stays the value exactly as sent. Their holder has a singular method that
+finds one item by its key (:func:`find`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import attrs
 
 from .._convert import converter, wire_name
 
-__all__ = ["register_keyed_tuple"]
+__all__ = ["find", "register_keyed_tuple"]
 
 T = TypeVar("T")
+
+
+def find(items: Iterable[T] | None, attribute: str, key: str) -> T | None:
+    """The item of ``items`` whose ``attribute`` is ``key``, else ``None``.
+
+    The one lookup behind every keyed collection's singular method
+    (``user.collaborations.workspace(wsp_id)``, ``user.descendant(ent_id)``,
+    ``base.interface(pbd_id)``...): pyairtable hands these out as dicts keyed by ID;
+    here they stay tuples in wire order and the singular method finds one by its key.
+    """
+    for item in items or ():
+        if getattr(item, attribute) == key:
+            return item
+    return None
 
 
 def register_keyed_tuple(cls: type[T], key_attribute: str, *, key_in_value: bool = False) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from ._base import raw_field
-from ._keyed import register_keyed_tuple
+from ._keyed import find, register_keyed_tuple
 from .collaborators import (
     GroupCollaborator,
     GroupCollaborators,
@@ -93,6 +93,10 @@ class BaseCollaborators:
     package_installations: tuple[PackageInstallation, ...] = ()
     sensitivity_label: SensitivityLabel | None = None
     raw: Mapping[str, Any] = raw_field()
+
+    def interface(self, interface_id: str) -> InterfaceCollaborators | None:
+        """The interface ``interface_id`` of :attr:`interfaces`, or ``None``."""
+        return find(self.interfaces, "id", interface_id)
 
 
 @attrs.frozen(kw_only=True)

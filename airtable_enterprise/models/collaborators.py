@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from ._base import raw_field
+from ._keyed import find
 
 __all__ = [
     "BaseCollaboration",
@@ -64,7 +65,10 @@ class Collaborations:
     """The ``collaborations`` object of a user or group (sent with ``include=collaborations``).
 
     Only direct grants are listed; access through a group is left out. ``workspaces``,
-    ``bases`` and ``interfaces`` are short aliases of the three lists.
+    ``bases`` and ``interfaces`` are short aliases of the three lists;
+    :meth:`workspace`, :meth:`base` and :meth:`interface` find the grant on one object.
+    The object is falsy when all three lists are empty (``if not user.collaborations:``
+    spots a user with no direct access).
     """
 
     base_collaborations: tuple[BaseCollaboration, ...] = ()
@@ -86,6 +90,25 @@ class Collaborations:
     def interfaces(self) -> tuple[InterfaceCollaboration, ...]:
         """Alias of :attr:`interface_collaborations`."""
         return self.interface_collaborations
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.base_collaborations
+            or self.interface_collaborations
+            or self.workspace_collaborations
+        )
+
+    def workspace(self, workspace_id: str) -> WorkspaceCollaboration | None:
+        """The direct grant on workspace ``workspace_id``, or ``None``."""
+        return find(self.workspace_collaborations, "workspace_id", workspace_id)
+
+    def base(self, base_id: str) -> BaseCollaboration | None:
+        """The direct grant on base ``base_id``, or ``None``."""
+        return find(self.base_collaborations, "base_id", base_id)
+
+    def interface(self, interface_id: str) -> InterfaceCollaboration | None:
+        """The direct grant on interface ``interface_id``, or ``None``."""
+        return find(self.interface_collaborations, "interface_id", interface_id)
 
 
 @attrs.frozen(kw_only=True)

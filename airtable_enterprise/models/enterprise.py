@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from ._base import raw_field
-from ._keyed import register_keyed_tuple
+from ._keyed import find, register_keyed_tuple
 
 __all__ = ["DescendantEnterprise", "EmailDomain", "EnterpriseAggregate", "EnterpriseInfo"]
 
@@ -88,6 +88,10 @@ class EnterpriseInfo:
     def user_count(self) -> int:
         """``len(user_ids)``: users of this account, external collaborators included."""
         return len(self.user_ids)
+
+    def descendant(self, enterprise_account_id: str) -> DescendantEnterprise | None:
+        """The entry of :attr:`descendants` for that account, or ``None``."""
+        return find(self.descendants, "id", enterprise_account_id)
 
     @property
     def is_root(self) -> bool:

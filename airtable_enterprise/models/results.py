@@ -18,6 +18,7 @@ import attrs
 from ._base import raw_field
 
 __all__ = [
+    "AiAllowlistResponse",
     "BatchItemError",
     "DeleteUsersResponse",
     "DeletedUser",
@@ -43,20 +44,26 @@ __all__ = [
 class BatchItemError:
     """One failed item of a batch call (an element of ``errors`` in a 200 body).
 
-    ``type`` is Airtable's code (``USER_ALREADY_ADMIN``, ``NOT_FOUND``...); ``id`` or
-    ``email`` names the item, as the caller sent it.
+    ``type`` is Airtable's code (``USER_ALREADY_ADMIN``, ``NOT_FOUND``,
+    ``ALREADY_REVOKED``...); ``id``, ``email``, ``token_id`` (revoke tokens) or
+    ``workspace_id`` (AI allowlist) names the item, as the caller sent it.
     """
 
     type: str
     message: str | None = None
     id: str | None = None
     email: str | None = None
+    token_id: str | None = None
+    workspace_id: str | None = None
     raw: Mapping[str, Any] = raw_field()
 
     @property
     def target(self) -> str | None:
-        """The failed item: its ``id``, else its ``email``."""
-        return self.id if self.id is not None else self.email
+        """The failed item: its ``id``, else its ``email``, ``token_id`` or ``workspace_id``."""
+        for value in (self.id, self.email, self.token_id, self.workspace_id):
+            if value is not None:
+                return value
+        return None
 
 
 class PartialResult:
@@ -241,4 +248,14 @@ class UserRemoved:
     was_user_removed_as_admin: bool
     shared: SharedResources = SharedResources()
     unshared: UnsharedResources = UnsharedResources()
+    raw: Mapping[str, Any] = raw_field()
+
+
+@attrs.frozen(kw_only=True)
+class AiAllowlistResponse(PartialResult):
+    """The answer of ``POST .../workspaceAiAllowlist`` (REFERENCE §15), the answers of
+    all chunks merged: workspaces that could not be changed are in ``errors``, each
+    naming its :attr:`~BatchItemError.workspace_id`."""
+
+    errors: tuple[BatchItemError, ...] = ()
     raw: Mapping[str, Any] = raw_field()

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from ._base import raw_field
-from ._keyed import register_keyed_tuple
+from ._keyed import find, register_keyed_tuple
 from .collaborators import Collaborations
 
 __all__ = [
@@ -100,6 +100,10 @@ class UserInfo:
     def group_ids(self) -> tuple[str, ...]:
         """The IDs in :attr:`groups`."""
         return tuple(group.id for group in self.groups)
+
+    def descendant(self, enterprise_account_id: str) -> UserDescendant | None:
+        """The user's entry in :attr:`descendants` for that account, or ``None``."""
+        return find(self.descendants, "enterprise_account_id", enterprise_account_id)
 
     @property
     def is_deactivated(self) -> bool:

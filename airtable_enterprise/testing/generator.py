@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from ._wire import make_id, to_ms
 from .audit import AuditEvent, AuditLog
+from .generator_admin import add_admin_objects
 from .state import (
     Account,
     Base,
@@ -239,6 +240,7 @@ def generate_enterprise(
     _make_groups(world, rng, account_ids, now)
     _make_workspaces(world, rng, account_ids, now)
     _make_events(world, rng, events, now)
+    add_admin_objects(world, seed, now)
     return world
 
 

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from .handlers import enterprise, users, workspaces
+from .handlers import ai, bases, enterprise, packages, tokens, users, workspaces
 from .requests import Call
 from .state import World
 
@@ -25,6 +25,13 @@ def _ws(operation: str) -> Handler:
 
 def _base(operation: str) -> Handler:
     return functools.partial(workspaces.base_collaborator, operation=operation)
+
+
+def _pbd(operation: str) -> Handler:
+    return functools.partial(bases.interface_collaborator, operation=operation)
+
+
+_PBD = f"{_APP}/interfaces/{{pbd}}"
 
 
 #: (method, path template, handler). Literal paths come before parameterised ones.
@@ -64,4 +71,31 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("PATCH", f"{_APP}/collaborators/{{subject}}", _base("update_collaborator")),
     ("DELETE", f"{_APP}/collaborators/{{subject}}", _base("delete_collaborator")),
     ("DELETE", f"{_APP}/invites/{{invite}}", _base("delete_invite")),
+    # The rest of the admin surface (REFERENCE §7.5-§7.7, §13-§15, §17).
+    ("GET", "/v0/meta/whoami", tokens.whoami),
+    ("GET", "/v0/meta/bases", bases.list_bases),
+    ("GET", _PBD, bases.get_interface),
+    ("POST", f"{_PBD}/collaborators", _pbd("add_collaborator")),
+    ("PATCH", f"{_PBD}/collaborators/{{subject}}", _pbd("update_collaborator")),
+    ("DELETE", f"{_PBD}/collaborators/{{subject}}", _pbd("delete_collaborator")),
+    ("DELETE", f"{_PBD}/invites/{{invite}}", _pbd("delete_invite")),
+    ("GET", f"{_APP}/shares", bases.list_shares),
+    ("PATCH", f"{_APP}/shares/{{share}}", functools.partial(bases.share, operation="update")),
+    ("DELETE", f"{_APP}/shares/{{share}}", functools.partial(bases.share, operation="delete")),
+    ("GET", f"{_APP}/blockInstallations", bases.list_block_installations),
+    (
+        "PATCH",
+        f"{_APP}/blockInstallations/{{bli}}",
+        functools.partial(bases.block_installation, operation="update"),
+    ),
+    (
+        "DELETE",
+        f"{_APP}/blockInstallations/{{bli}}",
+        functools.partial(bases.block_installation, operation="delete"),
+    ),
+    ("GET", f"{_ENT}/packages", packages.list_packages),
+    ("POST", f"{_ENT}/packages/{{pkg}}/install", packages.install_package),
+    ("GET", f"{_ENT}/personalAccessTokens", tokens.list_tokens),
+    ("POST", f"{_ENT}/personalAccessTokens/revoke", tokens.revoke_tokens),
+    ("POST", f"{_ENT}/workspaceAiAllowlist", ai.update_ai_allowlist),
 ]

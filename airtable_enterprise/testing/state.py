@@ -15,7 +15,10 @@ from typing import Any, ClassVar
 import attrs
 
 from ._wire import make_id, model_not_found
+from .access_tokens import AccessToken
 from .audit import AuditLog
+from .packaging import Package
+from .sharing import BlockInstallation, Share
 
 __all__ = [
     "Account",
@@ -206,6 +209,8 @@ class Base:
     interfaces: dict[str, Interface] = attrs.Factory(dict)
     package_installations: list[dict[str, str | None]] = attrs.Factory(list)
     tables: list[dict[str, object]] = attrs.Factory(list)
+    shares: dict[str, Share] = attrs.Factory(dict)
+    block_installations: dict[str, BlockInstallation] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -243,6 +248,11 @@ class World:
     rng: random.Random = attrs.Factory(lambda: random.Random(0))
     license_agreement: str = "ELA"
     enterprise_hub: bool = True
+    packages: dict[str, Package] = attrs.Factory(dict)
+    access_tokens: dict[str, AccessToken] = attrs.Factory(dict)
+    #: The AI workspace policy (``access_tokens.AI_POLICIES``) and the allowlist it reads.
+    ai_policy: str = "SPECIFIED_WORKSPACES"
+    ai_allowlist: dict[str, bool] = attrs.Factory(dict)
     _by_email: dict[str, str] = attrs.Factory(dict)
     # holders_of's index: subject ID -> the holders whose grants named it when built,
     # and what the world looked like then (GrantTable.changes, workspaces, bases).
@@ -388,6 +398,14 @@ class World:
             for holder in self._holders_by_subject.get(subject_id, ()):
                 found[id(holder)] = holder
         return list(found.values())
+
+    def ai_allowed(self, workspace_id: str) -> bool:
+        """Whether AI features are on in a workspace under the enterprise's policy (§15)."""
+        if self.ai_policy == "ALL_WORKSPACES":
+            return True
+        if self.ai_policy == "NO_WORKSPACES":
+            return False
+        return self.ai_allowlist.get(workspace_id, False)
 
     def owners(self, workspace: Workspace) -> list[str]:
         """The users who own ``workspace`` directly (groups cannot own, REFERENCE §6.3)."""

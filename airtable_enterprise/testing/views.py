@@ -410,3 +410,8 @@ def group_view(world: World, group: Group, include: Collection[str]) -> dict[str
     if "collaborations" in include:
         body["collaborations"] = collaborations_of(world, [group.id])[group.id]
     return body
+
+
+#: The collaborator and invite objects, for the handlers of other families.
+grant_entry = _grant_entry
+invite_entry = _invite_entry

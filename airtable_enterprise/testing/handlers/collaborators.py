@@ -1,5 +1,6 @@
-"""Collaborator and invite endpoints shared by workspaces and bases (REFERENCE §6.6-§6.9,
-§7.4): one item at a time, groups never owners, the sole owner kept."""
+"""Collaborator and invite endpoints shared by workspaces, bases and interfaces
+(REFERENCE §6.6-§6.9, §7.4, §7.5): one item at a time, groups never owners, the sole
+owner kept."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from .._wire import invalid_request, model_not_found, not_permitted
 from ..requests import Body, Call
-from ..state import Base, Grant, Workspace, World
+from ..state import Base, Grant, Interface, Workspace, World
 from ._common import record
 
 __all__ = ["add_collaborator", "delete_collaborator", "delete_invite", "update_collaborator"]
@@ -15,19 +16,26 @@ __all__ = ["add_collaborator", "delete_collaborator", "delete_invite", "update_c
 _LEVELS = {
     "workspace": ("read", "comment", "edit", "create", "owner"),
     "base": ("read", "comment", "edit", "create"),
+    "interface": ("read", "comment", "edit"),
 }
+Holder = Workspace | Base | Interface
 _GROUP_OWNER = "Groups cannot be the owners of a workspace"
 _NOT_COLLABORATOR = "Invalid permissions"
 
 
-def _names(holder: Workspace | Base) -> tuple[str, str, str, str | None]:
-    """(kind, audit category, workspaceId, baseId) of a grant holder."""
+def _names(holder: Holder, world: World | None = None) -> tuple[str, str, str | None, str | None]:
+    """(kind, audit category, workspaceId, baseId) of a grant holder (the workspace of an
+    interface needs the ``world``)."""
     if isinstance(holder, Workspace):
         return "workspace", "workspaceCollaboration", holder.id, None
+    if isinstance(holder, Interface):
+        base = world.bases.get(holder.base_id) if world is not None else None
+        workspace_id = base.workspace_id if base is not None else None
+        return "interface", "interfaceCollaboration", workspace_id, holder.base_id
     return "base", "baseCollaboration", holder.workspace_id, holder.id
 
 
-def _is_sole_owner(holder: Workspace | Base, subject_id: str) -> bool:
+def _is_sole_owner(holder: Holder, subject_id: str) -> bool:
     owners = [g.subject_id for g in holder.grants.values() if g.permission_level == "owner"]
     return isinstance(holder, Workspace) and owners == [subject_id]
 
@@ -35,14 +43,15 @@ def _is_sole_owner(holder: Workspace | Base, subject_id: str) -> bool:
 def _record(
     world: World,
     call: Call,
-    holder: Workspace | Base,
+    holder: Holder,
     action: str,
     model: tuple[str, str],
     payload: dict[str, Any] | None = None,
 ) -> None:
     """Append the audit event of a change to ``holder``'s collaborators or invites;
     ``action`` names it with ``{Kind}`` for Workspace or Base, ``model`` is (id, type)."""
-    kind, category, workspace_id, base_id = _names(holder)
+    kind, category, workspace_id, base_id = _names(holder, world)
+    workspace = world.workspaces.get(workspace_id) if workspace_id is not None else None
     record(
         world,
         call.caller,
@@ -50,14 +59,14 @@ def _record(
         category,
         model[0],
         model[1],
-        account_id=world.workspaces[workspace_id].account_id,
+        account_id=workspace.account_id if workspace is not None else None,
         workspace_id=workspace_id,
         base_id=base_id,
         payload=payload,
     )
 
 
-def add_collaborator(world: World, call: Call, holder: Workspace | Base) -> None:
+def add_collaborator(world: World, call: Call, holder: Holder) -> None:
     """POST .../collaborators: ``{collaborators: [one item]}``; empty response."""
     kind = _names(holder)[0]
     items = call.body({"collaborators"}).list("collaborators")
@@ -93,7 +102,7 @@ def add_collaborator(world: World, call: Call, holder: Workspace | Base) -> None
     )
 
 
-def update_collaborator(world: World, call: Call, holder: Workspace | Base) -> None:
+def update_collaborator(world: World, call: Call, holder: Holder) -> None:
     """PATCH .../collaborators/{id}: ``{permissionLevel}``; empty response."""
     kind = _names(holder)[0]
     level = call.body({"permissionLevel"}).string(
@@ -125,7 +134,7 @@ def update_collaborator(world: World, call: Call, holder: Workspace | Base) -> N
     )
 
 
-def delete_collaborator(world: World, call: Call, holder: Workspace | Base) -> None:
+def delete_collaborator(world: World, call: Call, holder: Holder) -> None:
     """DELETE .../collaborators/{id}; empty response."""
     kind = _names(holder)[0]
     subject_id = call.path["subject"]
@@ -144,7 +153,7 @@ def delete_collaborator(world: World, call: Call, holder: Workspace | Base) -> N
     )
 
 
-def delete_invite(world: World, call: Call, holder: Workspace | Base) -> None:
+def delete_invite(world: World, call: Call, holder: Holder) -> None:
     """DELETE .../invites/{invite}: 403 ``INVALID_PERMISSIONS`` unless outstanding."""
     invite_id = call.path["invite"]
     if holder.invites.pop(invite_id, None) is None:

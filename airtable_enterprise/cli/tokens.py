@@ -1,0 +1,183 @@
+"""``tokens``: the personal access tokens of the enterprise's users (beta, root accounts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..models.tokens import AccessToken, RevokeTokensResponse
+from ._app import run
+from ._options import format_options
+from ._output import Column, View, open_writer, stderr_console
+from ._session import Session
+
+__all__ = ["tokens"]
+
+_TOKENS = View(
+    columns=(
+        Column("id", lambda t: t.id),
+        Column("name", lambda t: t.name),
+        Column("user", lambda t: t.user_id),
+        Column("state", lambda t: t.state),
+        Column("access", lambda t: t.resource_access.mode if t.resource_access else ""),
+        Column("scopes", lambda t: " ".join(t.scopes)),
+        Column("broad", lambda t: ", ".join(t.broad_reasons)),
+        Column("created", lambda t: t.created_time),
+    ),
+    json=lambda t: {**t.raw, "broad": list(t.broad_reasons)},
+    title="Personal access tokens",
+)
+
+_REVOKED = View(
+    columns=(
+        Column("token", lambda row: row[0]),
+        Column("result", lambda row: row[1]),
+        Column("detail", lambda row: row[2]),
+    ),
+    json=lambda row: {"tokenId": row[0], "result": row[1], "detail": row[2]},
+)
+
+
+def select(
+    found: list[AccessToken],
+    *,
+    users: tuple[str, ...] = (),
+    scopes: tuple[str, ...] = (),
+    state: str | None = None,
+    broad: bool = False,
+) -> list[AccessToken]:
+    """The tokens matching every filter given (users by ID; a scope matches exactly)."""
+    return [
+        t
+        for t in found
+        if (not users or t.user_id in users)
+        and (not scopes or set(scopes) <= set(t.scopes))
+        and (state is None or t.state == state)
+        and (not broad or t.broad_reasons)
+    ]
+
+
+async def _user_ids(session: Session, users: tuple[str, ...]) -> tuple[str, ...]:
+    """User IDs for IDs or emails (emails looked up in one request)."""
+    if not any("@" in u for u in users):
+        return users
+    found = await session.enterprise().users(users, collaborations=False)
+    if found.missing:
+        raise click.BadParameter(f"no user {found.missing[0]}", param_hint="--user")
+    return tuple(u.id for u in found)
+
+
+@click.group()
+def tokens() -> None:
+    """Personal access tokens of the enterprise's users (pat...)."""
+
+
+@tokens.command("list")
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    metavar="USER",
+    help="Only this user's (ID or email; repeatable).",
+)
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    metavar="SCOPE",
+    help="Only tokens with this scope (repeatable: all of them).",
+)
+@click.option(
+    "--state", type=click.Choice(["active", "deactivated"]), help="Only tokens in this state."
+)
+@click.option(
+    "--broad", is_flag=True, help="Only tokens flagged broad (mode: all, or write/manage scopes)."
+)
+@click.option("--resources", is_flag=True, help="Ask for the IDs specific-resource tokens reach.")
+@format_options()
+@click.pass_context
+def list_tokens(
+    ctx: click.Context,
+    users: tuple[str, ...],
+    scopes: tuple[str, ...],
+    state: str | None,
+    broad: bool,
+    resources: bool,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """List tokens; the "broad" column flags tokens that reach every base their user can
+    (mode: all) or carry write/manage scopes."""
+
+    async def job(session: Session) -> list[AccessToken]:
+        user_ids = await _user_ids(session, users)
+        found = await session.enterprise().access_tokens(resources=resources)
+        return select(found, users=user_ids, scopes=scopes, state=state, broad=broad)
+
+    found = run(ctx, job)
+    with open_writer(fmt, _TOKENS, out) as writer:
+        writer.write_all(found)
+    flagged = sum(bool(t.broad_reasons) for t in found)
+    stderr_console().print(f"{len(found)} token(s), {flagged} flagged broad")
+
+
+@tokens.command("revoke")
+@click.argument("token_ids", nargs=-1, metavar="TOKEN_ID...")
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    metavar="USER",
+    help="Revoke every active token of this user (ID or email; repeatable).",
+)
+@click.option("--dry-run", is_flag=True, help="Only show what would be revoked.")
+@click.option("--yes", "-y", is_flag=True, help="Do it without asking for confirmation.")
+@format_options()
+@click.pass_context
+def revoke(
+    ctx: click.Context,
+    token_ids: tuple[str, ...],
+    users: tuple[str, ...],
+    dry_run: bool,
+    yes: bool,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """Revoke TOKEN_IDs, or all active tokens of a --user (a leaver): first shows the
+    tokens, then asks for confirmation (or not, with --yes), then revokes them."""
+    if not token_ids and not users:
+        raise click.UsageError("name at least one TOKEN_ID or --user")
+
+    async def job(session: Session) -> tuple[list[AccessToken], RevokeTokensResponse | None]:
+        enterprise = session.enterprise()
+        listed = await enterprise.access_tokens()
+        user_ids = await _user_ids(session, users) if users else ()
+        chosen = [t for t in listed if t.id in token_ids]
+        chosen += [
+            t for t in select(listed, users=user_ids, state="active") if users and t not in chosen
+        ]
+        unlisted = [i for i in token_ids if i not in {t.id for t in listed}]
+        with open_writer(fmt, _TOKENS, out) as writer:
+            if writer.format == "table":
+                stderr_console().print(f"Would revoke {len(chosen) + len(unlisted)} token(s):")
+            writer.write_all(chosen)
+        ids = [t.id for t in chosen] + unlisted
+        if dry_run or not ids:
+            return chosen, None
+        if not yes and not click.confirm(f"Revoke {len(ids)} token(s)?", err=True):
+            raise click.Abort
+        return chosen, await enterprise.revoke_access_tokens(ids)
+
+    chosen, result = run(ctx, job)
+    console = stderr_console()
+    if result is None:
+        console.print(
+            "Dry run: nothing was changed." if chosen or token_ids else "No token to revoke."
+        )
+        return
+    for error in result.errors:
+        console.print(f"[red]{error.token_id}[/]: {error.type} {error.message or ''}".rstrip())
+    console.print(f"Revoked {len(result.revoked_tokens)} token(s), {len(result.errors)} error(s).")
+    if result.errors:
+        ctx.exit(1)
