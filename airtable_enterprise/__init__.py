@@ -13,6 +13,7 @@ from .errors import (
     BadRequestError,
     ConflictError,
     ConnectError,
+    GroupNotFoundError,
     InvalidInputError,
     NotFoundError,
     PayloadTooLargeError,
@@ -53,6 +54,8 @@ from .models.audit import (
     AuditLogResponse,
     AuditLogUser,
 )
+from .models.scim import ScimEnterpriseUser, ScimGroup, ScimUser
+from .scim import PatchOperation, Scim, ScimPatch
 from .workspace import Base, Workspace
 
 __all__ = [
@@ -80,11 +83,13 @@ __all__ = [
     "DeleteUsersResponse",
     "Enterprise",
     "EnterpriseInfo",
+    "GroupNotFoundError",
     "InvalidInputError",
     "ManageUsersResponse",
     "MoveGroupsResponse",
     "MoveWorkspacesResponse",
     "NotFoundError",
+    "PatchOperation",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -92,6 +97,11 @@ __all__ = [
     "RequestTimeoutError",
     "ResponseValidationError",
     "RetryPolicy",
+    "Scim",
+    "ScimEnterpriseUser",
+    "ScimGroup",
+    "ScimPatch",
+    "ScimUser",
     "ServerError",
     "TransportError",
     "UnknownOutcomeError",

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from .handlers import enterprise, users, workspaces
+from .handlers import enterprise, scim, users, workspaces
 from .requests import Call
 from .state import World
 
@@ -17,6 +17,7 @@ Handler = Callable[[World, Call], Any]
 _ENT = "/v0/meta/enterpriseAccounts/{ent}"
 _WSP = "/v0/meta/workspaces/{wsp}"
 _APP = "/v0/meta/bases/{app}"
+_SCIM = "/scim/v2"
 
 
 def _ws(operation: str) -> Handler:
@@ -64,4 +65,17 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("PATCH", f"{_APP}/collaborators/{{subject}}", _base("update_collaborator")),
     ("DELETE", f"{_APP}/collaborators/{{subject}}", _base("delete_collaborator")),
     ("DELETE", f"{_APP}/invites/{{invite}}", _base("delete_invite")),
+    # SCIM 2.0 (REFERENCE §12): not under /v0.
+    ("GET", f"{_SCIM}/Users", scim.list_users),
+    ("POST", f"{_SCIM}/Users", scim.create_user),
+    ("GET", f"{_SCIM}/Users/{{user}}", scim.get_user),
+    ("PUT", f"{_SCIM}/Users/{{user}}", scim.replace_user),
+    ("PATCH", f"{_SCIM}/Users/{{user}}", scim.patch_user),
+    ("DELETE", f"{_SCIM}/Users/{{user}}", scim.delete_user),
+    ("GET", f"{_SCIM}/Groups", scim.list_groups),
+    ("POST", f"{_SCIM}/Groups", scim.create_group),
+    ("GET", f"{_SCIM}/Groups/{{group}}", scim.get_group),
+    ("PUT", f"{_SCIM}/Groups/{{group}}", scim.replace_group),
+    ("PATCH", f"{_SCIM}/Groups/{{group}}", scim.patch_group),
+    ("DELETE", f"{_SCIM}/Groups/{{group}}", scim.delete_group),
 ]

@@ -16,6 +16,7 @@ import attrs
 
 from ._wire import make_id, model_not_found
 from .audit import AuditLog
+from .scim_state import ScimStore
 
 __all__ = [
     "Account",
@@ -239,6 +240,8 @@ class World:
     workspaces: dict[str, Workspace] = attrs.Factory(dict)
     bases: dict[str, Base] = attrs.Factory(dict)
     audit: AuditLog = attrs.Factory(AuditLog)
+    #: SCIM's reporting-only user attributes, by user ID (see :mod:`.scim_state`).
+    scim: ScimStore = attrs.Factory(ScimStore)
     clock: Clock = utc_now
     rng: random.Random = attrs.Factory(lambda: random.Random(0))
     license_agreement: str = "ELA"
