@@ -11,12 +11,13 @@ from .demo import demo
 from .emulator import emulator
 from .groups import groups
 from .info import info
+from .scim import scim
 from .users import users
 from .workspaces import workspaces
 
 __all__ = ["cli", "main"]
 
-for _command in (info, users, admins, groups, workspaces, audit, emulator, demo):
+for _command in (info, users, admins, groups, workspaces, audit, scim, emulator, demo):
     cli.add_command(_command)
 
 
