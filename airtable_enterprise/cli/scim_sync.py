@@ -134,6 +134,6 @@ def sync(
         console.print(
             f"FAILED {where}{change.action} {change.subject}: {outcome.error}", markup=False
         )
-    console.print(f"Applied {len(outcomes) - len(failed)} of {len(changes)} change(s).")
+    console.print(f"Applied {len(outcomes) - len(failed)} change(s), {len(failed)} failed.")
     if failed:
         raise CliError(f"{len(failed)} change(s) failed", EXIT_FAILURE)

@@ -235,22 +235,36 @@ async def apply_sync(
     """Apply ``changes``: users and groups first, then memberships (they need the new
     IDs), each phase concurrently (``concurrency`` tasks; the client's limiter paces
     them). A failed change is reported in its :class:`Outcome` and never stops the
-    others; a membership change that needs a user or group that failed is skipped."""
+    others; the members whose user could not be created are skipped (an outcome of their
+    own, so a change may yield two); ``on_done`` is called once per change."""
     user_ids = {user.user_name.lower(): user.id for user in directory.users}
     group_ids = {group.display_name.lower(): group.id for group in directory.groups}
     outcomes: list[Outcome] = []
     limiter = anyio.CapacityLimiter(concurrency)
 
+    def report(outcome: Outcome, *, last: bool = True) -> None:
+        outcomes.append(outcome)
+        if on_done is not None and last:
+            on_done(outcome)  # once per change
+
     async def run(change: Change) -> None:
         async with limiter:
+            if change.emails:
+                # Members whose creation failed are reported apart; the others go ahead.
+                missing = tuple(e for e in change.emails if e.lower() not in user_ids)
+                if missing:
+                    skipped = _Skipped(f"skipped: {', '.join(missing)} could not be created")
+                    rest = tuple(e for e in change.emails if e not in missing)
+                    report(Outcome(_members(change, missing), skipped), last=not rest)
+                    if not rest:
+                        return
+                    change = _members(change, rest)
             try:
                 await _apply_one(scim, change, user_ids, group_ids)
                 outcome = Outcome(change)
             except AirtableError as exc:
                 outcome = Outcome(change, exc)
-        outcomes.append(outcome)
-        if on_done is not None:
-            on_done(outcome)
+        report(outcome)
 
     memberships = {"add members", "remove members"}
     for phase in (
@@ -261,6 +275,10 @@ async def apply_sync(
             for change in phase:
                 tasks.start_soon(run, change)
     return outcomes
+
+
+def _members(change: Change, emails: tuple[str, ...]) -> Change:
+    return attrs.evolve(change, emails=emails, detail=", ".join(emails))
 
 
 class _Skipped(AirtableError):
@@ -294,11 +312,8 @@ async def _apply_one(
         await scim.patch_user(change.user_id, change.patch)
     else:
         group_id = group_ids.get(change.subject.lower())
-        missing = [email for email in change.emails if email.lower() not in user_ids]
-        if group_id is None or missing:
-            raise _Skipped(
-                f"skipped: {'group' if group_id is None else missing[0]} was not created"
-            )
+        if group_id is None:
+            raise _Skipped(f"skipped: the group {change.subject!r} could not be created")
         ids = [user_ids[email.lower()] for email in change.emails]
         if change.action == "add members":
             await scim.add_members(group_id, ids)
