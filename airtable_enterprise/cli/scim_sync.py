@@ -89,17 +89,21 @@ def sync(
     """Make the SCIM directory match an HR file: create missing users, update changed
     names and attributes, deactivate and reactivate, create groups and fix memberships.
 
-    Exits 0 when everything applied (or nothing had to), 1 when a change failed (each
+    The enterprise's email domains are read from the account (one GET) unless given
+    with --domain. Exits 0 when everything applied (or nothing had to), 1 when a change failed (each
     failure is reported with its line), 2 when the file has bad rows (nothing is sent).
     """
-    # Rows that are bad whatever the domains are reported before any request.
-    _check(_read(source, {d.lower() for d in domains} if domains else None), source)
+    # A file that cannot be read, or (with --domain) any bad row: before any request.
+    offline = _read(source, {d.lower() for d in domains} if domains else None)
+    if domains:
+        _check(offline, source)
 
     async def job(session: Session) -> tuple[list[Change], list[Outcome] | None]:
         known = set(domains)
         if not known:
             info = await session.enterprise().info()
             known = {domain.email_domain for domain in info.email_domains}
+        # Every bad row at once, before anything is sent to SCIM.
         people = _read(source, {d.lower() for d in known})
         _check(people, source)
         directory = await read_directory(session.api.scim)
