@@ -81,18 +81,23 @@ class Outcome:
 
 
 async def read_directory(scim: Scim) -> Directory:
-    """Every SCIM user, and every group with its members (one GET per group, concurrently)."""
-    users = tuple([user async for user in scim.users()])
+    """Every SCIM user, and every group with its members (one GET per group), the groups
+    fetched concurrently while the users are paged."""
+    users: list[ScimUser] = []
     listed = [group async for group in scim.groups()]
     full: dict[str, ScimGroup] = {}
+
+    async def page_users() -> None:
+        users.extend([user async for user in scim.users()])
 
     async def fetch(group_id: str) -> None:
         full[group_id] = await scim.get_group(group_id)
 
     async with anyio.create_task_group() as tasks:
+        tasks.start_soon(page_users)
         for group in listed:
             tasks.start_soon(fetch, group.id)
-    return Directory(users, tuple(full[group.id] for group in listed))
+    return Directory(tuple(users), tuple(full[group.id] for group in listed))
 
 
 def _wanted_attributes(person: Person) -> dict[str, str | None]:
