@@ -88,6 +88,17 @@ class Scim:
             raise InvalidInputError("page_size", page_size, "must be an int >= 1")
         return self._pages(params, page_size)
 
+    async def users_page(
+        self, start_index: int = 1, count: int = DEFAULT_PAGE_SIZE
+    ) -> ScimUserList:
+        """One page of ``GET /scim/v2/Users?startIndex=&count=`` (``start_index`` is 1-based),
+        with its ``total_results``: for fetching pages concurrently."""
+        for name, value in (("start_index", start_index), ("count", count)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidInputError(name, value, "must be an int >= 1")
+        params = {"startIndex": start_index, "count": count}
+        return await self._call(ScimUserList, "GET", self._path("Users"), params=params)
+
     async def _pages(self, params: dict[str, Any], page_size: int) -> AsyncIterator[ScimUser]:
         path = self._path("Users")
         start = 1

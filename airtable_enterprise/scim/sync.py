@@ -21,7 +21,7 @@ import attrs
 
 from ..errors import AirtableError
 from ..models.scim import SCHEMA_ENTERPRISE_USER, ScimEnterpriseUser, ScimGroup, ScimUser
-from ._client import Scim
+from ._client import DEFAULT_PAGE_SIZE, Scim
 from ._patch import ScimPatch
 from .people import People, Person
 
@@ -81,23 +81,30 @@ class Outcome:
 
 
 async def read_directory(scim: Scim) -> Directory:
-    """Every SCIM user, and every group with its members (one GET per group), the groups
-    fetched concurrently while the users are paged."""
-    users: list[ScimUser] = []
+    """Every SCIM user, and every group with its members (one GET per group), all
+    fetched concurrently: the first users page gives the total, the other pages and the
+    groups follow at once. If the pages do not add up to the total (the server ignored
+    ``startIndex``, or the directory changed meanwhile), the users are walked again in order."""
+    first = await scim.users_page(1, DEFAULT_PAGE_SIZE)
     listed = [group async for group in scim.groups()]
+    pages: dict[int, tuple[ScimUser, ...]] = {1: first.resources}
     full: dict[str, ScimGroup] = {}
 
-    async def page_users() -> None:
-        users.extend([user async for user in scim.users()])
+    async def page_users(start: int) -> None:
+        pages[start] = (await scim.users_page(start, DEFAULT_PAGE_SIZE)).resources
 
     async def fetch(group_id: str) -> None:
         full[group_id] = await scim.get_group(group_id)
 
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(page_users)
+        for start in range(1 + DEFAULT_PAGE_SIZE, first.total_results + 1, DEFAULT_PAGE_SIZE):
+            tasks.start_soon(page_users, start)
         for group in listed:
             tasks.start_soon(fetch, group.id)
-    return Directory(tuple(users), tuple(full[group.id] for group in listed))
+    users = {user.id: user for start in sorted(pages) for user in pages[start]}
+    if len(users) != first.total_results:
+        users = {user.id: user async for user in scim.users()}
+    return Directory(tuple(users.values()), tuple(full[group.id] for group in listed))
 
 
 def _wanted_attributes(person: Person) -> dict[str, str | None]:

@@ -21,6 +21,7 @@ from airtable_enterprise import (
     ScimPatch,
 )
 from airtable_enterprise.api import DEFAULT_SCIM_URL
+from airtable_enterprise.scim.sync import read_directory
 from tests.helpers import load_fixture
 
 pytestmark = pytest.mark.anyio
@@ -251,3 +252,17 @@ def test_listing_validates_eagerly() -> None:
         api.scim.users(page_size=0)
     with pytest.raises(InvalidInputError):
         api.scim.groups(display_name="")
+
+
+async def test_read_directory_falls_back_when_pages_do_not_add_up(
+    api: AsyncApi, router: respx.MockRouter
+) -> None:
+    body = load_fixture("ListScimUsers.response.json")  # totalResults 3, always one user
+    router.get(f"{SCIM}/Users").mock(return_value=scim_json(200, body))
+    router.get(f"{SCIM}/Groups").mock(
+        return_value=scim_json(
+            200, {**load_fixture("ListScimGroups.response.json"), "Resources": []}
+        )
+    )
+    directory = await read_directory(api.scim)
+    assert [u.id for u in directory.users] == ["usrogvSbotRtzdtZW"]  # once, not three times

@@ -203,3 +203,16 @@ def test_after_apply_the_directory_equals_the_file(backend: str, data: Any) -> N
 
     anyio.run(main, backend=backend)
     assert_directory_equals_file(emulator, parsed, deactivate_missing)
+
+
+@pytest.mark.anyio
+async def test_read_directory_fetches_pages_concurrently_in_order() -> None:
+    emulator = Emulator(generate_enterprise(seed=2, users=260, events=0))
+    async with emulator.api() as api:
+        directory = await read_directory(api.scim)
+        walked = [user async for user in api.scim.users()]
+    assert [u.id for u in directory.users] == [u.id for u in walked]
+    assert len(directory.users) == len(scim_users(emulator.world)) > 200
+    assert {g.id: g.member_ids for g in directory.groups} == {
+        g.id: tuple(g.members) for g in emulator.world.groups.values()
+    }
