@@ -13,6 +13,7 @@ from .errors import (
     BadRequestError,
     ConflictError,
     ConnectError,
+    GroupNotFoundError,
     InvalidInputError,
     NotFoundError,
     PackageNotFoundError,
@@ -64,6 +65,8 @@ from .models.audit import (
     AuditLogResponse,
     AuditLogUser,
 )
+from .models.scim import ScimEnterpriseUser, ScimGroup, ScimUser
+from .scim import PatchOperation, Scim, ScimPatch
 from .workspace import Base, Workspace
 
 __all__ = [
@@ -96,6 +99,7 @@ __all__ = [
     "DeleteUsersResponse",
     "Enterprise",
     "EnterpriseInfo",
+    "GroupNotFoundError",
     "Interface",
     "InterfaceInfo",
     "InvalidInputError",
@@ -105,6 +109,7 @@ __all__ = [
     "NotFoundError",
     "Package",
     "PackageNotFoundError",
+    "PatchOperation",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -114,6 +119,11 @@ __all__ = [
     "ResponseValidationError",
     "RetryPolicy",
     "RevokeTokensResponse",
+    "Scim",
+    "ScimEnterpriseUser",
+    "ScimGroup",
+    "ScimPatch",
+    "ScimUser",
     "ServerError",
     "TransportError",
     "UnknownOutcomeError",

@@ -20,7 +20,13 @@ import httpx
 
 from . import errors
 from ._convert import converter
-from ._endpoint import BearerAuth, check_endpoint_url, check_timeout, tls_verification
+from ._endpoint import (
+    BearerAuth,
+    check_endpoint_url,
+    check_timeout,
+    is_loopback_host,
+    tls_verification,
+)
 from ._ratelimit import RateLimiter
 from ._retry import (
     AIRTABLE_RATE_LIMIT_PENALTY,
@@ -37,9 +43,10 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .enterprise import Enterprise
     from .models.tokens import CurrentUser
+    from .scim import Scim
     from .workspace import Base, Workspace
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncApi", "QueryParams", "RequestStats"]
+__all__ = ["DEFAULT_SCIM_URL", "DEFAULT_TIMEOUT", "AsyncApi", "QueryParams", "RequestStats"]
 
 logger = logging.getLogger("airtable_enterprise")
 
@@ -47,6 +54,9 @@ T = TypeVar("T")
 
 #: Finite by default, never ``None``: connect 10 s, read/write/pool 60 s.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+#: Where SCIM lives by default: the host of the newest docs (REFERENCE §12, §18).
+DEFAULT_SCIM_URL = "https://api.airtable.com/scim/v2"
 
 #: Query parameters: a mapping, or a sequence of pairs for repeated keys (``id[]``).
 QueryParams = Mapping[str, str | int | float | bool | None] | Sequence[tuple[str, str]]
@@ -107,6 +117,9 @@ class AsyncApi:
     - ``user_agent``: appended to ``airtable-enterprise/<version>``.
     - ``limiter``: a :class:`RateLimiter` to share with other ``AsyncApi`` instances
       using the same token; by default each instance has its own.
+    - ``scim_url``: the SCIM 2.0 root of :attr:`scim` (REFERENCE §12). Default
+      ``https://api.airtable.com/scim/v2``, or ``<endpoint_url>/scim/v2`` for a loopback
+      ``endpoint_url`` (where the emulator serves it).
     """
 
     def __init__(
@@ -124,6 +137,7 @@ class AsyncApi:
         transport: httpx.AsyncBaseTransport | None = None,
         user_agent: str | None = None,
         limiter: RateLimiter | None = None,
+        scim_url: str | None = None,
     ) -> None:
         try:
             auth = BearerAuth(api_key)
@@ -149,6 +163,8 @@ class AsyncApi:
             raise errors.InvalidInputError("user_agent", user_agent, "must be a one-line string")
 
         self.endpoint_url = str(url).rstrip("/")
+        self.scim_url = _scim_url(scim_url, url, self.endpoint_url)
+        self._scim: Scim | None = None
         self.retry = retry if retry is not None else RetryPolicy()
         if not (isinstance(rate_limit_headroom, int | float) and 0 <= rate_limit_headroom < 1):
             raise errors.InvalidInputError(
@@ -232,6 +248,16 @@ class AsyncApi:
 
         return await whoami(self)
 
+    @property
+    def scim(self) -> Scim:
+        """The SCIM 2.0 handle (users and groups at :attr:`scim_url`), sharing this
+        client's limiter, retries and errors. Sends no request."""
+        if self._scim is None:
+            from .scim import Scim
+
+            self._scim = Scim(self, self.scim_url)
+        return self._scim
+
     # ------------------------------------------------------------ request core
 
     def base_limiter(self, base_id: str) -> RateLimiter:
@@ -262,7 +288,7 @@ class AsyncApi:
         :class:`~airtable_enterprise.AirtableError` subclass when the call fails.
         """
         method = method.upper()
-        if not path.startswith("/"):
+        if not path.startswith(("/", f"{self.scim_url}/")):  # SCIM on another host: a full URL
             raise errors.InvalidInputError("path", path, "must start with '/'")
         policy = self.retry
         clock = anyio.current_time
@@ -502,3 +528,16 @@ class AsyncApi:
         """:meth:`request`, then :meth:`structure` the body into ``cls``."""
         data = await self.request(method, path, params=params, json=json, base_id=base_id)
         return self.structure(data, cls, method=method, path=path)
+
+
+def _scim_url(scim_url: str | None, endpoint: httpx.URL, endpoint_url: str) -> str:
+    """The SCIM root: as given (checked like ``endpoint_url``), else the loopback
+    endpoint's ``/scim/v2``, else Airtable's (REFERENCE §12, §18: the host is configurable)."""
+    if scim_url is None:
+        if is_loopback_host(endpoint.host):
+            return f"{endpoint_url}/scim/v2"
+        return DEFAULT_SCIM_URL
+    try:
+        return str(check_endpoint_url(scim_url)).rstrip("/")
+    except errors.InvalidInputError as exc:
+        raise errors.InvalidInputError("scim_url", scim_url, exc.reason) from None

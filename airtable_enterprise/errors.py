@@ -12,6 +12,7 @@ AirtableError
 │   ├── AuthenticationError        401
 │   ├── PermissionDeniedError      403
 │   ├── NotFoundError              404
+│   │   └── GroupNotFoundError     400  SCIM's unknown group (also a BadRequestError)
 │   ├── ConflictError              409
 │   ├── PayloadTooLargeError       413
 │   ├── UnprocessableEntityError   422
@@ -39,6 +40,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "ConnectError",
+    "GroupNotFoundError",
     "InvalidInputError",
     "NotFoundError",
     "PackageNotFoundError",
@@ -127,6 +129,11 @@ class PermissionDeniedError(APIError):
 
 class NotFoundError(APIError):
     """HTTP 404: the route is undefined or the object was deleted."""
+
+
+class GroupNotFoundError(NotFoundError, BadRequestError):
+    """SCIM's unknown group ID: Airtable answers **400** ``invalid group ID``, not 404
+    (REFERENCE §12). Caught as a not-found error; ``status_code`` stays 400."""
 
 
 class ConflictError(APIError):
@@ -238,7 +245,8 @@ def decode_error_body(content: bytes) -> tuple[str | None, str | None, object]:
     """Return ``(error_type, message, body)`` from an Airtable error body.
 
     Understands the shapes Airtable sends (REFERENCE §1.4): ``{"error": "NOT_FOUND"}``,
-    ``{"error": {"type": ..., "message"?: ...}}`` and SCIM's ``{"detail": ..., "status": ...}``.
+    ``{"error": {"type": ..., "message"?: ...}}`` and SCIM's ``{"detail": ..., "status": ...,
+    "scimType"?: ...}`` (``scimType``, e.g. ``uniqueness``, is the type).
     Anything else yields ``(None, None, <decoded body or text>)``.
     """
     if not content:
@@ -260,10 +268,12 @@ def decode_error_body(content: bytes) -> tuple[str | None, str | None, object]:
             message if isinstance(message, str) else None,
             body,
         )
-    detail = body.get("detail")
-    if isinstance(detail, str):
-        return None, detail, body
-    return None, None, body
+    detail, scim_type = body.get("detail"), body.get("scimType")
+    return (
+        scim_type if isinstance(scim_type, str) else None,
+        detail if isinstance(detail, str) else None,
+        body,
+    )
 
 
 def api_error_for(
@@ -288,4 +298,11 @@ def api_error_for(
         return RateLimitError(retry_after=30.0 if retry_after is None else retry_after, **common)
     if status_code >= 500:
         return ServerError(**common)
+    if status_code == 400 and _is_unknown_scim_group(path, message):
+        return GroupNotFoundError(**common)
     return _STATUS_CLASSES.get(status_code, APIError)(**common)
+
+
+def _is_unknown_scim_group(path: str, message: str | None) -> bool:
+    """Airtable's 400 ``invalid group ID`` on ``/scim/v2/Groups/{id}`` (REFERENCE §12)."""
+    return "/Groups/" in path and message is not None and "invalid group id" in message.lower()

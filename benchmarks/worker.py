@@ -37,6 +37,8 @@ CLIENTS: Mapping[str, str] = {
     "ours.audit_read_ahead": "ours:audit_read_ahead",
     "ours.audit_backfill": "ours:audit_backfill",
     "pyairtable.audit": "pyair:audit_walk",
+    "ours.scim_sync": "scim:scim_sync",
+    "ours.scim_sync_seq": "scim:scim_sync_sequential",
     "conversion": "conversion:conversion_cost",
     "noop": "conversion:noop",
 }

@@ -13,6 +13,7 @@ from .emulator import emulator
 from .groups import groups
 from .info import info
 from .packages import packages
+from .scim import scim
 from .tokens import tokens
 from .users import users
 from .whoami import whoami
@@ -20,7 +21,7 @@ from .workspaces import workspaces
 
 __all__ = ["cli", "main"]
 
-for _command in (info, users, admins, groups, workspaces, audit, emulator, demo):
+for _command in (info, users, admins, groups, workspaces, audit, scim, emulator, demo):
     cli.add_command(_command)
 # The rest of the admin surface (issue 13).
 for _command in (whoami, bases, tokens, packages):

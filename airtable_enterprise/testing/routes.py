@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from .handlers import ai, bases, enterprise, packages, tokens, users, workspaces
+from .handlers import ai, bases, enterprise, packages, scim, tokens, users, workspaces
 from .requests import Call
 from .state import World
 
@@ -17,6 +17,7 @@ Handler = Callable[[World, Call], Any]
 _ENT = "/v0/meta/enterpriseAccounts/{ent}"
 _WSP = "/v0/meta/workspaces/{wsp}"
 _APP = "/v0/meta/bases/{app}"
+_SCIM = "/scim/v2"
 
 
 def _ws(operation: str) -> Handler:
@@ -98,4 +99,17 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{_ENT}/personalAccessTokens", tokens.list_tokens),
     ("POST", f"{_ENT}/personalAccessTokens/revoke", tokens.revoke_tokens),
     ("POST", f"{_ENT}/workspaceAiAllowlist", ai.update_ai_allowlist),
+    # SCIM 2.0 (REFERENCE §12): not under /v0.
+    ("GET", f"{_SCIM}/Users", scim.list_users),
+    ("POST", f"{_SCIM}/Users", scim.create_user),
+    ("GET", f"{_SCIM}/Users/{{user}}", scim.get_user),
+    ("PUT", f"{_SCIM}/Users/{{user}}", scim.replace_user),
+    ("PATCH", f"{_SCIM}/Users/{{user}}", scim.patch_user),
+    ("DELETE", f"{_SCIM}/Users/{{user}}", scim.delete_user),
+    ("GET", f"{_SCIM}/Groups", scim.list_groups),
+    ("POST", f"{_SCIM}/Groups", scim.create_group),
+    ("GET", f"{_SCIM}/Groups/{{group}}", scim.get_group),
+    ("PUT", f"{_SCIM}/Groups/{{group}}", scim.replace_group),
+    ("PATCH", f"{_SCIM}/Groups/{{group}}", scim.patch_group),
+    ("DELETE", f"{_SCIM}/Groups/{{group}}", scim.delete_group),
 ]

@@ -18,6 +18,7 @@ from ._wire import make_id, model_not_found
 from .access_tokens import AccessToken
 from .audit import AuditLog
 from .packaging import Package
+from .scim_state import ScimStore
 from .sharing import BlockInstallation, Share
 
 __all__ = [
@@ -244,6 +245,8 @@ class World:
     workspaces: dict[str, Workspace] = attrs.Factory(dict)
     bases: dict[str, Base] = attrs.Factory(dict)
     audit: AuditLog = attrs.Factory(AuditLog)
+    #: SCIM's reporting-only user attributes, by user ID (see :mod:`.scim_state`).
+    scim: ScimStore = attrs.Factory(ScimStore)
     clock: Clock = utc_now
     rng: random.Random = attrs.Factory(lambda: random.Random(0))
     license_agreement: str = "ELA"

@@ -1,0 +1,230 @@
+"""``scim``: SCIM 2.0 users and groups (REFERENCE §12), and the HR-file ``sync``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..models.scim import ScimEnterpriseUser, ScimGroup, ScimUser
+from ._app import run
+from ._options import format_options
+from ._output import Column, View, open_writer, stderr_console
+from ._session import Session
+from .scim_sync import sync
+
+__all__ = ["scim"]
+
+_USER_VIEW = View(
+    columns=(
+        Column("id", lambda u: u.id),
+        Column("userName", lambda u: u.user_name),
+        Column("givenName", lambda u: u.given_name),
+        Column("familyName", lambda u: u.family_name),
+        Column("active", lambda u: u.is_active),
+        Column("title", lambda u: u.title),
+        Column("department", lambda u: u.enterprise.department if u.enterprise else None),
+        Column("groups", lambda u: len(u.groups)),
+    ),
+    title="SCIM users",
+)
+
+_GROUP_VIEW = View(
+    columns=(
+        Column("id", lambda g: g.id),
+        Column("displayName", lambda g: g.display_name),
+        Column("members", lambda g: ";".join(g.member_ids)),
+    ),
+    title="SCIM groups",
+)
+
+
+@click.group()
+def scim() -> None:
+    """SCIM 2.0 provisioning: users, groups, and `sync` from an HR file."""
+
+
+@scim.group("users")
+def users() -> None:
+    """SCIM users (managed enterprise users)."""
+
+
+@users.command("list")
+@click.option("--user-name", metavar="EMAIL", help="Only the user with this userName.")
+@format_options()
+@click.pass_context
+def list_users(
+    ctx: click.Context, user_name: str | None, fmt: str | None, out: Path | None
+) -> None:
+    """Every SCIM user (GET /scim/v2/Users, paged)."""
+
+    async def job(session: Session) -> list[ScimUser]:
+        return [user async for user in session.api.scim.users(user_name=user_name)]
+
+    _write(run(ctx, job), _USER_VIEW, fmt, out)
+
+
+@users.command("get")
+@click.argument("user_id")
+@format_options()
+@click.pass_context
+def get_user(ctx: click.Context, user_id: str, fmt: str | None, out: Path | None) -> None:
+    """One SCIM user by ID (GET /scim/v2/Users/{id}); exits 5 when unknown."""
+
+    async def job(session: Session) -> ScimUser:
+        return await session.api.scim.get_user(user_id)
+
+    _write([run(ctx, job)], _USER_VIEW, fmt, out)
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--first-name", required=True, help="name.givenName")
+@click.option("--last-name", required=True, help="name.familyName")
+@click.option("--title", help="title (stored for reporting)")
+@click.option("--department", help="the enterprise extension's department")
+@click.option("--employee-number", help="the enterprise extension's employeeNumber")
+@click.option("--external-id", help="the IdP's ID for the user")
+@format_options()
+@click.pass_context
+def create_user(
+    ctx: click.Context,
+    email: str,
+    first_name: str,
+    last_name: str,
+    title: str | None,
+    department: str | None,
+    employee_number: str | None,
+    external_id: str | None,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """Create a managed user (POST /scim/v2/Users); EMAIL's domain must be the enterprise's."""
+    enterprise = ScimEnterpriseUser(department=department, employee_number=employee_number)
+
+    async def job(session: Session) -> ScimUser:
+        return await session.api.scim.create_user(
+            email,
+            given_name=first_name,
+            family_name=last_name,
+            title=title,
+            external_id=external_id,
+            enterprise=enterprise if enterprise != ScimEnterpriseUser() else None,
+        )
+
+    _write([run(ctx, job)], _USER_VIEW, fmt, out)
+
+
+def _user_action(name: str, verb: str, method: str) -> None:
+    @users.command(name)
+    @click.argument("user_ids", nargs=-1, required=True, metavar="USER_ID...")
+    @click.pass_context
+    def command(ctx: click.Context, user_ids: tuple[str, ...]) -> None:
+        async def job(session: Session) -> None:
+            for user_id in user_ids:
+                await getattr(session.api.scim, method)(user_id)
+
+        run(ctx, job)
+        stderr_console().print(f"{verb} {len(user_ids)} user(s).")
+
+    command.__doc__ = f"{verb} users by ID ({'DELETE' if name == 'delete' else 'PATCH active'})."
+
+
+_user_action("deactivate", "Deactivated", "deactivate_user")
+_user_action("reactivate", "Reactivated", "reactivate_user")
+_user_action("delete", "Deleted", "delete_user")
+
+
+@scim.group("groups")
+def groups() -> None:
+    """SCIM groups (user groups, ugp...)."""
+
+
+@groups.command("list")
+@click.option("--name", metavar="NAME", help="Only the group with this displayName.")
+@format_options()
+@click.pass_context
+def list_groups(ctx: click.Context, name: str | None, fmt: str | None, out: Path | None) -> None:
+    """Every SCIM group (GET /scim/v2/Groups; items carry no members)."""
+
+    async def job(session: Session) -> list[ScimGroup]:
+        return [group async for group in session.api.scim.groups(display_name=name)]
+
+    _write(run(ctx, job), _GROUP_VIEW, fmt, out)
+
+
+@groups.command("show")
+@click.argument("group_id")
+@format_options()
+@click.pass_context
+def show_group(ctx: click.Context, group_id: str, fmt: str | None, out: Path | None) -> None:
+    """One group with its members (GET /scim/v2/Groups/{id}); exits 5 when unknown."""
+
+    async def job(session: Session) -> ScimGroup:
+        return await session.api.scim.get_group(group_id)
+
+    _write([run(ctx, job)], _GROUP_VIEW, fmt, out)
+
+
+@groups.command("create")
+@click.argument("name")
+@format_options()
+@click.pass_context
+def create_group(ctx: click.Context, name: str, fmt: str | None, out: Path | None) -> None:
+    """Create an empty group (POST /scim/v2/Groups)."""
+
+    async def job(session: Session) -> ScimGroup:
+        return await session.api.scim.create_group(name)
+
+    _write([run(ctx, job)], _GROUP_VIEW, fmt, out)
+
+
+def _members_action(name: str, method: str) -> None:
+    @groups.command(name)
+    @click.argument("group_id")
+    @click.argument("user_ids", nargs=-1, required=True, metavar="USER_ID...")
+    @format_options()
+    @click.pass_context
+    def command(
+        ctx: click.Context,
+        group_id: str,
+        user_ids: tuple[str, ...],
+        fmt: str | None,
+        out: Path | None,
+    ) -> None:
+        async def job(session: Session) -> ScimGroup:
+            found: ScimGroup = await getattr(session.api.scim, method)(group_id, user_ids)
+            return found
+
+        _write([run(ctx, job)], _GROUP_VIEW, fmt, out)
+
+    verb = "Add" if method == "add_members" else "Remove"
+    command.__doc__ = f"{verb} users (usr...) to/from a group (PATCH /scim/v2/Groups/{{id}})."
+
+
+_members_action("add-members", "add_members")
+_members_action("remove-members", "remove_members")
+
+
+@groups.command("delete")
+@click.argument("group_ids", nargs=-1, required=True, metavar="GROUP_ID...")
+@click.pass_context
+def delete_groups(ctx: click.Context, group_ids: tuple[str, ...]) -> None:
+    """Delete groups by ID (DELETE /scim/v2/Groups/{id})."""
+
+    async def job(session: Session) -> None:
+        for group_id in group_ids:
+            await session.api.scim.delete_group(group_id)
+
+    run(ctx, job)
+    stderr_console().print(f"Deleted {len(group_ids)} group(s).")
+
+
+scim.add_command(sync)
+
+
+def _write(
+    records: list[ScimUser] | list[ScimGroup], view: View, fmt: str | None, out: Path | None
+) -> None:
+    with open_writer(fmt, view, out) as writer:
+        writer.write_all(records)
