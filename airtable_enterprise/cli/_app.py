@@ -13,6 +13,7 @@ from .._retry import RetryPolicy
 from .._version import __version__
 from ._checkpoint import CheckpointError
 from ._errors import (
+    EXIT_AUTH,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     CliError,
@@ -36,8 +37,8 @@ _CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width":
     envvar=["AIRTABLE_TOKEN", "AIRTABLE_API_KEY"],
     show_envvar=True,
     metavar="TOKEN",
-    help="Personal access token or OAuth token of an enterprise admin. "
-    "Without one, commands run against the built-in emulator.",
+    help="Personal access token or OAuth token of an enterprise admin (required "
+    "unless --emulator).",
 )
 @click.option(
     "--enterprise",
@@ -72,7 +73,8 @@ _CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width":
 @click.option(
     "--emulator",
     is_flag=True,
-    help="Run against an in-process emulator holding a synthetic enterprise.",
+    help="Run against an in-process emulator holding a synthetic enterprise "
+    "(no token; nothing real is read or changed).",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="airtable-enterprise")
 @click.pass_context
@@ -93,10 +95,13 @@ def cli(
     4 permission denied, 5 not found, 6 endpoint unreachable, 7 rate limited,
     130 interrupted.
     """
-    # Tests (and embedders) may pass a Settings or an EmulatorSpec as `obj`.
+    # Tests (and embedders) may pass a Settings or an EmulatorSpec as `obj`; an
+    # EmulatorSpec asks for the emulator as --emulator does (a user cannot pass one).
     spec = ctx.obj if isinstance(ctx.obj, EmulatorSpec) else EmulatorSpec()
     if isinstance(ctx.obj, Settings):
         spec = ctx.obj.emulator_spec
+        emulator = emulator or ctx.obj.emulator
+    emulator = emulator or isinstance(ctx.obj, EmulatorSpec)
     ctx.obj = Settings(
         token=token or None,
         enterprise_id=enterprise_id or None,
@@ -117,9 +122,15 @@ def settings_of(ctx: click.Context) -> Settings:
 
 
 def _announce(settings: Settings) -> None:
+    """Say on stderr that the emulator is in use; refuse to go on without a token."""
     if not settings.emulated:
+        if not settings.token:
+            raise CliError(
+                "no token: pass --token or set AIRTABLE_TOKEN "
+                "(or --emulator to try the built-in emulator)",
+                EXIT_AUTH,
+            )
         return
-    reason = "--emulator given" if settings.emulator else "no token given (--token, AIRTABLE_TOKEN)"
     spec = settings.emulator_spec
     size = (
         f"{spec.users} users, {spec.events} audit events, seed {spec.seed}"
@@ -127,7 +138,7 @@ def _announce(settings: Settings) -> None:
         else repr(spec.emulator)
     )
     stderr_console().print(
-        f"[bold yellow]EMULATOR[/]: {reason}; running against an in-process emulator "
+        "[bold yellow]EMULATOR[/]: running against an in-process emulator "
         f"with a synthetic enterprise ({size}). Nothing real is read or changed.",
     )
 

@@ -150,7 +150,7 @@ _REMOVAL_VIEW = View(
     columns=(
         Column("change", lambda row: row["change"]),
         Column("kind", lambda row: row["kind"]),
-        Column("id", lambda row: row["id"]),
+        Column("id", lambda row: row["id"], key=True),
         Column("name", lambda row: row["name"]),
         Column("permission", lambda row: row["permission"]),
     ),
