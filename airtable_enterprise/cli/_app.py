@@ -3,6 +3,8 @@ which runs one command's async job and turns expected failures into one line."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -31,7 +33,29 @@ T = TypeVar("T")
 _CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=_CONTEXT_SETTINGS)
+class _Tool(click.Group):
+    """The command group; a reader that stops early (``| head``) ends a command
+    quietly with status 0, as it does for ``cat`` and ``grep``."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail on the
+    closed pipe (and print "Exception ignored ... BrokenPipeError")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's captured stdout)
+        pass
+
+
+@click.group(cls=_Tool, context_settings=_CONTEXT_SETTINGS)
 @click.option(
     "--token",
     envvar=["AIRTABLE_TOKEN", "AIRTABLE_API_KEY"],
@@ -185,6 +209,8 @@ def run_until_interrupted(ctx: click.Context, job: Callable[[Session], Awaitable
 def _translate(exc: BaseException, secret: str | None) -> BaseException:
     for leaf in exception_leaves(exc):
         if isinstance(leaf, click.ClickException | click.exceptions.Exit | click.Abort):
+            return leaf
+        if isinstance(leaf, BrokenPipeError):
             return leaf
         if isinstance(leaf, KeyboardInterrupt):
             return CliError("interrupted", EXIT_INTERRUPTED)

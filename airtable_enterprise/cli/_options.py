@@ -8,16 +8,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from ._output import FORMATS, SUFFIX_FORMATS, format_of_suffix, is_stdout, stderr_console
+from ._output import FORMATS, SUFFIX_FORMATS, format_of_suffix, is_stdout
+from ._progress import progress_bar
 
 __all__ = ["format_options", "progress_bar"]
 
@@ -60,18 +53,3 @@ def format_options(formats: tuple[str, ...] = FORMATS) -> Callable[[F], F]:
         )(wrapped)
 
     return decorate
-
-
-def progress_bar() -> Progress:
-    """A progress bar on stderr, shown only when stderr is a terminal."""
-    console = stderr_console()
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
