@@ -357,6 +357,12 @@ def fit_widths(
         if not shown:
             break
         limits[shown[-1]] = None
+    spare = width - total()
+    for index in lesser:  # room freed by a hidden column goes back to shortened ones
+        limit = limits[index]
+        if limit is not None and spare > 0:
+            grow = min(spare, natural[index] - limit)
+            limits[index], spare = limit + grow, spare - grow
     return limits, total()
 
 
@@ -391,4 +397,9 @@ def draw_table(
             table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=limit)
     for row in rows:
         table.add_row(*(row[index] for index in shown))
-    console.print(table, width=max(needed, width or 0), crop=False)
+    before = console.width
+    console.width = max(needed, width or 0)  # rich caps print(width=) at the console's
+    try:
+        console.print(table, crop=False)
+    finally:
+        console.width = before
