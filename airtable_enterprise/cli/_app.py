@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 import anyio
@@ -167,11 +167,18 @@ def _announce(settings: Settings) -> None:
     )
 
 
-def run(ctx: click.Context, job: Callable[[Session], Awaitable[T]]) -> T:
+def run(
+    ctx: click.Context,
+    job: Callable[[Session], Awaitable[T]],
+    *,
+    names: Mapping[str, str] | None = None,
+) -> T:
     """Run ``job`` with a connected :class:`Session` and return its result.
 
     Library errors become a one-line :class:`CliError` with the exit code of their
-    kind; Ctrl-C becomes exit 130; anything else (a bug) keeps its traceback.
+    kind, naming arguments as the command does (``names``: library argument -> CLI
+    name, over :data:`~._errors.CLI_NAMES`); Ctrl-C becomes exit 130; anything else (a
+    bug) keeps its traceback.
     """
     settings = settings_of(ctx)
     _announce(settings)
@@ -180,10 +187,17 @@ def run(ctx: click.Context, job: Callable[[Session], Awaitable[T]]) -> T:
         async with open_session(settings) as session:
             return await job(session)
 
-    return run_async(main, secret=settings.token)
+    endpoint = None if settings.emulated else settings.endpoint_url
+    return run_async(main, secret=settings.token, names=names, endpoint_url=endpoint)
 
 
-def run_async(main: Callable[[], Awaitable[T]], *, secret: str | None = None) -> T:
+def run_async(
+    main: Callable[[], Awaitable[T]],
+    *,
+    secret: str | None = None,
+    names: Mapping[str, str] | None = None,
+    endpoint_url: str | None = None,
+) -> T:
     """Run ``main`` in an event loop, translating failures as :func:`run` does;
     ``secret`` is scrubbed from every message."""
     try:
@@ -191,14 +205,19 @@ def run_async(main: Callable[[], Awaitable[T]], *, secret: str | None = None) ->
     except KeyboardInterrupt:
         raise CliError("interrupted", EXIT_INTERRUPTED) from None
     except BaseException as exc:
-        raise _translate(exc, secret) from None
+        raise _translate(exc, secret, names, endpoint_url) from None
 
 
-def run_until_interrupted(ctx: click.Context, job: Callable[[Session], Awaitable[None]]) -> bool:
+def run_until_interrupted(
+    ctx: click.Context,
+    job: Callable[[Session], Awaitable[None]],
+    *,
+    names: Mapping[str, str] | None = None,
+) -> bool:
     """:func:`run` for a command that goes on until stopped: Ctrl-C is its normal end,
     not a failure. Whether it was interrupted."""
     try:
-        run(ctx, job)
+        run(ctx, job, names=names)
     except CliError as exc:
         if exc.exit_code != EXIT_INTERRUPTED:
             raise
@@ -206,7 +225,12 @@ def run_until_interrupted(ctx: click.Context, job: Callable[[Session], Awaitable
     return False
 
 
-def _translate(exc: BaseException, secret: str | None) -> BaseException:
+def _translate(
+    exc: BaseException,
+    secret: str | None,
+    names: Mapping[str, str] | None = None,
+    endpoint_url: str | None = None,
+) -> BaseException:
     for leaf in exception_leaves(exc):
         if isinstance(leaf, click.ClickException | click.exceptions.Exit | click.Abort):
             return leaf
@@ -218,5 +242,5 @@ def _translate(exc: BaseException, secret: str | None) -> BaseException:
             return CliError(str(leaf), EXIT_USAGE)
     found = first_expected_error(exc)
     if found is not None:
-        return cli_error_for(found, secret=secret)
+        return cli_error_for(found, secret=secret, names=names, endpoint_url=endpoint_url)
     return exc

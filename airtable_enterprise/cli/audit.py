@@ -27,6 +27,9 @@ from ._times import parse_when
 
 __all__ = ["EVENT_VIEW", "AuditSummary", "audit", "count_rows", "summarize"]
 
+#: The audit commands' names for the library's arguments (see ``run(names=)``).
+_NAMES = {"user_id": "--user", "ids_or_emails": "--user"}
+
 #: The largest page Airtable serves (REFERENCE §8.1): fewest requests per event.
 PAGE_SIZE = 1000
 
@@ -207,7 +210,7 @@ def export(
                 )
 
     try:
-        done = run(ctx, job)
+        done = run(ctx, job, names=_NAMES)
     except CliError as exc:
         if exc.exit_code == EXIT_INTERRUPTED and not streaming:
             raise CliError(
@@ -301,7 +304,7 @@ def tail(
                     break
 
     try:
-        run_until_interrupted(ctx, job)
+        run_until_interrupted(ctx, job, names=_NAMES)
     finally:
         if writer.format != "table":
             writer.close()
@@ -422,7 +425,7 @@ def summary(
                         bar.reached(page.events[-1].timestamp, found.events)
         return found
 
-    found = run(ctx, job)
+    found = run(ctx, job, names=_NAMES)
     view = attrs.evolve(_COUNT_VIEW, title=f"{found.events} events by {by}")
     with open_writer(fmt, view, out) as writer:
         writer.write_all(count_rows(found, by, top))
