@@ -232,7 +232,7 @@ def _warn_unknown_event_types(event_types: Sequence[str]) -> None:
     for event_type in event_types:
         warning = unknown_event_type_warning(event_type)
         if warning is not None:
-            stderr_console().print(warning)
+            stderr_console().print(warning, markup=False)
 
 
 # ------------------------------------------------------------------------ tail

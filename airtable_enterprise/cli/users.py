@@ -255,7 +255,7 @@ async def _kept_in_descendants(
     try:
         wide = await enterprise.remove_user(user, replacement, descendants=True, dry_run=True)
     except errors.APIError as exc:
-        stderr_console().print(f"could not preview the descendant accounts: {exc}")
+        stderr_console().print(f"could not preview the descendant accounts: {exc}", markup=False)
         return []
     return [row for row in removal_rows(wide, change=KEPT) if row["account"] in descendants]
 

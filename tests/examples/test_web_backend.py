@@ -4,6 +4,7 @@ emulator: a user and their audit events, one page per request, followed by curso
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -75,3 +76,9 @@ async def test_unknown_and_malformed_users(client: httpx.AsyncClient) -> None:
     assert missing.status_code == 404
     malformed = await client.get("/users/not-an-id")
     assert malformed.status_code == 400
+
+
+def test_the_readme_shows_this_example_as_it_is() -> None:
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "examples" / "web_backend.py").read_text()
+    assert f"```python\n{source}```" in (root / "README.md").read_text()
