@@ -78,7 +78,7 @@ def _silence_stdout() -> None:
     show_envvar=True,
     default=DEFAULT_ENDPOINT_URL,
     show_default=True,
-    help="API root; plain http:// only for loopback (e.g. `emulator serve`).",
+    help="API root, without /v0; plain http:// only for loopback (e.g. `emulator serve`).",
 )
 @click.option(
     "--rps",
@@ -115,7 +115,7 @@ def cli(
     and the audit log.
 
     Output is a table on a terminal and JSON Lines when piped (see --format on each
-    command). Exit codes: 0 success, 1 failure, 2 bad arguments, 3 bad token,
+    command). Exit codes: 0 success, 1 failure, 2 bad arguments, 3 no token or a bad one,
     4 permission denied, 5 not found, 6 endpoint unreachable, 7 rate limited,
     130 interrupted.
     """

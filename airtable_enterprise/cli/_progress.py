@@ -75,6 +75,7 @@ class TimeProgress:
         self, progress: Progress, description: str, start: datetime, end: datetime
     ) -> None:
         self.progress = progress
+        self.description = description
         self.start = start
         self.span = max((end - start).total_seconds(), 1.0)
         self.task: TaskID = progress.add_task(
@@ -91,6 +92,10 @@ class TimeProgress:
     def counted(self, events: int) -> None:
         """``events`` so far, the date unchanged."""
         self.progress.update(self.task, events=events)
+
+    def note(self, text: str) -> None:
+        """Show ``text`` (a running aggregate) after the description."""
+        self.progress.update(self.task, description=f"{self.description} · {text}")
 
     def paused(self, remaining: float) -> None:
         """Show a rate-limit pause with ``remaining`` seconds (0: the pause is over)."""

@@ -346,6 +346,16 @@ _COUNT_VIEW = View(
 )
 
 
+def _leader(summary: AuditSummary, by: str) -> str:
+    """The running leader, for the progress bar: ``top: viewBase 41%``."""
+    counter = summary.by_type if by == "type" else summary.by_user
+    leaders = counter.most_common(1)
+    if not leaders:
+        return "top: -"
+    key, n = leaders[0]
+    return f"top: {key} {100 * n / max(1, summary.events):.0f}%"
+
+
 def count_rows(summary: AuditSummary, by: str, top: int) -> list[dict[str, Any]]:
     """The rows of ``audit summary --by``: the ``top`` event types; or the ``top``
     people, then every kind of automation apart (``kind`` says which is which)."""
@@ -423,6 +433,7 @@ def summary(
                     found.add_all(page.events)
                     if page.events:
                         bar.reached(page.events[-1].timestamp, found.events)
+                        bar.note(_leader(found, by))
         return found
 
     found = run(ctx, job, names=_NAMES)

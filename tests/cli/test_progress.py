@@ -47,26 +47,33 @@ def test_export_progress_is_silent_when_stderr_is_not_a_terminal(
     assert "%" not in result.stderr
 
 
-def test_a_rate_limit_pause_is_announced(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tty", [False, True], ids=["piped", "terminal"])
+def test_a_rate_limit_pause_is_announced(tmp_path: Path, tty: bool) -> None:
     from click.testing import CliRunner
 
     from airtable_enterprise.cli import cli
 
+    from .conftest import TtyRunner
+
     emulator = Emulator(
         generate_enterprise(seed=5, users=20, events=60),
         rate_limit=2,
-        rate_limit_penalty=1,
+        rate_limit_penalty=2 if tty else 1,  # on a terminal: several redraws of the bar
         retry_after_header=True,
     )
     out = tmp_path / "events.jsonl"
-    result = CliRunner(env=ENV).invoke(
+    runner = TtyRunner(env={**ENV, "COLUMNS": "120"}) if tty else CliRunner(env=ENV)
+    result = runner.invoke(
         cli,
         ["audit", "export", "--since", "200d", "--out", str(out), "--page-size", "10"],
         obj=EmulatorSpec(emulator=emulator),
     )
     assert result.exit_code == 0, result.output
     assert emulator.stats.rate_limited > 0
-    assert "rate limited by Airtable (HTTP 429): pausing" in result.stderr
+    if tty:  # in the progress bar, with the time left
+        assert re.search(r"rate limited: resuming in \d+ s", ANSI.sub("", result.stderr))
+    else:  # one line per pause
+        assert "rate limited by Airtable (HTTP 429): pausing" in result.stderr
     assert len(out.read_text().splitlines()) == 60
 
 
@@ -129,7 +136,9 @@ def test_summary_by_user_puts_people_apart_from_automation(
 def test_summary_streams_with_progress_on_a_terminal(invoke_tty: Invoke) -> None:
     result = invoke_tty(["audit", "summary", "--since", "200d"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"reached 20\d\d-\d\d-\d\d", ANSI.sub("", result.stderr))
+    progress = ANSI.sub("", result.stderr)
+    assert re.search(r"reached 20\d\d-\d\d-\d\d", progress)
+    assert re.search(r"summary · top: \w+ \d+%", progress)  # a running aggregate
     assert "600 events by type" in ANSI.sub("", result.stdout)
 
 
