@@ -11,12 +11,12 @@ import contextlib
 import errno
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .emulator import Emulator
-from .generator import generate_enterprise
+if TYPE_CHECKING:
+    from .emulator import Emulator
 
 __all__ = ["emulator_from_options", "main", "main_group", "serve"]
 
@@ -156,6 +156,11 @@ def emulator_from_options(
     retry_after: bool = False,
 ) -> Emulator:
     """The emulator the ``serve`` options describe (``rps`` of ``None`` or 0: no limit)."""
+    # Imported here: `airtable-enterprise --help` and every other command load this
+    # module, and the emulator (starlette and the generator) takes ~0.3 s to import.
+    from .emulator import Emulator
+    from .generator import generate_enterprise
+
     world = generate_enterprise(
         seed=seed,
         users=max(2, users),
