@@ -8,7 +8,7 @@ from collections.abc import Iterable
 __all__ = ["install_hint", "missing_extra", "require_extra"]
 
 #: What each extra is for, as the install hint says it.
-_PURPOSE = {"cli": "the CLI", "testing": "the emulator"}
+_PURPOSE = {"cli": "the CLI", "testing": "the emulator", "bench": "the benchmarks"}
 
 
 def install_hint(extra: str) -> str:

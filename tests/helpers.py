@@ -31,7 +31,7 @@ def most_in_any_window(starts: list[float], window: float = 1.0) -> int:
 
 
 def bench_module(name: str) -> Any:
-    """``name`` (a module of the ``bench`` extra: pyairtable, matplotlib), imported.
+    """``name`` (a module of the ``bench`` extra only: matplotlib), imported.
 
     Without the extra, the calling test is skipped (the README's `pip install -e ".[dev]"`
     does not install it), except in CI (``CI`` set, as ``.ci/run`` does), where a missing

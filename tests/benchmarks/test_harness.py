@@ -36,7 +36,6 @@ def _page(events: int) -> bytes:
 
 
 def test_convert_page_builds_both_libraries_models_and_reports_each_step() -> None:
-    bench_module("pyairtable")
     found = convert_page(_page(3), repeats=1, loops=1)
 
     assert found["events"] == 3

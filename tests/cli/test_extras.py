@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_without(module: str, code: str) -> subprocess.CompletedProcess[str]:
@@ -17,6 +21,7 @@ def run_without(module: str, code: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
         check=False,
+        cwd=ROOT,  # where `benchmarks` is importable
     )
 
 
@@ -62,3 +67,14 @@ def test_importing_the_emulator_without_the_extra_says_what_to_install() -> None
 def test_the_library_itself_needs_no_extra() -> None:
     done = run_without("click", "import airtable_enterprise\nprint(airtable_enterprise.AsyncApi)")
     assert done.returncode == 0, done.stderr
+
+
+def test_the_benchmarks_without_their_extra_say_what_to_install() -> None:
+    done = run_without(
+        "matplotlib", "import runpy\nrunpy.run_module('benchmarks', run_name='__main__')"
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        'install the benchmarks with: pip install "airtable-enterprise[bench]" '
+        "(matplotlib is missing)"
+    )
