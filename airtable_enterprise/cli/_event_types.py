@@ -1,5 +1,5 @@
 """The audit-log event types Airtable documents (REFERENCE §8.6, a partial list), to
-catch a mistyped ``--event-type`` before it silently matches nothing."""
+explain a mistyped ``--event-type`` that matched nothing instead of staying silent."""
 
 from __future__ import annotations
 

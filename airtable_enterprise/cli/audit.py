@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -161,7 +162,6 @@ def export(
         raise CliError(
             "--resume needs --out FILE: a stream to stdout cannot be resumed", EXIT_USAGE
         )
-    _warn_unknown_event_types(event_types)
     query: dict[str, Any] = {
         "since": since,
         "until": until,
@@ -221,18 +221,31 @@ def export(
         raise
     if streaming:
         stderr_console().print(f"{done.events} events written")
-        return
-    state_path.unlink(missing_ok=True)
-    stderr_console().print(f"{done.events} events written to {out}")
-    if done.events == 0 and event_types:
-        stderr_console().print("no event matched the --event-type and --user filters")
+    else:
+        state_path.unlink(missing_ok=True)
+        stderr_console().print(f"{done.events} events written to {out}")
+    if done.events == 0:
+        _explain_no_match(event_types, users)
 
 
-def _warn_unknown_event_types(event_types: Sequence[str]) -> None:
+def _explain_no_match(
+    event_types: Sequence[str], users: Sequence[str], matched: Counter[str] | None = None
+) -> None:
+    """After a walk: warn about each ``--event-type`` that matched nothing and is not one
+    Airtable documents (a likely typo); say so when the filters matched nothing at all.
+
+    ``matched`` counts events per type (``None``: nothing matched). The warning waits for
+    the result because Airtable's list is partial: a real but undocumented type that
+    matches events is not worth a warning.
+    """
+    console = stderr_console()
     for event_type in event_types:
-        warning = unknown_event_type_warning(event_type)
-        if warning is not None:
-            stderr_console().print(warning, markup=False)
+        if matched is None or not matched[event_type]:
+            warning = unknown_event_type_warning(event_type)
+            if warning is not None:
+                console.print(warning, markup=False)
+    if matched is None and (event_types or users):
+        console.print("no event matched the --event-type and --user filters")
 
 
 # ------------------------------------------------------------------------ tail
@@ -309,6 +322,8 @@ def tail(
         if writer.format != "table":
             writer.close()
     console.print(f"stopped after {count} events")
+    if count == 0:
+        _explain_no_match(event_types, users)
 
 
 def _print_event(event: AuditLogEvent) -> None:
@@ -411,7 +426,6 @@ def summary(
     end = parse_when("--until", until, now) if until else now
     if start >= end:
         raise click.BadParameter("must be before --until (or now)", param_hint="'--since'")
-    _warn_unknown_event_types(event_types)
 
     async def job(session: Session) -> AuditSummary:
         enterprise = session.enterprise()
@@ -440,5 +454,4 @@ def summary(
     view = attrs.evolve(_COUNT_VIEW, title=f"{found.events} events by {by}")
     with open_writer(fmt, view, out) as writer:
         writer.write_all(count_rows(found, by, top))
-    if found.events == 0 and event_types:
-        stderr_console().print("no event matched the --event-type and --user filters")
+    _explain_no_match(event_types, users, found.by_type if found.events else None)
