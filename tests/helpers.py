@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 from bisect import bisect_left
 from pathlib import Path
 from typing import Any
@@ -26,3 +28,15 @@ def most_in_any_window(starts: list[float], window: float = 1.0) -> int:
     return max(
         (bisect_left(ordered, s + window - 1e-9) - i for i, s in enumerate(ordered)), default=0
     )
+
+
+def bench_module(name: str) -> Any:
+    """``name`` (a module of the ``bench`` extra only: matplotlib), imported.
+
+    Without the extra, the calling test is skipped (the README's `pip install -e ".[dev]"`
+    does not install it), except in CI (``CI`` set, as ``.ci/run`` does), where a missing
+    module fails the test: CI must run every test.
+    """
+    if os.environ.get("CI"):
+        return importlib.import_module(name)
+    return pytest.importorskip(name, reason='needs the bench extra: pip install -e ".[dev,bench]"')

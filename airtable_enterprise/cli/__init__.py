@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import _extra_check  # noqa: F401  (first: checks the `cli` extra)
 from ._app import cli
 from .admins import admins
 from .audit import audit

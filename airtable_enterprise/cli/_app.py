@@ -3,7 +3,9 @@ which runs one command's async job and turns expected failures into one line."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import os
+import sys
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 import anyio
@@ -13,6 +15,7 @@ from .._retry import RetryPolicy
 from .._version import __version__
 from ._checkpoint import CheckpointError
 from ._errors import (
+    EXIT_AUTH,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     CliError,
@@ -30,14 +33,36 @@ T = TypeVar("T")
 _CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=_CONTEXT_SETTINGS)
+class _Tool(click.Group):
+    """The command group; a reader that stops early (``| head``) ends a command
+    quietly with status 0, as it does for ``cat`` and ``grep``."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail on the
+    closed pipe (and print "Exception ignored ... BrokenPipeError")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's captured stdout)
+        pass
+
+
+@click.group(cls=_Tool, context_settings=_CONTEXT_SETTINGS)
 @click.option(
     "--token",
     envvar=["AIRTABLE_TOKEN", "AIRTABLE_API_KEY"],
     show_envvar=True,
     metavar="TOKEN",
-    help="Personal access token or OAuth token of an enterprise admin. "
-    "Without one, commands run against the built-in emulator.",
+    help="Personal access token or OAuth token of an enterprise admin (required "
+    "unless --emulator).",
 )
 @click.option(
     "--enterprise",
@@ -53,7 +78,7 @@ _CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width":
     show_envvar=True,
     default=DEFAULT_ENDPOINT_URL,
     show_default=True,
-    help="API root; plain http:// only for loopback (e.g. `emulator serve`).",
+    help="API root, without /v0; plain http:// only for loopback (e.g. `emulator serve`).",
 )
 @click.option(
     "--rps",
@@ -72,7 +97,8 @@ _CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width":
 @click.option(
     "--emulator",
     is_flag=True,
-    help="Run against an in-process emulator holding a synthetic enterprise.",
+    help="Run against an in-process emulator holding a synthetic enterprise "
+    "(no token; nothing real is read or changed).",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="airtable-enterprise")
 @click.pass_context
@@ -89,14 +115,17 @@ def cli(
     and the audit log.
 
     Output is a table on a terminal and JSON Lines when piped (see --format on each
-    command). Exit codes: 0 success, 1 failure, 2 bad arguments, 3 bad token,
+    command). Exit codes: 0 success, 1 failure, 2 bad arguments, 3 no token or a bad one,
     4 permission denied, 5 not found, 6 endpoint unreachable, 7 rate limited,
     130 interrupted.
     """
-    # Tests (and embedders) may pass a Settings or an EmulatorSpec as `obj`.
+    # Tests (and embedders) may pass a Settings or an EmulatorSpec as `obj`; an
+    # EmulatorSpec asks for the emulator as --emulator does (a user cannot pass one).
     spec = ctx.obj if isinstance(ctx.obj, EmulatorSpec) else EmulatorSpec()
     if isinstance(ctx.obj, Settings):
         spec = ctx.obj.emulator_spec
+        emulator = emulator or ctx.obj.emulator
+    emulator = emulator or isinstance(ctx.obj, EmulatorSpec)
     ctx.obj = Settings(
         token=token or None,
         enterprise_id=enterprise_id or None,
@@ -117,9 +146,15 @@ def settings_of(ctx: click.Context) -> Settings:
 
 
 def _announce(settings: Settings) -> None:
+    """Say on stderr that the emulator is in use; refuse to go on without a token."""
     if not settings.emulated:
+        if not settings.token:
+            raise CliError(
+                "no token: pass --token or set AIRTABLE_TOKEN "
+                "(or --emulator to try the built-in emulator)",
+                EXIT_AUTH,
+            )
         return
-    reason = "--emulator given" if settings.emulator else "no token given (--token, AIRTABLE_TOKEN)"
     spec = settings.emulator_spec
     size = (
         f"{spec.users} users, {spec.events} audit events, seed {spec.seed}"
@@ -127,16 +162,23 @@ def _announce(settings: Settings) -> None:
         else repr(spec.emulator)
     )
     stderr_console().print(
-        f"[bold yellow]EMULATOR[/]: {reason}; running against an in-process emulator "
+        "[bold yellow]EMULATOR[/]: running against an in-process emulator "
         f"with a synthetic enterprise ({size}). Nothing real is read or changed.",
     )
 
 
-def run(ctx: click.Context, job: Callable[[Session], Awaitable[T]]) -> T:
+def run(
+    ctx: click.Context,
+    job: Callable[[Session], Awaitable[T]],
+    *,
+    names: Mapping[str, str] | None = None,
+) -> T:
     """Run ``job`` with a connected :class:`Session` and return its result.
 
     Library errors become a one-line :class:`CliError` with the exit code of their
-    kind; Ctrl-C becomes exit 130; anything else (a bug) keeps its traceback.
+    kind, naming arguments as the command does (``names``: library argument -> CLI
+    name, over :data:`~._errors.CLI_NAMES`); Ctrl-C becomes exit 130; anything else (a
+    bug) keeps its traceback.
     """
     settings = settings_of(ctx)
     _announce(settings)
@@ -145,10 +187,17 @@ def run(ctx: click.Context, job: Callable[[Session], Awaitable[T]]) -> T:
         async with open_session(settings) as session:
             return await job(session)
 
-    return run_async(main, secret=settings.token)
+    endpoint = None if settings.emulated else settings.endpoint_url
+    return run_async(main, secret=settings.token, names=names, endpoint_url=endpoint)
 
 
-def run_async(main: Callable[[], Awaitable[T]], *, secret: str | None = None) -> T:
+def run_async(
+    main: Callable[[], Awaitable[T]],
+    *,
+    secret: str | None = None,
+    names: Mapping[str, str] | None = None,
+    endpoint_url: str | None = None,
+) -> T:
     """Run ``main`` in an event loop, translating failures as :func:`run` does;
     ``secret`` is scrubbed from every message."""
     try:
@@ -156,14 +205,19 @@ def run_async(main: Callable[[], Awaitable[T]], *, secret: str | None = None) ->
     except KeyboardInterrupt:
         raise CliError("interrupted", EXIT_INTERRUPTED) from None
     except BaseException as exc:
-        raise _translate(exc, secret) from None
+        raise _translate(exc, secret, names, endpoint_url) from None
 
 
-def run_until_interrupted(ctx: click.Context, job: Callable[[Session], Awaitable[None]]) -> bool:
+def run_until_interrupted(
+    ctx: click.Context,
+    job: Callable[[Session], Awaitable[None]],
+    *,
+    names: Mapping[str, str] | None = None,
+) -> bool:
     """:func:`run` for a command that goes on until stopped: Ctrl-C is its normal end,
     not a failure. Whether it was interrupted."""
     try:
-        run(ctx, job)
+        run(ctx, job, names=names)
     except CliError as exc:
         if exc.exit_code != EXIT_INTERRUPTED:
             raise
@@ -171,9 +225,16 @@ def run_until_interrupted(ctx: click.Context, job: Callable[[Session], Awaitable
     return False
 
 
-def _translate(exc: BaseException, secret: str | None) -> BaseException:
+def _translate(
+    exc: BaseException,
+    secret: str | None,
+    names: Mapping[str, str] | None = None,
+    endpoint_url: str | None = None,
+) -> BaseException:
     for leaf in exception_leaves(exc):
         if isinstance(leaf, click.ClickException | click.exceptions.Exit | click.Abort):
+            return leaf
+        if isinstance(leaf, BrokenPipeError):
             return leaf
         if isinstance(leaf, KeyboardInterrupt):
             return CliError("interrupted", EXIT_INTERRUPTED)
@@ -181,5 +242,5 @@ def _translate(exc: BaseException, secret: str | None) -> BaseException:
             return CliError(str(leaf), EXIT_USAGE)
     found = first_expected_error(exc)
     if found is not None:
-        return cli_error_for(found, secret=secret)
+        return cli_error_for(found, secret=secret, names=names, endpoint_url=endpoint_url)
     return exc

@@ -1,4 +1,4 @@
-"""Sessions on the built-in emulator (``--emulator``, or no token): in-process, no network."""
+"""Sessions on the built-in emulator (``--emulator``): in-process, no network."""
 
 from __future__ import annotations
 

@@ -7,13 +7,15 @@ the code below; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from urllib.parse import urlsplit
 
 import click
 
 from .. import errors
 
 __all__ = [
+    "CLI_NAMES",
     "EXIT_AUTH",
     "EXIT_FAILURE",
     "EXIT_INTERRUPTED",
@@ -24,6 +26,7 @@ __all__ = [
     "EXIT_USAGE",
     "CliError",
     "cli_error_for",
+    "cli_name",
     "exception_leaves",
     "first_expected_error",
 ]
@@ -59,10 +62,40 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
+#: Airtable's 403 message that says nothing about the cause (REFERENCE §2).
+_GENERIC_403 = "You are not permitted to perform this operation"
+
+#: The library's argument names, as the CLI spells them (an argument or an option).
+CLI_NAMES: Mapping[str, str] = {
+    "ids_or_emails": "USER",
+    "user_id": "USER",
+    "user": "USER",
+    "users": "USER",
+    "replacement": "--replacement",
+    "group_id": "GROUP_ID",
+    "group_ids": "GROUP_ID",
+    "workspace_id": "WORKSPACE_ID",
+    "base_id": "BASE_ID",
+    "target_workspace_id": "TARGET_WORKSPACE_ID",
+    "enterprise_id": "--enterprise",
+    "event_type": "--event-type",
+}
+#: The CLI names that take a user ID or an email.
+_USER_NAMES = frozenset({"USER", "--user", "--replacement"})
+
+
+def _explains_itself(error: errors.AirtableError) -> bool:
+    """Whether Airtable's own message says why (a 403 other than the generic one)."""
+    message = getattr(error, "error_message", None)
+    return bool(message) and not str(message).startswith(_GENERIC_403)
+
+
 def _hint(error: errors.AirtableError) -> str:
     if isinstance(error, errors.AuthenticationError):
         return "check --token / AIRTABLE_TOKEN"
     if isinstance(error, errors.PermissionDeniedError):
+        if _explains_itself(error):
+            return ""
         return "the token lacks the scope or admin rights for this, or the object does not exist"
     if isinstance(error, errors.ConnectError):
         return "check --endpoint-url and the network"
@@ -88,17 +121,42 @@ def _exit_code(error: errors.AirtableError) -> int:
     return EXIT_FAILURE
 
 
-def cli_error_for(error: errors.AirtableError, *, secret: str | None = None) -> CliError:
-    """The one-line :class:`CliError` for a library error.
+def cli_name(argument: str, names: Mapping[str, str] | None = None) -> str:
+    """The CLI's name for a library argument (``ids_or_emails[0]`` -> ``USER``):
+    from ``names`` (the command's own), else :data:`CLI_NAMES`, else unchanged."""
+    bare = argument.partition("[")[0]
+    for table in (names or {}, CLI_NAMES):
+        if bare in table:
+            return table[bare]
+    return argument
 
-    The library never puts the token in a message; ``secret`` is scrubbed anyway, as a
+
+def cli_error_for(
+    error: errors.AirtableError,
+    *,
+    secret: str | None = None,
+    names: Mapping[str, str] | None = None,
+    endpoint_url: str | None = None,
+) -> CliError:
+    """The one-line :class:`CliError` for a library error, in the CLI's words.
+
+    ``names`` maps the library's argument names to the command's (see :func:`cli_name`).
+    A 404 from an ``endpoint_url`` with a path (``.../v0``) says to drop the path. The
+    library never puts the token in a message; ``secret`` is scrubbed anyway, as a
     second line of defence for a token pasted where an ID was expected.
     """
     if isinstance(error, errors.InvalidInputError):
-        message = f"invalid {error.argument}: {error.value!r} {error.reason}"
+        name = cli_name(error.argument, names)
+        message = f"invalid {name} {error.value!r}: {error.reason}"
+        if name in _USER_NAMES and "email" not in error.reason:
+            message += " (an email address works too)"
     else:
         message = str(error)
         hint = _hint(error)
+        if isinstance(error, errors.NotFoundError) and endpoint_url:
+            path = urlsplit(endpoint_url).path.rstrip("/")
+            if path:
+                hint = f"--endpoint-url should be the API root, without {path}"
         if hint:
             message = f"{message} ({hint})"
     if secret:

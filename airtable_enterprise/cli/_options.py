@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from ._output import FORMATS, stderr_console
+from ._output import FORMATS, SUFFIX_FORMATS, format_of_suffix, is_stdout
+from ._progress import progress_bar
 
 __all__ = ["format_options", "progress_bar"]
 
@@ -24,37 +18,38 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def format_options(formats: tuple[str, ...] = FORMATS) -> Callable[[F], F]:
-    """``--format`` (default: table on a terminal, JSON Lines when piped) and ``--out``."""
+    """``--format`` (default: table on a terminal, JSON Lines when piped) and ``--out``
+    (``-`` is stdout). An ``--out`` suffix that names no format is refused before the
+    command runs, unless ``--format`` is given."""
+    by_suffix = [f"{suffix} ({fmt})" for suffix, fmt in SUFFIX_FORMATS.items() if fmt in formats]
+    file_formats = [fmt for fmt in formats if fmt != "table"]
 
     def decorate(command: F) -> F:
-        command = click.option(
+        @functools.wraps(command)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            fmt, out = kwargs.get("fmt"), kwargs.get("out")
+            if fmt is None and not is_stdout(out):
+                assert out is not None
+                if format_of_suffix(out) not in formats:
+                    raise click.BadParameter(
+                        f"this command writes {', '.join(file_formats)}, not {out.suffix}",
+                        param_hint="'--out'",
+                    )
+            return command(*args, **kwargs)
+
+        wrapped = click.option(
             "--out",
             "-o",
-            type=click.Path(dir_okay=False, writable=True, path_type=Path),
-            help="Write to this file instead of stdout.",
-        )(command)
-        return click.option(
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write to this file instead of stdout (- is stdout).",
+        )(checked)
+        return click.option(  # type: ignore[return-value]
             "--format",
             "-f",
             "fmt",
             type=click.Choice(formats),
-            help="Output format. Default: table on a terminal, JSON Lines when piped "
-            "or written to a file (csv/json from the file's suffix).",
-        )(command)
+            help=f"Output format. Default: {'table on a terminal, ' if 'table' in formats else ''}"
+            f"JSON Lines when piped; for --out FILE, from its suffix: {', '.join(by_suffix)}.",
+        )(wrapped)
 
     return decorate
-
-
-def progress_bar() -> Progress:
-    """A progress bar on stderr, shown only when stderr is a terminal."""
-    console = stderr_console()
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )

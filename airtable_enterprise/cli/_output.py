@@ -19,6 +19,8 @@ from types import TracebackType
 from typing import IO, Any, Protocol, Self
 
 import attrs
+import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -27,12 +29,17 @@ from .._convert import format_datetime
 __all__ = [
     "FORMATS",
     "STREAM_FORMATS",
+    "SUFFIX_FORMATS",
     "Column",
     "Encoder",
     "RecordWriter",
     "View",
     "cell",
+    "draw_table",
     "encoder_for",
+    "fit_widths",
+    "format_of_suffix",
+    "is_stdout",
     "open_writer",
     "resolve_format",
     "stderr_console",
@@ -45,15 +52,20 @@ FORMATS = ("table", "jsonl", "csv", "json")
 #: The formats written record by record, fit for files and pipes.
 STREAM_FORMATS = ("jsonl", "csv", "json")
 
-_SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+#: The formats ``--out``'s suffix chooses.
+SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
 @attrs.frozen
 class Column:
-    """A table/CSV column: its header and how to get its value from a record."""
+    """A table/CSV column: its header and how to get its value from a record.
+
+    A ``key`` column (an email, an ID) is never split across lines or shortened in a
+    table; the others give way first (shortened with "…", then hidden)."""
 
     header: str
     value: Callable[[Any], object]
+    key: bool = False
 
 
 @attrs.frozen
@@ -182,13 +194,34 @@ def encoder_for(fmt: str, view: View) -> Encoder:
     raise ValueError(f"not a streaming format: {fmt!r}")
 
 
+def is_stdout(out: Path | None) -> bool:
+    """Whether ``--out`` names stdout (``-``) or was not given."""
+    return out is None or str(out) == "-"
+
+
+def format_of_suffix(out: Path) -> str:
+    """The format ``out``'s suffix names: ``.csv``, ``.json``, ``.jsonl``/``.ndjson``;
+    JSON Lines without a suffix (``-``, ``/dev/stdout``); a usage error otherwise."""
+    suffix = out.suffix.lower()
+    if not suffix:
+        return "jsonl"
+    found = SUFFIX_FORMATS.get(suffix)
+    if found is None:
+        raise click.BadParameter(
+            f"unknown suffix {suffix!r}: use .jsonl, .ndjson, .csv or .json, or pass --format",
+            param_hint="'--out'",
+        )
+    return found
+
+
 def resolve_format(fmt: str | None, out: Path | None, stdout: IO[str] | None = None) -> str:
-    """The format asked for; else guessed from ``out``'s suffix (JSON Lines by default);
-    else ``table`` on a terminal and JSON Lines when piped."""
+    """The format asked for; else the one ``out``'s suffix names (see
+    :func:`format_of_suffix`); else ``table`` on a terminal and JSON Lines when piped."""
     if fmt is not None:
         return fmt
-    if out is not None:
-        return _SUFFIX_FORMATS.get(out.suffix.lower(), "jsonl")
+    if not is_stdout(out):
+        assert out is not None
+        return format_of_suffix(out)
     stream = stdout if stdout is not None else sys.stdout
     return "table" if stream.isatty() else "jsonl"
 
@@ -204,20 +237,27 @@ class RecordWriter:
     Streaming formats are written as they come; a table is drawn when closed.
     """
 
-    def __init__(self, fmt: str, view: View, stream: IO[str], *, close_stream: bool) -> None:
+    def __init__(
+        self, fmt: str, view: View, stream: IO[str], *, close_stream: bool, single: bool = False
+    ) -> None:
         self.format = fmt
         self.view = view
         self.count = 0
+        self._single = single and fmt == "json"
         self._stream = stream
         self._close_stream = close_stream
         self._rows: list[list[str]] = []
         self._table = view.table_columns()
         self._encoder = encoder_for(fmt, view) if fmt != "table" else None
-        if self._encoder is not None:
+        if self._encoder is not None and not self._single:
             stream.write(self._encoder.header())
 
     def write(self, record: Any) -> None:
-        if self._encoder is None:
+        if self._single:
+            if self.count:
+                raise ValueError("a single-record writer got a second record")
+            self._stream.write(to_json(self.view.json_of(record)) + "\n")
+        elif self._encoder is None:
             self._rows.append([table_cell(column.value(record)) for column in self._table])
         else:
             self._stream.write(self._encoder.record(record, first=self.count == 0))
@@ -234,19 +274,19 @@ class RecordWriter:
     def close(self) -> None:
         if self._encoder is None:
             self._draw_table()
-        else:
+        elif not self._single:
             self._stream.write(self._encoder.footer(empty=self.count == 0))
         self._stream.flush()
         if self._close_stream:
             self._stream.close()
 
     def _draw_table(self) -> None:
-        table = Table(title=self.view.title, show_lines=False, header_style="bold")
-        for column in self._table:
-            table.add_column(column.header, overflow="fold")
-        for row in self._rows:
-            table.add_row(*row)
-        Console(file=self._stream, highlight=False).print(table)
+        draw_table(
+            Console(file=self._stream, highlight=False),
+            self.view.title,
+            [(column.header, column.key) for column in self._table],
+            self._rows,
+        )
 
     def __enter__(self) -> Self:
         return self
@@ -263,13 +303,103 @@ class RecordWriter:
             self._stream.close()
 
 
-def open_writer(fmt: str | None, view: View, out: Path | None = None) -> RecordWriter:
-    """A :class:`RecordWriter` to ``out`` (a file, never a table) or to stdout."""
+def open_writer(
+    fmt: str | None, view: View, out: Path | None = None, *, single: bool = False
+) -> RecordWriter:
+    """A :class:`RecordWriter` to ``out`` (a file, never a table; ``-`` is stdout) or
+    to stdout. ``single``: the command shows one object, so JSON is that object rather
+    than an array of one."""
     stdout = sys.stdout
     chosen = resolve_format(fmt, out, stdout)
-    if out is None:
-        return RecordWriter(chosen, view, stdout, close_stream=False)
+    if is_stdout(out):
+        return RecordWriter(chosen, view, stdout, close_stream=False, single=single)
+    assert out is not None
     if chosen == "table":
         chosen = "jsonl"
     stream = out.open("w", encoding="utf-8", newline="")
-    return RecordWriter(chosen, view, stream, close_stream=True)
+    return RecordWriter(chosen, view, stream, close_stream=True, single=single)
+
+
+# ----------------------------------------------------------------------- tables
+
+#: The narrowest a lesser column is shortened to before it is hidden.
+_MIN_WIDTH = 8
+#: What each column adds to a table's width: a space either side and a border.
+_COLUMN_FRAME = 3
+
+
+def fit_widths(
+    natural: Sequence[int], keys: Sequence[bool], width: int | None
+) -> tuple[list[int | None], int]:
+    """How wide each column may be to fit ``width`` (``None``: hidden), and the table's width.
+
+    Key columns keep their natural width. The others are shortened, widest first, down
+    to :data:`_MIN_WIDTH`, then hidden from the right, until the table fits; a table
+    of key columns alone may stay wider than ``width``.
+    """
+    limits: list[int | None] = list(natural)
+
+    def total() -> int:
+        return 1 + sum(limit + _COLUMN_FRAME for limit in limits if limit is not None)
+
+    if width is None:
+        return limits, total()
+    lesser = [index for index, key in enumerate(keys) if not key]
+    while total() > width:
+        shrinkable = [i for i in lesser if (limits[i] or 0) > min(natural[i], _MIN_WIDTH)]
+        if shrinkable:
+            widest = max(shrinkable, key=lambda i: limits[i] or 0)
+            floor = min(natural[widest], _MIN_WIDTH)
+            current = limits[widest] or 0
+            limits[widest] = max(floor, current - (total() - width))
+            continue
+        shown = [i for i in lesser if limits[i] is not None]
+        if not shown:
+            break
+        limits[shown[-1]] = None
+    spare = width - total()
+    for index in lesser:  # room freed by a hidden column goes back to shortened ones
+        limit = limits[index]
+        if limit is not None and spare > 0:
+            grow = min(spare, natural[index] - limit)
+            limits[index], spare = limit + grow, spare - grow
+    return limits, total()
+
+
+def draw_table(
+    console: Console,
+    title: str | None,
+    columns: Sequence[tuple[str, bool]],
+    rows: Sequence[Sequence[str]],
+) -> None:
+    """Print a table of ``columns`` (header, is-key) to ``console`` without ever
+    splitting a key cell (an email, an ID) across lines.
+
+    On a terminal, lesser columns are shortened or hidden (named in the caption) to
+    fit its width; elsewhere (a pipe, a file) every column is shown in full.
+    """
+    natural = [
+        max([cell_len(header), *(cell_len(row[index]) for row in rows)])
+        for index, (header, _) in enumerate(columns)
+    ]
+    width = console.width if console.is_terminal else None
+    limits, needed = fit_widths(natural, [key for _, key in columns], width)
+    hidden = [header for (header, _), limit in zip(columns, limits, strict=True) if limit is None]
+    caption = f"hidden to fit: {', '.join(hidden)} (--format csv shows all)" if hidden else None
+    table = Table(title=title, caption=caption, header_style="bold")
+    shown = [index for index, limit in enumerate(limits) if limit is not None]
+    for index in shown:
+        header, key = columns[index]
+        limit = limits[index]
+        if key:
+            table.add_column(header, no_wrap=True, min_width=natural[index])
+        else:
+            table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=limit)
+    for row in rows:
+        table.add_row(*(row[index] for index in shown))
+    before = console.width
+    console.width = max(needed, width or 0)  # rich caps print(width=) at the console's
+    try:
+        console.print(table, crop=False)
+    finally:
+        console.width = before

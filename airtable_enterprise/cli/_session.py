@@ -34,7 +34,8 @@ class EmulatorSpec:
 
 @attrs.frozen(kw_only=True)
 class Settings:
-    """The global options, resolved: ``token is None`` or ``--emulator`` means the emulator."""
+    """The global options, resolved: only ``--emulator`` means the emulator; without it
+    a command needs a token (no token is an error, never a silent switch to fake data)."""
 
     token: str | None = attrs.field(default=None, repr=False)
     enterprise_id: str | None = None
@@ -52,7 +53,7 @@ class Settings:
     @property
     def emulated(self) -> bool:
         """Whether commands run against the in-process emulator."""
-        return self.emulator or not self.token
+        return self.emulator
 
 
 @attrs.frozen(kw_only=True)

@@ -30,8 +30,8 @@ def _count(attribute: str) -> Any:
 
 
 USER_COLUMNS: tuple[Column, ...] = (
-    Column("id", lambda u: u.id),
-    Column("email", lambda u: u.email),
+    Column("id", lambda u: u.id, key=True),
+    Column("email", lambda u: u.email, key=True),
     Column("name", lambda u: u.name),
     Column("state", lambda u: u.state),
     Column("admin", lambda u: u.is_admin),

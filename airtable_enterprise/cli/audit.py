@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import attrs
 import click
@@ -17,13 +16,20 @@ from ..enterprise import Enterprise
 from ..models.audit import AuditLogEvent
 from ._app import run, run_until_interrupted
 from ._checkpoint import Checkpoint, CheckpointError, checkpoint_path
-from ._errors import EXIT_NOT_FOUND, EXIT_USAGE, CliError
-from ._options import format_options, progress_bar
-from ._output import Column, View, encoder_for, open_writer, stderr_console
+from ._errors import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_USAGE, CliError
+from ._event_types import unknown_event_type_warning
+from ._export import export_bar, is_stream, write_events
+from ._options import format_options
+from ._output import Column, View, format_of_suffix, open_writer, stderr_console
+from ._progress import TimeProgress, rate_limit_notices, time_progress_bar
 from ._session import Session
+from ._tally import AuditSummary, summarize
 from ._times import parse_when
 
-__all__ = ["EVENT_VIEW", "AuditSummary", "audit", "summarize"]
+__all__ = ["EVENT_VIEW", "AuditSummary", "audit", "count_rows", "summarize"]
+
+#: The audit commands' names for the library's arguments (see ``run(names=)``).
+_NAMES = {"user_id": "--user", "ids_or_emails": "--user"}
 
 #: The largest page Airtable serves (REFERENCE §8.1): fewest requests per event.
 PAGE_SIZE = 1000
@@ -33,14 +39,14 @@ EVENT_VIEW = View(
         Column("timestamp", lambda e: e.timestamp),
         Column("action", lambda e: e.action),
         Column("actor_type", lambda e: e.actor.type),
-        Column("user_id", lambda e: e.originating_user_id),
-        Column("user_email", lambda e: e.actor.user.email if e.actor.user else None),
+        Column("user_id", lambda e: e.originating_user_id, key=True),
+        Column("user_email", lambda e: e.actor.user.email if e.actor.user else None, key=True),
         Column("model_type", lambda e: e.model_type),
-        Column("model_id", lambda e: e.model_id),
-        Column("workspace_id", lambda e: e.context.workspace_id),
-        Column("base_id", lambda e: e.context.base_id),
+        Column("model_id", lambda e: e.model_id, key=True),
+        Column("workspace_id", lambda e: e.context.workspace_id, key=True),
+        Column("base_id", lambda e: e.context.base_id, key=True),
         Column("ip_address", lambda e: e.origin.ip_address),
-        Column("id", lambda e: e.id),
+        Column("id", lambda e: e.id, key=True),
     ),
     title="Audit log events",
     table=("timestamp", "action", "user_email", "model_type", "model_id"),
@@ -100,14 +106,15 @@ async def _user_ids(enterprise: Enterprise, users: Sequence[str]) -> list[str] |
     "-f",
     "fmt",
     type=click.Choice(["jsonl", "csv"]),
-    help="Output format. Default: from the file's suffix, else JSON Lines.",
+    help="Output format. Default: from the file's suffix (.csv, .jsonl), else JSON Lines.",
 )
 @click.option(
     "--out",
     "-o",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The output file; its checkpoint is FILE.checkpoint.",
+    help="The output file; its checkpoint is FILE.checkpoint. `-` streams JSON Lines "
+    "(or CSV) to stdout, not resumable.",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted export of FILE.")
 @click.option(
@@ -143,8 +150,18 @@ def export(
     the cursor and the file's size. If the export stops (Ctrl-C, network, crash),
     run the same command with --resume: it truncates FILE to the checkpoint and goes
     on, so every event is written exactly once. The checkpoint is removed when done.
+
+    `--out -` (or a pipe such as /dev/stdout) streams to stdout instead: no checkpoint;
+    a reader that stops early (`| head`) ends the export quietly.
     """
-    fmt = fmt or ("csv" if out.suffix.lower() == ".csv" else "jsonl")
+    streaming = is_stream(out)
+    fmt = fmt or ("jsonl" if str(out) == "-" else format_of_suffix(out))
+    if fmt not in ("jsonl", "csv"):
+        raise click.BadParameter("audit export writes .jsonl or .csv", param_hint="'--out'")
+    if streaming and resume:
+        raise CliError(
+            "--resume needs --out FILE: a stream to stdout cannot be resumed", EXIT_USAGE
+        )
     query: dict[str, Any] = {
         "since": since,
         "until": until,
@@ -155,14 +172,14 @@ def export(
         "page_size": page_size,
     }
     state_path = checkpoint_path(out)
-    if resume:
+    if resume and not streaming:
         try:
             checkpoint = Checkpoint.load(state_path)
             checkpoint.check_query(query, state_path)
         except CheckpointError as exc:
             raise CliError(str(exc), EXIT_USAGE) from None
     else:
-        if state_path.exists():
+        if not streaming and state_path.exists():
             raise CliError(
                 f"{state_path} exists: an export of {out} was interrupted; "
                 "pass --resume to continue it, or delete the checkpoint to start over",
@@ -184,84 +201,51 @@ def export(
     async def job(session: Session) -> Checkpoint:
         enterprise = session.enterprise()
         user_ids = await _user_ids(enterprise, users)
-        return await _export(enterprise, checkpoint, out, state_path, user_ids, event_types)
+        target = None if streaming else state_path
+        with time_progress_bar() as progress:
+            bar = export_bar(progress, checkpoint)
+            async with rate_limit_notices(session.api, bar):
+                return await write_events(
+                    enterprise, checkpoint, out, target, EVENT_VIEW, bar, user_ids, event_types
+                )
 
-    done = run(ctx, job)
-    state_path.unlink(missing_ok=True)
-    stderr_console().print(f"{done.events} events written to {out}")
-
-
-async def _export(
-    enterprise: Enterprise,
-    checkpoint: Checkpoint,
-    out: Path,
-    state_path: Path,
-    user_ids: list[str] | None,
-    event_types: Sequence[str],
-) -> Checkpoint:
-    query = checkpoint.query
-    encoder = encoder_for(str(query["format"]), EVENT_VIEW)
-    start = datetime.fromisoformat(str(query["resolved_start"]))
-    end = datetime.fromisoformat(str(query["resolved_end"]))
-    if checkpoint.complete:
-        return checkpoint  # stopped after the last page, before removing the checkpoint
-    with _open_output(out, checkpoint) as stream:
-        if checkpoint.offset == 0:
-            stream.write(encoder.header().encode())
-            checkpoint = attrs.evolve(checkpoint, offset=_durable(stream))
-            checkpoint.save(state_path)
-        pages = enterprise.audit_log(
-            sort_asc=True,
-            start_time=start,
-            end_time=end,
-            page_size=int(query["page_size"]),
-            user_id=user_ids,
-            event_type=list(event_types) or None,
-            parallel=int(query["parallel"]),
-            resume=checkpoint.cursor,
-        )
-        span = max((end - start).total_seconds(), 1.0)
-        with progress_bar() as progress:
-            task = progress.add_task(f"events ({checkpoint.events})", total=span)
-            async with pages:
-                async for page in pages:
-                    text = "".join(encoder.record(event, first=False) for event in page.events)
-                    stream.write(text.encode())
-                    # The checkpoint moves only once these events are on disk.
-                    checkpoint = checkpoint.advanced(
-                        cursor=page.cursor, offset=_durable(stream), events=len(page.events)
-                    )
-                    checkpoint.save(state_path)
-                    if page.events:
-                        covered = (page.events[-1].timestamp - start).total_seconds()
-                        progress.update(
-                            task, completed=covered, description=f"events ({checkpoint.events})"
-                        )
-    return checkpoint
-
-
-def _open_output(out: Path, checkpoint: Checkpoint) -> IO[bytes]:
-    """A fresh ``out``, or ``out`` cut back to what the checkpoint vouches for."""
-    if checkpoint.offset == 0:
-        return out.open("wb")
     try:
-        stream = out.open("r+b")
-    except FileNotFoundError:
-        raise CheckpointError(f"{out} is gone; delete its checkpoint to start over") from None
-    size = stream.seek(0, os.SEEK_END)
-    if size < checkpoint.offset:
-        stream.close()
-        raise CheckpointError(f"{out} is shorter than its checkpoint says; it was changed")
-    stream.truncate(checkpoint.offset)  # drop a page written after the last checkpoint
-    stream.seek(checkpoint.offset)
-    return stream
+        done = run(ctx, job, names=_NAMES)
+    except CliError as exc:
+        if exc.exit_code == EXIT_INTERRUPTED and not streaming:
+            raise CliError(
+                f"interrupted: {out} holds every event up to its last checkpoint; "
+                "rerun the same command with --resume to continue",
+                EXIT_INTERRUPTED,
+            ) from None
+        raise
+    if streaming:
+        stderr_console().print(f"{done.events} events written")
+    else:
+        state_path.unlink(missing_ok=True)
+        stderr_console().print(f"{done.events} events written to {out}")
+    if done.events == 0:
+        _explain_no_match(event_types, users)
 
 
-def _durable(stream: IO[bytes]) -> int:
-    """Flush ``stream`` to disk; its size."""
-    stream.flush()
-    os.fsync(stream.fileno())
-    return stream.tell()
+def _explain_no_match(
+    event_types: Sequence[str], users: Sequence[str], matched: Counter[str] | None = None
+) -> None:
+    """After a walk: warn about each ``--event-type`` that matched nothing and is not one
+    Airtable documents (a likely typo); say so when the filters matched nothing at all.
+
+    ``matched`` counts events per type (``None``: nothing matched). The warning waits for
+    the result because Airtable's list is partial: a real but undocumented type that
+    matches events is not worth a warning.
+    """
+    console = stderr_console()
+    for event_type in event_types:
+        if matched is None or not matched[event_type]:
+            warning = unknown_event_type_warning(event_type)
+            if warning is not None:
+                console.print(warning, markup=False)
+    if matched is None and (event_types or users):
+        console.print("no event matched the --event-type and --user filters")
 
 
 # ------------------------------------------------------------------------ tail
@@ -333,11 +317,13 @@ def tail(
                     break
 
     try:
-        run_until_interrupted(ctx, job)
+        run_until_interrupted(ctx, job, names=_NAMES)
     finally:
         if writer.format != "table":
             writer.close()
     console.print(f"stopped after {count} events")
+    if count == 0:
+        _explain_no_match(event_types, users)
 
 
 def _print_event(event: AuditLogEvent) -> None:
@@ -349,31 +335,6 @@ def _print_event(event: AuditLogEvent) -> None:
 
 
 # --------------------------------------------------------------------- summary
-
-
-@attrs.frozen(kw_only=True)
-class AuditSummary:
-    """Counts over a stretch of the audit log."""
-
-    events: int
-    by_type: Counter[str]
-    by_actor: Counter[str]
-    first: datetime | None
-    last: datetime | None
-
-
-def summarize(events: Sequence[AuditLogEvent]) -> AuditSummary:
-    """Events per type and per acting user (email, or the actor type for non-users)."""
-    by_actor: Counter[str] = Counter(
-        (e.actor.user.email or e.actor.user.id) if e.actor.user else e.actor.type for e in events
-    )
-    return AuditSummary(
-        events=len(events),
-        by_type=Counter(e.action for e in events),
-        by_actor=by_actor,
-        first=min((e.timestamp for e in events), default=None),
-        last=max((e.timestamp for e in events), default=None),
-    )
 
 
 async def collect_events(
@@ -392,18 +353,57 @@ async def collect_events(
 
 _COUNT_VIEW = View(
     columns=(
+        Column("key", lambda row: row["key"], key=True),
+        Column("kind", lambda row: row["kind"]),
         Column("count", lambda row: row["count"]),
-        Column("key", lambda row: row["key"]),
     ),
     json=lambda row: row,
 )
 
 
+def _leader(summary: AuditSummary, by: str) -> str:
+    """The running leader, for the progress bar: ``top: viewBase 41%``."""
+    counter = summary.by_type if by == "type" else summary.by_user
+    leaders = counter.most_common(1)
+    if not leaders:
+        return "top: -"
+    key, n = leaders[0]
+    return f"top: {key} {100 * n / max(1, summary.events):.0f}%"
+
+
+def count_rows(summary: AuditSummary, by: str, top: int) -> list[dict[str, Any]]:
+    """The rows of ``audit summary --by``: the ``top`` event types; or the ``top``
+    people, then every kind of automation apart (``kind`` says which is which)."""
+    if by == "type":
+        return [
+            {"key": key, "kind": "event type", "count": n}
+            for key, n in summary.by_type.most_common(top)
+        ]
+    people = [
+        {"key": key, "kind": "person", "count": n} for key, n in summary.by_user.most_common(top)
+    ]
+    others = [
+        {"key": key, "kind": "not a person", "count": n}
+        for key, n in summary.by_automation.most_common()
+    ]
+    return people + others
+
+
 @audit.command("summary")
 @click.option("--since", default="30d", show_default=True, help="Start: 7d, 12h, ... or ISO.")
 @click.option("--until", help="End (exclusive). Default: now.")
-@click.option("--by", type=click.Choice(["type", "user"]), default="type", show_default=True)
-@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(["type", "user"]),
+    default="type",
+    show_default=True,
+    help="Count per event type, or per person (automation, system, form submissions, "
+    "sync and anonymous users are listed apart, after the people).",
+)
+@click.option(
+    "--top", type=click.IntRange(min=1), default=20, show_default=True, help="Rows to show."
+)
+@_filter_options
 @format_options()
 @click.pass_context
 def summary(
@@ -412,10 +412,15 @@ def summary(
     until: str | None,
     by: str,
     top: int,
+    users: tuple[str, ...],
+    event_types: tuple[str, ...],
     fmt: str | None,
     out: Path | None,
 ) -> None:
-    """The most frequent event types (or acting users) in a time range."""
+    """The most frequent event types (or acting people) in a time range.
+
+    Events are counted as they arrive (nothing is kept per event); on a terminal the
+    progress bar shows the date reached and the running totals."""
     now = datetime.now(UTC)
     start = parse_when("--since", since, now)
     end = parse_when("--until", until, now) if until else now
@@ -423,10 +428,30 @@ def summary(
         raise click.BadParameter("must be before --until (or now)", param_hint="'--since'")
 
     async def job(session: Session) -> AuditSummary:
-        return summarize(await collect_events(session.enterprise(), start, end, parallel=4))
+        enterprise = session.enterprise()
+        user_ids = await _user_ids(enterprise, users)
+        found = AuditSummary()
+        pages = enterprise.audit_log(
+            sort_asc=True,
+            start_time=start,
+            end_time=end,
+            page_size=PAGE_SIZE,
+            user_id=user_ids,
+            event_type=list(event_types) or None,
+            parallel=4,
+        )
+        with time_progress_bar() as progress:
+            bar = TimeProgress(progress, "summary", start, end)
+            async with rate_limit_notices(session.api, bar), pages:
+                async for page in pages:
+                    found.add_all(page.events)
+                    if page.events:
+                        bar.reached(page.events[-1].timestamp, found.events)
+                        bar.note(_leader(found, by))
+        return found
 
-    found = run(ctx, job)
-    counter = found.by_type if by == "type" else found.by_actor
+    found = run(ctx, job, names=_NAMES)
     view = attrs.evolve(_COUNT_VIEW, title=f"{found.events} events by {by}")
     with open_writer(fmt, view, out) as writer:
-        writer.write_all({"key": key, "count": n} for key, n in counter.most_common(top))
+        writer.write_all(count_rows(found, by, top))
+    _explain_no_match(event_types, users, found.by_type if found.events else None)

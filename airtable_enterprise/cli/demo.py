@@ -14,13 +14,12 @@ from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import attrs
 import click
 from rich.console import Console
-from rich.table import Table
 
 from ..api import AsyncApi
 from ..enterprise import Enterprise
@@ -30,12 +29,15 @@ from ..models.users import UserInfo
 from ..models.workspaces import WorkspaceCollaborators
 from ._app import run_async, settings_of
 from ._options import progress_bar
-from ._output import cell
+from ._output import cell, draw_table
 from ._views import days_since, is_external
 from .audit import collect_events, summarize
 from .users import inactive
 
-__all__ = ["demo"]
+if TYPE_CHECKING:
+    from ..testing.state import World
+
+__all__ = ["demo", "longest_idle_admins", "users_by_account"]
 
 
 @attrs.frozen(kw_only=True)
@@ -128,6 +130,7 @@ def demo(
         f"{len(world.workspaces)} workspaces, {len(world.audit)} audit events "
         f"({time.perf_counter() - clock:.1f} s)"
     )
+    note.print(f"[bold]demo[/]: {users_by_account(world, emulator.enterprise_id)}")
 
     # The client's limit is the server's (or less, with --rps); the limiter itself keeps
     # the headroom that absorbs network jitter (AsyncApi(rate_limit_headroom=)).
@@ -221,18 +224,52 @@ async def audit_enterprise(enterprise: Enterprise, api: AsyncApi) -> Findings:
     )
 
 
+def users_by_account(world: World, root_id: str) -> str:
+    """One line saying how the generated users split between the root account (whose
+    users the report counts) and its descendant accounts."""
+    in_root = sum(user.account_id == root_id for user in world.users.values())
+    others = len(world.users) - in_root
+    descendants = len(world.accounts) - 1
+    if not others:
+        return f"all {in_root} users belong to {root_id}"
+    return (
+        f"{in_root} of the {len(world.users)} users belong to {root_id}; the other {others} "
+        f"to its {descendants} descendant account(s) (the Enterprise Hub), outside the report"
+    )
+
+
+def longest_idle_admins(users: Sequence[UserInfo]) -> list[UserInfo]:
+    """Admins, active ones first, each group from the longest idle: never active, then
+    the oldest last activity (an admin active today is idle 0 days, not never)."""
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(
+        (u for u in users if u.is_admin),
+        key=lambda u: (
+            u.is_deactivated,
+            u.last_activity_time is not None,
+            u.last_activity_time or oldest,
+        ),
+    )
+
+
 def _idle(user: UserInfo, now: datetime) -> str:
     days = days_since(user.last_activity_time, now)
     return "never" if days is None else str(days)
 
 
-def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for header in headers:
-        table.add_column(header, overflow="fold")
-    for row in rows:
-        table.add_row(*(cell(value) for value in row))
-    return table
+#: The demo's table columns that are never split (see :func:`draw_table`).
+_KEYS = frozenset({"email", "user"})
+
+
+def _table(
+    out: Console, title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]
+) -> None:
+    draw_table(
+        out,
+        title,
+        [(header, header in _KEYS) for header in headers],
+        [[cell(value) for value in row] for row in rows],
+    )
 
 
 def _workspace_users(workspace: WorkspaceCollaborators) -> Sequence[Any]:
@@ -267,24 +304,19 @@ def report(out: Console, found: Findings, *, days: int, limit: float, server_429
         f"\n[bold]Inactive users[/] (provisioned, never active or idle {days}+ days): "
         f"{len(idle)} ({never} never active); licence clean-up candidates:"
     )
-    out.print(
-        _table(
-            f"{min(10, len(idle))} of {len(idle)} (`users inactive --days {days}` lists all)",
-            ("email", "license", "days idle", "grants"),
-            [(u.email, u.license_type, _idle(u, now), _grants(u)) for u in idle[:10]],
-        )
+    _table(
+        out,
+        f"{min(10, len(idle))} of {len(idle)} (`users inactive --days {days}` lists all)",
+        ("email", "license", "days idle", "grants"),
+        [(u.email, u.license_type, _idle(u, now), _grants(u)) for u in idle[:10]],
     )
 
-    admins = sorted(
-        (u for u in found.users if u.is_admin),
-        key=lambda u: (u.is_deactivated, -(days_since(u.last_activity_time, now) or 10**6)),
-    )
-    out.print(
-        _table(
-            f"Admins: {len(admins)} ({min(10, len(admins))} longest idle shown; `admins list`)",
-            ("email", "state", "days idle"),
-            [(u.email, u.state, _idle(u, now)) for u in admins[:10]],
-        )
+    admins = longest_idle_admins(found.users)
+    _table(
+        out,
+        f"Admins: {len(admins)} ({min(10, len(admins))} longest idle shown; `admins list`)",
+        ("email", "state", "days idle"),
+        [(u.email, u.state, _idle(u, now)) for u in admins[:10]],
     )
 
     external = [u for u in found.users if is_external(u.email, domains)]
@@ -305,39 +337,37 @@ def report(out: Console, found: Findings, *, days: int, limit: float, server_429
         f"{', '.join(domains)}; {len(shared)} hold direct grants; "
         f"{open_workspaces} of {len(found.workspaces)} workspaces have an external collaborator"
     )
-    out.print(
-        _table(
-            "Most access held by external users",
-            ("email", "workspaces", "bases", "interfaces", "days idle"),
-            [
-                (
-                    u.email,
-                    len(u.collaborations.workspace_collaborations) if u.collaborations else 0,
-                    len(u.collaborations.base_collaborations) if u.collaborations else 0,
-                    len(u.collaborations.interface_collaborations) if u.collaborations else 0,
-                    _idle(u, now),
-                )
-                for u in shared[:10]
-            ],
-        )
+    _table(
+        out,
+        "Most access held by external users",
+        ("email", "workspaces", "bases", "interfaces", "days idle"),
+        [
+            (
+                u.email,
+                len(u.collaborations.workspace_collaborations) if u.collaborations else 0,
+                len(u.collaborations.base_collaborations) if u.collaborations else 0,
+                len(u.collaborations.interface_collaborations) if u.collaborations else 0,
+                _idle(u, now),
+            )
+            for u in shared[:10]
+        ],
     )
 
     summary = summarize(found.events)
     span = ""
     if summary.first is not None and summary.last is not None:
         span = f" from {summary.first:%Y-%m-%d} to {summary.last:%Y-%m-%d}"
-    out.print(
-        _table(
-            f"Audit log: {summary.events} events{span}; top event types",
-            ("event type", "count", "share"),
-            [
-                (action, count, f"{100 * count / max(1, summary.events):.1f}%")
-                for action, count in summary.by_type.most_common(10)
-            ],
-        )
+    _table(
+        out,
+        f"Audit log: {summary.events} events{span}; top event types",
+        ("event type", "count", "share"),
+        [
+            (action, count, f"{100 * count / max(1, summary.events):.1f}%")
+            for action, count in summary.by_type.most_common(10)
+        ],
     )
     people = Counter(e.actor.user.email or e.actor.user.id for e in found.events if e.actor.user)
-    out.print(_table("Most active users", ("user", "events"), people.most_common(5)))
+    _table(out, "Most active users", ("user", "events"), people.most_common(5))
 
     bulk, audit = found.bulk, found.audit
     out.print(

@@ -16,9 +16,9 @@ __all__ = ["info"]
 
 _VIEW = View(
     columns=(
-        Column("id", lambda e: e.id),
+        Column("id", lambda e: e.id, key=True),
         Column("created", lambda e: e.created_time),
-        Column("root", lambda e: e.root_enterprise_account_id),
+        Column("root", lambda e: e.root_enterprise_account_id, key=True),
         Column("email_domains", lambda e: [d.email_domain for d in e.email_domains]),
         Column("users", lambda e: len(e.user_ids)),
         Column("groups", lambda e: len(e.group_ids)),
@@ -45,5 +45,5 @@ def info(
         return await session.enterprise().info(aggregated=aggregated, descendants=descendants)
 
     found = run(ctx, job)
-    with open_writer(fmt, _VIEW, out) as writer:
+    with open_writer(fmt, _VIEW, out, single=True) as writer:
         writer.write(found)

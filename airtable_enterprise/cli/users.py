@@ -10,10 +10,12 @@ from typing import Any
 import attrs
 import click
 
+from .. import errors
+from ..enterprise import Enterprise
 from ..models.results import UserRemoved
 from ..models.users import UserInfo
 from ._app import run
-from ._errors import EXIT_NOT_FOUND, CliError
+from ._errors import EXIT_NOT_FOUND, EXIT_USAGE, CliError
 from ._fetch import fetch_all_users
 from ._options import format_options
 from ._output import Column, View, open_writer, stderr_console
@@ -150,63 +152,145 @@ _REMOVAL_VIEW = View(
     columns=(
         Column("change", lambda row: row["change"]),
         Column("kind", lambda row: row["kind"]),
-        Column("id", lambda row: row["id"]),
+        Column("id", lambda row: row["id"], key=True),
         Column("name", lambda row: row["name"]),
         Column("permission", lambda row: row["permission"]),
+        Column("account", lambda row: row["account"], key=True),
     ),
     json=lambda row: row,
 )
 
+#: The ``change`` of a grant a removal without ``--descendants`` leaves in place.
+KEPT = "kept (descendant account)"
 
-def removal_rows(result: UserRemoved) -> list[dict[str, Any]]:
-    """One row per access the removal takes away (``unshare``) or hands over (``share``)."""
+
+def removal_rows(result: UserRemoved, *, change: str | None = None) -> list[dict[str, Any]]:
+    """One row per access the removal takes away (``unshare``) or hands over (``share``);
+    ``change`` overrides what each row says will happen."""
     rows: list[dict[str, Any]] = []
-    for workspace in result.unshared.workspaces:
+    unshared = result.unshared
+    for workspace in unshared.workspaces:
         rows.append(
             _row(
-                "unshare",
+                change or "unshare",
                 "workspace",
                 workspace.workspace_id,
                 workspace.workspace_name,
                 workspace.former_permission_level,
+                workspace.enterprise_account_id,
             )
         )
-    for base in result.unshared.bases:
-        rows.append(
-            _row("unshare", "base", base.base_id, base.base_name, base.former_permission_level)
-        )
-    for interface in result.unshared.interfaces:
+    for base in unshared.bases:
         rows.append(
             _row(
-                "unshare",
+                change or "unshare",
+                "base",
+                base.base_id,
+                base.base_name,
+                base.former_permission_level,
+                base.enterprise_account_id,
+            )
+        )
+    for interface in unshared.interfaces:
+        rows.append(
+            _row(
+                change or "unshare",
                 "interface",
                 interface.interface_id,
                 interface.interface_name,
                 interface.former_permission_level,
+                interface.enterprise_account_id,
             )
         )
-    for shared in result.shared.workspaces:
-        rows.append(
-            _row(
-                "share to replacement",
-                "workspace",
-                shared.workspace_id,
-                shared.workspace_name,
-                shared.permission_level,
+    if change is None:
+        for shared in result.shared.workspaces:
+            rows.append(
+                _row(
+                    "share to replacement",
+                    "workspace",
+                    shared.workspace_id,
+                    shared.workspace_name,
+                    shared.permission_level,
+                    shared.enterprise_account_id,
+                )
             )
-        )
-    if result.was_user_removed_as_admin:
-        rows.append(_row("revoke", "admin access", "", "", "admin"))
+        if result.was_user_removed_as_admin:
+            rows.append(_row("revoke", "admin access", "", "", "admin", None))
     return rows
 
 
-def _row(change: str, kind: str, id: str, name: str, permission: str) -> dict[str, Any]:
-    return {"change": change, "kind": kind, "id": id, "name": name, "permission": permission}
+def _row(
+    change: str, kind: str, id: str, name: str, permission: str, account: str | None
+) -> dict[str, Any]:
+    return {
+        "change": change,
+        "kind": kind,
+        "id": id,
+        "name": name,
+        "permission": permission,
+        "account": account,
+    }
+
+
+async def _check_replacement(enterprise: Enterprise, user: str, replacement: str) -> None:
+    """Refuse a replacement who is the leaver (by ID or email), before any change."""
+    if user.casefold() == replacement.casefold():
+        raise CliError("--replacement must be someone other than USER", EXIT_USAGE)
+    found = await enterprise.users([user, replacement], collaborations=False)
+    if found.missing:
+        raise CliError(f"no user matches: {', '.join(found.missing)}", EXIT_NOT_FOUND)
+    if len({person.id for person in found}) == 1:
+        raise CliError("--replacement must be someone other than USER", EXIT_USAGE)
+
+
+async def _kept_in_descendants(
+    enterprise: Enterprise, user: str, replacement: str | None
+) -> list[dict[str, Any]]:
+    """The grants ``user`` holds in the Hub's descendant accounts, which a removal
+    without ``removeFromDescendants`` leaves in place (a second dry run, Hub only)."""
+    info = await enterprise.info()
+    descendants = set(info.descendant_enterprise_account_ids)
+    if not descendants:
+        return []
+    try:
+        wide = await enterprise.remove_user(user, replacement, descendants=True, dry_run=True)
+    except errors.APIError as exc:
+        stderr_console().print(f"could not preview the descendant accounts: {exc}", markup=False)
+        return []
+    return [row for row in removal_rows(wide, change=KEPT) if row["account"] in descendants]
+
+
+async def _preview(
+    enterprise: Enterprise, user: str, replacement: str | None, descendants: bool
+) -> UserRemoved:
+    """Airtable's dry run; a sole owner without ``--replacement`` is told what to pass."""
+    try:
+        return await enterprise.remove_user(
+            user, replacement, descendants=descendants, dry_run=True
+        )
+    except errors.PermissionDeniedError as exc:
+        if replacement is None and "sole owner" in (exc.error_message or ""):
+            raise CliError(
+                f"{user} is the sole owner of a workspace that has other collaborators: "
+                "pass --replacement USER (ID or email) to make someone else its owner",
+                EXIT_USAGE,
+            ) from None
+        raise
 
 
 @users.command("offboard")
-@click.argument("user")
-@click.option("--replacement", metavar="USER", help="New owner of workspaces USER solely owns.")
+@click.argument("user", metavar="USER")
+@click.option(
+    "--replacement",
+    metavar="USER",
+    help="New owner (ID or email) of the workspaces USER solely owns; required when there are any.",
+)
+@click.option(
+    "--descendants",
+    is_flag=True,
+    help="Also remove USER from the Enterprise Hub's descendant accounts (the preview "
+    "lists what USER keeps there without it).",
+)
 @click.option("--dry-run", is_flag=True, help="Only show what would be unshared.")
 @click.option("--yes", "-y", is_flag=True, help="Do it without asking for confirmation.")
 @format_options()
@@ -215,6 +299,7 @@ def offboard_user(
     ctx: click.Context,
     user: str,
     replacement: str | None,
+    descendants: bool,
     dry_run: bool,
     yes: bool,
     fmt: str | None,
@@ -223,22 +308,31 @@ def offboard_user(
     """Remove USER (ID or email) from every workspace, base, interface and group of the
     enterprise, and revoke their admin access.
 
-    First shows what would change (Airtable's dry run), then asks for confirmation
-    (or not, with --yes), then does it.
+    First shows what would change (Airtable's dry run), including the grants USER would
+    keep in descendant accounts, then asks for confirmation (or not, with --yes), then
+    does it.
     """
 
     async def job(session: Session) -> tuple[UserRemoved, UserRemoved | None]:
         enterprise = session.enterprise()
-        preview = await enterprise.remove_user(user, replacement, dry_run=True)
-        _show(preview, fmt, out, heading=f"Offboarding {user} would:")
+        if replacement is not None:
+            await _check_replacement(enterprise, user, replacement)
+        preview = await _preview(enterprise, user, replacement, descendants)
+        kept = [] if descendants else await _kept_in_descendants(enterprise, user, replacement)
+        _show(preview, kept, fmt, out, heading=f"Offboarding {user} would:")
+        if kept:
+            stderr_console().print(
+                f"{user} would keep {len(kept)} grant(s) in descendant accounts; "
+                "pass --descendants to remove those too"
+            )
         if dry_run:
             return preview, None
         if not yes and not click.confirm(f"Offboard {user}?", err=True):
             raise click.Abort
-        done = await enterprise.remove_user(user, replacement)
+        done = await enterprise.remove_user(user, replacement, descendants=descendants)
         return preview, done
 
-    _, done = run(ctx, job)
+    _, done = run(ctx, job, names={"user_id": "USER"})
     console = stderr_console()
     if done is None:
         console.print("Dry run: nothing was changed.")
@@ -247,8 +341,15 @@ def offboard_user(
         console.print(f"Offboarded {user}: {changes} change(s) applied.")
 
 
-def _show(result: UserRemoved, fmt: str | None, out: Path | None, *, heading: str) -> None:
-    rows = removal_rows(result)
+def _show(
+    result: UserRemoved,
+    kept: list[dict[str, Any]],
+    fmt: str | None,
+    out: Path | None,
+    *,
+    heading: str,
+) -> None:
+    rows = removal_rows(result) + kept
     with open_writer(fmt, _REMOVAL_VIEW, out) as writer:
         if writer.format == "table":
             stderr_console().print(heading if rows else f"{heading} nothing (no access to remove)")

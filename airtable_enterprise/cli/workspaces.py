@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,12 @@ from ._session import Session
 __all__ = ["workspaces"]
 
 
-def collaborator_rows(found: WorkspaceCollaborators) -> list[dict[str, Any]]:
-    """One row per grant: users and groups, on the workspace and on each of its bases."""
+def collaborator_rows(
+    found: WorkspaceCollaborators, base_names: Mapping[str, str | None] | None = None
+) -> list[dict[str, Any]]:
+    """One row per grant: users and groups, on the workspace and on each of its bases
+    (with the base's name when ``base_names`` knows it)."""
+    names = base_names or {}
     rows: list[dict[str, Any]] = []
     people = found.individual_collaborators
     teams = found.group_collaborators
@@ -35,6 +40,7 @@ def collaborator_rows(found: WorkspaceCollaborators) -> list[dict[str, Any]]:
             {
                 "workspaceId": found.id,
                 "baseId": grant.base_id,
+                "baseName": names.get(grant.base_id) if grant.base_id else None,
                 "type": "user" if is_user else "group",
                 "id": grant.user_id if is_user else grant.group_id,  # type: ignore[union-attr]
                 "emailOrName": grant.email if is_user else grant.name,  # type: ignore[union-attr]
@@ -48,10 +54,11 @@ def collaborator_rows(found: WorkspaceCollaborators) -> list[dict[str, Any]]:
 
 _VIEW = View(
     columns=(
-        Column("on", lambda row: row["baseId"] or "workspace"),
+        Column("on", lambda row: row["baseId"] or "workspace", key=True),
+        Column("base_name", lambda row: row["baseName"]),
         Column("type", lambda row: row["type"]),
-        Column("id", lambda row: row["id"]),
-        Column("email_or_name", lambda row: row["emailOrName"]),
+        Column("id", lambda row: row["id"], key=True),
+        Column("email_or_name", lambda row: row["emailOrName"], key=True),
         Column("permission", lambda row: row["permissionLevel"]),
         Column("granted", lambda row: row["createdTime"]),
     ),
@@ -69,14 +76,17 @@ def workspaces() -> None:
 @format_options()
 @click.pass_context
 def collaborators(ctx: click.Context, workspace_id: str, fmt: str | None, out: Path | None) -> None:
-    """Everyone with access to WORKSPACE_ID or one of its bases, and outstanding invites
-    (counted on stderr)."""
+    """Everyone with access to WORKSPACE_ID or one of its bases (with the base's name),
+    and outstanding invites (counted on stderr)."""
 
-    async def job(session: Session) -> WorkspaceCollaborators:
-        return await session.api.workspace(workspace_id).collaborators()
+    async def job(session: Session) -> tuple[WorkspaceCollaborators, dict[str, str | None]]:
+        workspace = session.api.workspace(workspace_id)
+        found = await workspace.collaborators()
+        bases = await workspace.bases(names=True)
+        return found, {base.id: base.name for base in bases}
 
-    found = run(ctx, job)
-    rows = collaborator_rows(found)
+    found, base_names = run(ctx, job)
+    rows = collaborator_rows(found, base_names)
     view = View(columns=_VIEW.columns, json=_VIEW.json, title=f"{found.name} ({found.id})")
     with open_writer(fmt, view, out) as writer:
         writer.write_all(rows)

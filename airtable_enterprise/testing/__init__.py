@@ -18,6 +18,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .._extras import install_hint
+
 if TYPE_CHECKING:
     from .app import EmulatorStats
     from .cli import main
@@ -55,6 +57,9 @@ __all__ = [
     "serve_forever",
 ]
 
+#: The modules the ``testing`` extra installs.
+_EXTRA_MODULES = frozenset({"starlette", "uvicorn", "click"})
+
 _HOMES = {
     "DEFAULT_TOKEN": "emulator",
     "BackgroundServer": "server",
@@ -79,4 +84,14 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    try:
+        module = importlib.import_module(f"{__name__}.{home}")
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.partition(".")[0] not in _EXTRA_MODULES:
+            raise
+        # One line that says what to do, instead of a bare "No module named 'starlette'".
+        missing = exc.name.partition(".")[0]
+        raise ModuleNotFoundError(
+            f"{install_hint('testing')} ({missing} is missing)", name=missing
+        ) from None
+    return getattr(module, name)

@@ -2,6 +2,10 @@
 
 import sys
 
-from .cli import main
+from .._extras import require_extra
+
+require_extra("testing", ("starlette", "uvicorn", "click"))
+
+from .cli import main  # noqa: E402  (after the check: it imports the extra's modules)
 
 sys.exit(main())

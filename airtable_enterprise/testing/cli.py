@@ -1,114 +1,197 @@
-"""The emulator's command line: ``python -m airtable_enterprise.testing serve ...``.
+"""The emulator's command line: ``python -m airtable_enterprise.testing serve ...``,
+also reached as ``airtable-enterprise emulator serve ...`` (the same click command).
 
-:func:`main` takes the argument list, so the ``airtable-enterprise emulator`` command
-can forward its arguments unchanged.
+click comes with the ``testing`` extra (uvicorn needs it too), so this works without
+the ``cli`` extra.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
+import errno
 import re
-import sys
-from collections.abc import Callable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from .emulator import Emulator
-from .generator import generate_enterprise
+import click
 
-__all__ = ["build_parser", "emulator_from_args", "main"]
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+__all__ = ["emulator_from_options", "main", "main_group", "serve"]
 
 _ENTERPRISE_ID = re.compile(r"ent[A-Za-z0-9]{14}")
+_CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _enterprise_id(text: str) -> str:
-    if not _ENTERPRISE_ID.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not an enterprise ID (ent + 14 characters)")
-    return text
+def _enterprise_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not _ENTERPRISE_ID.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not an enterprise ID (ent + 14 characters)")
+    return value
 
 
-def _non_negative(kind: type[int] | type[float]) -> Callable[[str], int | float]:
-    def convert(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-        return value
-
-    return convert
+@click.group(context_settings=_CONTEXT_SETTINGS)
+def main_group() -> None:
+    """An in-memory Airtable Enterprise API for tests, demos and benchmarks."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="airtable-enterprise emulator",
-        description="An in-memory Airtable Enterprise API for tests, demos and benchmarks.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve a generated enterprise over HTTP")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=_non_negative(int), default=8787, help="0 picks a port")
-    serve.add_argument("--token", required=True, help="the bearer token clients must send")
-    serve.add_argument("--enterprise-id", type=_enterprise_id, default=None)
-    serve.add_argument("--users", type=_non_negative(int), default=5000)
-    serve.add_argument("--events", type=_non_negative(int), default=100_000)
-    serve.add_argument("--seed", type=int, default=1)
-    serve.add_argument("--descendants", type=_non_negative(int), default=1)
-    serve.add_argument("--latency-ms", type=_non_negative(float), default=0.0)
-    serve.add_argument("--jitter-ms", type=_non_negative(float), default=0.0)
-    serve.add_argument(
-        "--rps",
-        type=_non_negative(float),
-        default=None,
-        help="rate limit per token per second (Airtable: 50); off by default",
-    )
-    serve.add_argument(
-        "--penalty",
-        type=_non_negative(float),
-        default=30.0,
-        help="seconds of 429 after a rate-limit breach",
-    )
-    serve.add_argument(
-        "--retry-after", action="store_true", help="send Retry-After with rate-limit 429s"
-    )
-    serve.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
-    )
-    return parser
+@main_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8787,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one (the banner shows which).",
+)
+@click.option("--token", required=True, metavar="TOKEN", help="The bearer token clients must send.")
+@click.option(
+    "--enterprise-id",
+    callback=_enterprise_id,
+    metavar="ENT_ID",
+    help="The root enterprise's ID (ent + 14 characters). Default: derived from --seed.",
+)
+@click.option(
+    "--users",
+    type=click.IntRange(min=2),
+    default=5000,
+    show_default=True,
+    help="Users of the generated enterprise (descendant accounts included).",
+)
+@click.option(
+    "--events",
+    type=click.IntRange(min=0),
+    default=100_000,
+    show_default=True,
+    help="Audit log events, spread over the last 180 days.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Seed of the generator: the same seed gives the same enterprise.",
+)
+@click.option(
+    "--descendants",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Descendant accounts (Enterprise Hub org units).",
+)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Fixed latency of each answer, in milliseconds.",
+)
+@click.option(
+    "--jitter-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Random extra latency of each answer, up to this many milliseconds.",
+)
+@click.option(
+    "--rps",
+    type=click.FloatRange(min=0),
+    help="Rate limit per token, requests per second (Airtable: 50). Default: no limit.",
+)
+@click.option(
+    "--penalty",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds of HTTP 429 after a client breaks the rate limit (Airtable: 30).",
+)
+@click.option("--retry-after", is_flag=True, help="Send Retry-After with rate-limit 429s.")
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+    help="uvicorn's log level.",
+)
+def serve(host: str, port: int, log_level: str, **options: Any) -> None:
+    """Serve a generated enterprise over HTTP (uvicorn) until Ctrl-C.
+
+    Clients use http://HOST:PORT as their endpoint URL and TOKEN as their token.
+    """
+    from .server import serve_forever
+
+    emulator = emulator_from_options(**options)
+
+    def announce(url: str) -> None:
+        click.echo(
+            f"Airtable Enterprise emulator: enterprise {emulator.enterprise_id}, "
+            f"{len(emulator.world.users)} users, {len(emulator.world.audit)} events, "
+            f"on {url}",
+            err=True,
+        )
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            serve_forever(emulator, host, port, log_level, on_ready=announce)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"{host}:{port} is already in use: pick another --port (0 picks a free one)"
+            ) from None
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def emulator_from_args(args: argparse.Namespace) -> Emulator:
-    """The emulator the parsed ``serve`` arguments describe."""
+def emulator_from_options(
+    *,
+    token: str,
+    enterprise_id: str | None = None,
+    users: int = 5000,
+    events: int = 100_000,
+    seed: int = 1,
+    descendants: int = 1,
+    latency_ms: float = 0.0,
+    jitter_ms: float = 0.0,
+    rps: float | None = None,
+    penalty: float = 30.0,
+    retry_after: bool = False,
+) -> Emulator:
+    """The emulator the ``serve`` options describe (``rps`` of ``None`` or 0: no limit)."""
+    # Imported here: `airtable-enterprise --help` and every other command load this
+    # module, and the emulator (starlette and the generator) takes ~0.3 s to import.
+    from .emulator import Emulator
+    from .generator import generate_enterprise
+
     world = generate_enterprise(
-        seed=args.seed,
-        users=max(2, args.users),
-        events=args.events,
-        enterprise_id=args.enterprise_id,
-        descendants=args.descendants,
+        seed=seed,
+        users=max(2, users),
+        events=events,
+        enterprise_id=enterprise_id,
+        descendants=descendants,
     )
     return Emulator(
         world,
-        token=args.token,
-        latency=args.latency_ms / 1000,
-        jitter=args.jitter_ms / 1000,
-        rate_limit=args.rps or None,
-        rate_limit_penalty=args.penalty,
-        retry_after_header=args.retry_after,
+        token=token,
+        latency=latency_ms / 1000,
+        jitter=jitter_ms / 1000,
+        rate_limit=rps or None,
+        rate_limit_penalty=penalty,
+        retry_after_header=retry_after,
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    from .server import serve_forever
-
-    args = build_parser().parse_args(argv)
-    emulator = emulator_from_args(args)
-    print(
-        f"Airtable Enterprise emulator: enterprise {emulator.enterprise_id}, "
-        f"{len(emulator.world.users)} users, {len(emulator.world.audit)} events, "
-        f"on http://{args.host}:{args.port}",
-        file=sys.stderr,
-    )
-    with contextlib.suppress(KeyboardInterrupt):
-        serve_forever(emulator, args.host, args.port, args.log_level)
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); its exit status."""
+    try:
+        main_group.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="python -m airtable_enterprise.testing",
+            standalone_mode=False,
+        )
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        return 1
     return 0

@@ -8,6 +8,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -35,8 +36,15 @@ def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    # Listening now (uvicorn listens again, harmlessly) queues the connections that
+    # arrive before uvicorn accepts them, instead of refusing them.
+    sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _server(emulator: Emulator, log_level: str) -> uvicorn.Server:
@@ -80,8 +88,7 @@ class BackgroundServer:
     @property
     def url(self) -> str:
         """``http://host:port``: the ``endpoint_url`` for clients."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return _url(self.host, self.port)
 
     def start(self, timeout: float = 10.0) -> Self:
         """Start serving and wait until the socket accepts requests."""
@@ -112,8 +119,19 @@ class BackgroundServer:
         self.stop()
 
 
-def serve_forever(emulator: Emulator, host: str, port: int, log_level: str = "info") -> None:
+def serve_forever(
+    emulator: Emulator,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    *,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
     """Serve in the foreground until interrupted (Ctrl-C).
+
+    ``on_ready`` gets the server's URL once its socket is bound and listening (with the
+    real port when ``port`` is 0); an ``OSError`` from binding (the address is in use)
+    is raised before it is called.
 
     The event loop must not pause for long: requests that arrive meanwhile are
     counted against the rate limit all at once when it resumes. So the world's grant
@@ -126,6 +144,8 @@ def serve_forever(emulator: Emulator, host: str, port: int, log_level: str = "in
     gc.freeze()
     sock = _bind(host, port)
     try:
+        if on_ready is not None:
+            on_ready(_url(host, int(sock.getsockname()[1])))
         _server(emulator, log_level).run(sockets=[sock])
     finally:
         sock.close()

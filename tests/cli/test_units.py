@@ -26,7 +26,9 @@ class _Tty(io.StringIO):
         (None, None, io.StringIO(), "jsonl"),
         (None, Path("users.csv"), _Tty(), "csv"),
         (None, Path("users.JSON"), _Tty(), "json"),
-        (None, Path("users.txt"), _Tty(), "jsonl"),
+        (None, Path("users"), _Tty(), "jsonl"),
+        (None, Path("-"), _Tty(), "table"),
+        ("jsonl", Path("users.txt"), _Tty(), "jsonl"),
         ("csv", None, _Tty(), "csv"),
     ],
 )

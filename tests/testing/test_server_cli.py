@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import socket
+from collections.abc import Iterator
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from airtable_enterprise.testing import BackgroundServer, DropConnection, Emulator, cli
 from airtable_enterprise.testing import server as server_module
@@ -73,24 +74,16 @@ async def test_async_api_over_loopback(emulator: Emulator) -> None:
     assert len(page["events"]) == 2
 
 
-def parse(*argv: str) -> argparse.Namespace:
-    return cli.build_parser().parse_args(list(argv))
-
-
-def test_cli_arguments_build_the_described_emulator() -> None:
-    args = parse(
-        "serve",
-        "--host", "127.0.0.1",
-        "--port", "8787",
-        "--token", "TOKEN",
-        "--enterprise-id", "entAAAAAAAAAAAAAA",
-        "--users", "40",
-        "--events", "100",
-        "--seed", "3",
-        "--latency-ms", "120",
-        "--rps", "50",
-    )  # fmt: skip
-    emulator = cli.emulator_from_args(args)
+def test_cli_options_build_the_described_emulator() -> None:
+    emulator = cli.emulator_from_options(
+        token="TOKEN",
+        enterprise_id="entAAAAAAAAAAAAAA",
+        users=40,
+        events=100,
+        seed=3,
+        latency_ms=120,
+        rps=50,
+    )
     assert emulator.enterprise_id == "entAAAAAAAAAAAAAA"
     assert emulator.token == "TOKEN"
     assert len(emulator.world.users) == 40
@@ -98,9 +91,7 @@ def test_cli_arguments_build_the_described_emulator() -> None:
     assert emulator.latency == pytest.approx(0.12)
     assert emulator.limiter is not None
     assert emulator.limiter.rps == 50
-    defaults = cli.emulator_from_args(
-        parse("serve", "--token", "T", "--users", "10", "--events", "0")
-    )
+    defaults = cli.emulator_from_options(token="T", users=10, events=0)
     assert defaults.limiter is None
     assert defaults.latency == 0
 
@@ -115,23 +106,76 @@ def test_cli_arguments_build_the_described_emulator() -> None:
         ["serve", "--token", "T", "--rps", "fast"],
     ],
 )
-def test_cli_rejects_bad_arguments(argv: list[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        cli.main(argv)
-    assert exited.value.code == 2
+def test_cli_rejects_bad_arguments(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(argv) == 2
+    assert "Traceback" not in capsys.readouterr().err
 
 
-def test_main_serves_until_interrupted(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[tuple[str, int]] = []
+def test_serve_help_documents_every_option_with_its_default() -> None:
+    result = CliRunner().invoke(cli.main_group, ["serve", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    for option, default in [
+        ("--users", "5000"),
+        ("--events", "100000"),
+        ("--seed", "1"),
+        ("--port", "8787"),
+        ("--penalty", "30.0"),
+    ]:
+        [line] = [line for line in result.stdout.splitlines() if line.strip().startswith(option)]
+        assert f"[default: {default}" in line, line
 
-    def fake_serve(emulator: Emulator, host: str, port: int, log_level: str) -> None:
-        seen.append((host, port))
+
+class FakeServer:
+    """Stands in for uvicorn: notes the socket it was given, then "gets" Ctrl-C."""
+
+    def __init__(self) -> None:
+        self.ports: list[int] = []
+
+    def run(self, sockets: list[socket.socket]) -> None:
+        self.ports.append(sockets[0].getsockname()[1])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(server_module, "serve_forever", fake_serve)
-    argv = ["serve", "--token", "T", "--users", "5", "--events", "5", "--port", "0"]
-    assert cli.main(argv) == 0
-    assert seen == [("127.0.0.1", 0)]
+
+@pytest.fixture
+def fake_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServer]:
+    fake = FakeServer()
+    monkeypatch.setattr(server_module, "_server", lambda emulator, log_level: fake)
+    try:
+        yield fake
+    finally:
+        gc.unfreeze()  # serve_forever froze the world
+
+
+SERVE = ["serve", "--token", "T", "--users", "5", "--events", "5"]
+
+
+def test_port_0_prints_the_real_port_after_binding(fake_server: FakeServer) -> None:
+    from airtable_enterprise.cli import cli as tool
+
+    result = CliRunner().invoke(tool, ["emulator", *SERVE, "--port", "0"])
+    assert result.exit_code == 0, result.output
+    [port] = fake_server.ports
+    assert port != 0
+    assert result.stderr.strip().endswith(f"on http://127.0.0.1:{port}")
+
+
+def test_main_serves_until_interrupted(fake_server: FakeServer) -> None:
+    assert cli.main([*SERVE, "--port", "0"]) == 0
+    assert len(fake_server.ports) == 1
+
+
+def test_an_address_in_use_is_one_line_and_exit_1(fake_server: FakeServer) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli.main_group, [*SERVE, "--port", str(port)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    [line] = result.stderr.strip().splitlines()
+    assert f"127.0.0.1:{port} is already in use" in line
+    assert "emulator:" not in result.output  # no banner: nothing was bound
+    assert fake_server.ports == []
 
 
 def test_serve_forever_prepares_the_world_before_serving(

@@ -1,0 +1,130 @@
+"""Writing an export: events to a file page by page, each page made durable before
+its checkpoint moves; or to stdout or a pipe, with no checkpoint."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+import attrs
+from rich.progress import Progress
+
+from ..enterprise import Enterprise
+from ._checkpoint import Checkpoint, CheckpointError
+from ._output import View, encoder_for
+from ._progress import TimeProgress
+
+__all__ = ["export_bar", "is_stream", "write_events"]
+
+
+def is_stream(out: Path) -> bool:
+    """Whether ``out`` is stdout (``-``) or an existing non-file (a pipe, a device)."""
+    return str(out) == "-" or (out.exists() and not out.is_file())
+
+
+def export_bar(progress: Progress, checkpoint: Checkpoint) -> TimeProgress:
+    """The progress of an export through its window, from where it stands."""
+    query = checkpoint.query
+    start = datetime.fromisoformat(str(query["resolved_start"]))
+    end = datetime.fromisoformat(str(query["resolved_end"]))
+    bar = TimeProgress(progress, "export", start, end)
+    bar.counted(checkpoint.events)
+    return bar
+
+
+async def write_events(
+    enterprise: Enterprise,
+    checkpoint: Checkpoint,
+    out: Path,
+    state_path: Path | None,
+    view: View,
+    bar: TimeProgress,
+    user_ids: list[str] | None,
+    event_types: Sequence[str],
+) -> Checkpoint:
+    """Write the events of the checkpoint's query, oldest first, to ``out`` in the
+    query's format, from where the checkpoint stands; save the checkpoint to
+    ``state_path`` after each page (``None``: a stream, never checkpointed)."""
+    query = checkpoint.query
+    encoder = encoder_for(str(query["format"]), view)
+    start = datetime.fromisoformat(str(query["resolved_start"]))
+    end = datetime.fromisoformat(str(query["resolved_end"]))
+    if checkpoint.complete:
+        return checkpoint  # stopped after the last page, before removing the checkpoint
+    with _output(out, checkpoint) as stream:
+        if checkpoint.offset == 0:
+            stream.write(encoder.header().encode())
+            checkpoint = attrs.evolve(checkpoint, offset=_durable(stream))
+            if state_path is not None:
+                checkpoint.save(state_path)
+        pages = enterprise.audit_log(
+            sort_asc=True,
+            start_time=start,
+            end_time=end,
+            page_size=int(query["page_size"]),
+            user_id=user_ids,
+            event_type=list(event_types) or None,
+            parallel=int(query["parallel"]),
+            resume=checkpoint.cursor,
+        )
+        async with pages:
+            async for page in pages:
+                text = "".join(encoder.record(event, first=False) for event in page.events)
+                stream.write(text.encode())
+                # The checkpoint moves only once these events are on disk.
+                checkpoint = checkpoint.advanced(
+                    cursor=page.cursor, offset=_durable(stream), events=len(page.events)
+                )
+                if state_path is not None:
+                    checkpoint.save(state_path)
+                if page.events:
+                    bar.reached(page.events[-1].timestamp, checkpoint.events)
+    return checkpoint
+
+
+@contextlib.contextmanager
+def _output(out: Path, checkpoint: Checkpoint) -> Iterator[IO[bytes]]:
+    """``out`` as :func:`_open_output` opens it, closed on exit; stdout (left open)
+    for ``-``."""
+    if str(out) == "-":
+        yield sys.stdout.buffer
+        return
+    with _open_output(out, checkpoint) as stream:
+        yield stream
+
+
+def _open_output(out: Path, checkpoint: Checkpoint) -> IO[bytes]:
+    """A fresh ``out``, or ``out`` cut back to what the checkpoint vouches for."""
+    if checkpoint.offset == 0:
+        return out.open("wb")
+    try:
+        stream = out.open("r+b")
+    except FileNotFoundError:
+        raise CheckpointError(f"{out} is gone; delete its checkpoint to start over") from None
+    size = stream.seek(0, os.SEEK_END)
+    if size < checkpoint.offset:
+        stream.close()
+        raise CheckpointError(f"{out} is shorter than its checkpoint says; it was changed")
+    stream.truncate(checkpoint.offset)  # drop a page written after the last checkpoint
+    stream.seek(checkpoint.offset)
+    return stream
+
+
+def _durable(stream: IO[bytes]) -> int:
+    """Flush ``stream`` (to disk, for a regular file); its size, or bytes written so far
+    for a pipe."""
+    stream.flush()
+    try:
+        regular = stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):  # no file descriptor (a test's captured stdout)
+        regular = False
+    if not regular:
+        return 0  # a pipe or a terminal: nothing to sync, never resumed
+    os.fsync(stream.fileno())
+    return stream.tell()
