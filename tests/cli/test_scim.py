@@ -59,7 +59,7 @@ def test_users_list_get_create_deactivate_reactivate_delete(
     assert missing.exit_code == 5
     bad = invoke(["scim", "users", "get", "someone@example.com"])
     assert bad.exit_code == 2
-    assert "user_id" in bad.stderr
+    assert "invalid USER" in bad.stderr  # the CLI's name for the argument, not Python's
 
 
 def test_groups_commands(invoke: Invoke, emulator: Emulator) -> None:
