@@ -354,5 +354,5 @@ def open_store(redis_url: object, redis_client: object) -> RedisStore | None:
             raise InvalidInputError("redis_client", type(redis_client).__name__, str(exc)) from None
     try:
         return RedisStore.from_url(redis_url)  # type: ignore[arg-type]
-    except ValueError as exc:
+    except (ValueError, ImportError) as exc:
         raise InvalidInputError("redis_url", "<hidden>", str(exc)) from None

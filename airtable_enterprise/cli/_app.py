@@ -20,6 +20,7 @@ from ._errors import (
     exception_leaves,
     first_expected_error,
 )
+from ._options import redis_url_option
 from ._output import stderr_console
 from ._session import DEFAULT_ENDPOINT_URL, EmulatorSpec, Session, Settings, open_session
 
@@ -74,6 +75,7 @@ _CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width":
     is_flag=True,
     help="Run against an in-process emulator holding a synthetic enterprise.",
 )
+@redis_url_option
 @click.version_option(__version__, "-V", "--version", prog_name="airtable-enterprise")
 @click.pass_context
 def cli(
@@ -84,6 +86,7 @@ def cli(
     rps: float,
     max_attempts: int,
     emulator: bool,
+    redis_url: str | None,
 ) -> None:
     """Administer an Airtable Enterprise account: users, admins, groups, workspaces
     and the audit log.
@@ -105,6 +108,7 @@ def cli(
         max_attempts=max_attempts,
         emulator=emulator,
         emulator_spec=spec,
+        redis_url=redis_url or None,
     )
 
 
