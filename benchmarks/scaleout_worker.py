@@ -1,4 +1,5 @@
-"""One scale-out worker process: ``tasks`` tasks calling one endpoint for ``seconds``.
+"""One scale-out worker process: ``tasks`` tasks calling one endpoint for ``seconds``
+(from ``start_at``, a ``time.time()``, when given).
 
 ``python -m benchmarks.scaleout_worker '<job JSON>'`` prints one JSON line: the calls
 that succeeded, the 429s received, other errors, and the limiter's stats. Each call is
@@ -48,6 +49,8 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
                     print(json.dumps({"at": time.time()}), flush=True)
 
     async with api:
+        # Workers of one run start together (after their imports): the run's window.
+        await anyio.sleep(max(0.0, job.get("start_at", 0.0) - time.time()))
         started = time.perf_counter()
         with anyio.move_on_after(job["seconds"]):
             async with anyio.create_task_group() as group:
@@ -61,6 +64,7 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         "shared": getattr(stats, "shared", False),
         "local_starts": getattr(stats, "local_starts", 0),
         "store_failures": getattr(stats, "store_failures", 0),
+        "store_calls": getattr(stats, "store_calls", 0),
     }
 
 

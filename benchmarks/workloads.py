@@ -19,6 +19,7 @@ from typing import Any
 
 from .emulator import EmulatorSpec, Server, running
 from .results import Bars, Lines, Table, Target, WorkloadResult, ratio
+from .scaleout import scaleout
 from .settings import Settings
 from .worker import ClientFailed, Job, Measurement, measure
 
@@ -709,4 +710,5 @@ WORKLOADS: dict[str, Callable[[Settings, Progress], WorkloadResult]] = {
     "audit": export,
     "conversion": conversion,
     "scale": scale,
+    "scale-out": scaleout,
 }
