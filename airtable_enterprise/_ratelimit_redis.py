@@ -200,9 +200,6 @@ class SharedRateLimiter:
             booking = uuid.uuid4().hex
             try:
                 reply = await self._call(lua.RESERVE, booking)
-            except StoreError:
-                continue
-            try:
                 started = await self._take(reply, booking)
             except StoreError:
                 continue

@@ -232,3 +232,37 @@ def test_a_bad_store_url_is_refused_without_showing_it() -> None:
     api = AsyncApi("pat-x", redis_url="valkey://:hunter2@localhost:6379/0")
     assert "hunter2" not in repr(api)
     assert "hunter2" not in repr(api.limiter)
+
+
+async def test_a_429_through_the_request_core_reaches_every_api(shared_redis: RedisServer) -> None:
+    """The client thinks the limit is 20/s, the server allows 5: the first 429 seen by
+    either instance lowers the shared pace and pauses both."""
+    token = f"pat-misconfigured-{next(_counter)}"
+    emulator = Emulator(token=token, rate_limit=5, rate_limit_penalty=0.5)
+    path = f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}"
+    options = {
+        "requests_per_second": 20,
+        "rate_limit_cooldown": 0.5,
+        "retry": RetryPolicy(max_attempts=1),
+        "redis_url": shared_redis.url,
+    }
+    async with emulator.api(**options) as first, emulator.api(**options) as second:
+        counts = await _run_for(first, path, 8, 1.5)
+        assert counts["rate_limited"] >= 1
+        # The other instance never saw a 429, yet it runs at the lowered shared pace.
+        await second.request("GET", path)
+        assert second.limiter.stats.rate_limited == 0
+        assert second.limiter.stats.pace < 20 * 0.92 * 0.95
+
+
+async def test_an_open_client_is_borrowed_not_closed(shared_redis: RedisServer) -> None:
+    import coredis
+
+    emulator = Emulator(token=f"pat-borrowed-{next(_counter)}")
+    path = f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}"
+    async with coredis.Redis.from_url(shared_redis.url) as client:
+        async with emulator.api(redis_client=client) as api:
+            await api.request("GET", path)
+            assert api.limiter.stats.shared
+            assert api.limiter.stats.store_calls >= 1
+        assert await client.ping()  # still open: it is the caller's
