@@ -233,20 +233,25 @@ class SharedRateLimiter:
 
     def _grant(self, booking: str) -> float:
         now = self._clock()
-        if len(self._grants) > 1000:
-            self._grants = {
-                at: kind for at, kind in self._grants.items() if at > now - _GRANT_MEMORY
-            }
-        self._grants[now] = booking
+        self._remember(now, booking)
         self._started += 1
         return now
+
+    def _remember(self, at: float, booking: str) -> None:
+        """Which booking a start time belongs to (for confirm/restate); without a network
+        transport those are never called, so old entries are dropped here."""
+        if len(self._grants) > 1000:
+            self._grants = {
+                when: kind for when, kind in self._grants.items() if when > at - _GRANT_MEMORY
+            }
+        self._grants[at] = booking
 
     async def _acquire_locally(self) -> float:
         wait = self._resume_local - self._clock()
         if wait > 0:  # the last shared cooldown known still holds
             await self._sleep(wait)
         granted = await self._fallback.acquire()
-        self._grants[granted] = _LOCAL
+        self._remember(granted, _LOCAL)
         self._started += 1
         self._local_starts += 1
         return granted

@@ -11,7 +11,7 @@ import pytest
 from airtable_enterprise import AsyncApi, InvalidInputError, RateLimitError, RetryPolicy
 from airtable_enterprise._ratelimit_redis import MAX_COOLDOWN, SharedRateLimiter
 from airtable_enterprise._store import RedisStore, key_prefix
-from airtable_enterprise.testing import Emulator
+from airtable_enterprise.testing import BackgroundServer, Emulator
 from benchmarks.redis_server import RedisServer
 from tests.helpers import most_in_any_window
 
@@ -179,7 +179,7 @@ async def test_a_cancelled_caller_gives_its_booking_back(shared_redis: RedisServ
         # interval of the last one (1 / 1.84 s), not after the five cancelled ones.
         state = shared_redis.command("HGET", f"{key}:state", "next_start").split(b"\r\n")[1]
         now = shared_redis.command("TIME").split(b"\r\n")
-        assert float(state) - float(now[2]) < 1.0
+        assert float(state) - (float(now[2]) + float(now[4]) / 1e6) < 1.0
 
 
 async def _append(granted: list[float], limiter: SharedRateLimiter) -> None:
@@ -266,3 +266,29 @@ async def test_an_open_client_is_borrowed_not_closed(shared_redis: RedisServer) 
             assert api.limiter.stats.shared
             assert api.limiter.stats.store_calls >= 1
         assert await client.ping()  # still open: it is the caller's
+
+
+@pytest.mark.parametrize("store", ["up", "down"])
+async def test_over_a_real_socket_starts_are_counted_when_written(
+    shared_redis: RedisServer, store: str
+) -> None:
+    """Over loopback HTTP the request core reports each write (confirm / restate):
+    shared starts stay counted at the store, local ones (store down) in the fallback."""
+    token = f"pat-socket-{next(_counter)}"
+    emulator = Emulator(token=token, rate_limit=10, rate_limit_penalty=30.0)
+    url = shared_redis.url if store == "up" else "redis://127.0.0.1:9/0"
+    path = f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}"
+    with BackgroundServer(emulator) as running:
+        async with AsyncApi(
+            token,
+            endpoint_url=running.url,
+            requests_per_second=10,
+            retry=RetryPolicy(max_attempts=1),
+            redis_url=url,
+        ) as api:
+            counts = await _run_for(api, path, 8, 2.0)
+            stats = api.limiter.stats
+    assert counts["rate_limited"] == 0
+    assert counts["ok"] >= 5
+    assert stats.shared is (store == "up")
+    assert (stats.local_starts == 0) is (store == "up")
