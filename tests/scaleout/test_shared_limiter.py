@@ -292,3 +292,14 @@ async def test_over_a_real_socket_starts_are_counted_when_written(
     assert counts["ok"] >= 5
     assert stats.shared is (store == "up")
     assert (stats.local_starts == 0) is (store == "up")
+
+
+async def test_a_slow_store_counts_as_failed(own_redis: RedisServer) -> None:
+    async with RedisStore.from_url(own_redis.url) as store:
+        limiter = SharedRateLimiter(store, _key(), 20)
+        await limiter.acquire()
+        # Every command now waits 2 s: slower than the store's 0.5 s time limit.
+        assert own_redis.command("CLIENT", "PAUSE", "2000", "ALL").startswith(b"+OK")
+        await limiter.acquire()
+        assert limiter.stats.store_failures >= 1
+        assert limiter.stats.local_starts == 1
