@@ -10,7 +10,7 @@ import pytest
 
 from airtable_enterprise import AsyncApi, InvalidInputError, RateLimitError, RetryPolicy
 from airtable_enterprise._ratelimit_redis import MAX_COOLDOWN, SharedRateLimiter
-from airtable_enterprise._store import RedisStore, key_prefix
+from airtable_enterprise._store import RedisStore, check_store_url, key_prefix
 from airtable_enterprise.testing import BackgroundServer, Emulator
 from benchmarks.redis_server import RedisServer
 from tests.helpers import most_in_any_window
@@ -303,3 +303,32 @@ async def test_a_slow_store_counts_as_failed(own_redis: RedisServer) -> None:
         await limiter.acquire()
         assert limiter.stats.store_failures >= 1
         assert limiter.stats.local_starts == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("redis://h:6379/0", "redis://h:6379/0"),
+        ("rediss://h:6380/1", "rediss://h:6380/1"),
+        ("valkey://:pw@h/0", "redis://:pw@h/0"),
+        ("VALKEYS://h", "rediss://h"),
+        ("unix:///run/redis.sock?db=2", "unix:///run/redis.sock?db=2"),
+    ],
+)
+def test_store_urls(given: str, expected: str) -> None:
+    assert check_store_url(given) == expected
+
+
+@pytest.mark.parametrize("bad", ["http://h", "h:6379", "", 6379])
+def test_bad_store_urls(bad: object) -> None:
+    with pytest.raises(ValueError, match=r"URL|scheme"):
+        check_store_url(bad)
+
+
+async def test_a_valkey_url_reaches_the_store(shared_redis: RedisServer) -> None:
+    emulator = Emulator(token=f"pat-valkey-{next(_counter)}")
+    url = shared_redis.url.replace("redis://", "valkey://")
+    async with emulator.api(redis_url=url) as api:
+        await api.request("GET", f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}")
+        assert api.limiter.stats.shared
+        assert api.limiter.stats.local_starts == 0
