@@ -13,15 +13,16 @@ the meantime, and count its real start), plus one when its headers were written 
 than ``_RESTATE_AFTER`` after it was let go.
 
 When the store fails (refused, reset, slower than its timeout), the process limits
-itself with a local :class:`RateLimiter` at ``fallback_share`` of the limit, logs once,
-and probes the store again with a backoff (1 s doubling to 30 s); with ``fail_closed``
-it waits for the store instead. No store error reaches the caller.
+itself with a local :class:`RateLimiter` at ``fallback_share`` of the limit; the
+store's :class:`~airtable_enterprise._store.StoreHealth`, shared by every limiter of
+an ``AsyncApi``, logs once and probes the store again with a backoff (1 s doubling to
+30 s). With ``fail_closed`` the limiter waits for the store instead. No store error
+reaches the caller.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 import uuid
 from collections.abc import Awaitable, Callable
@@ -36,8 +37,6 @@ from .errors import InvalidInputError
 
 __all__ = ["SharedRateLimiter", "SharedRateLimiterStats", "open_store"]
 
-logger = logging.getLogger("airtable_enterprise")
-
 #: A start this late (let go after the store counted it, or written after it was let
 #: go) is counted again, at the store.
 _RESTATE_AFTER = 0.02
@@ -46,8 +45,6 @@ _RESTATE_AFTER = 0.02
 MAX_COOLDOWN = 600.0
 #: How long one measure of the store clock's offset is trusted.
 _OFFSET_REFRESH = 30.0
-#: Probe a failed store after this many seconds, doubling up to the maximum.
-_PROBE_FIRST, _PROBE_MAX = 1.0, 30.0
 #: Local grant times remembered for confirm_start / restate_start, at most this long.
 _GRANT_MEMORY = 60.0
 
@@ -112,6 +109,7 @@ class SharedRateLimiter:
         )
         self.requests_per_second = float(requests_per_second)
         self.cooldown = float(cooldown)
+        self._share = float(fallback_share)
         self.fail_closed = fail_closed
         self._store = store
         self._keys = (f"{key}:state", f"{key}:booked", f"{key}:started")
@@ -126,9 +124,7 @@ class SharedRateLimiter:
         self._resume_local = -math.inf
         self._pace = target
         self._grants: dict[float, str] = {}
-        self._down = False
-        self._probe_at = -math.inf
-        self._backoff = _PROBE_FIRST
+        self._health = store.health
         self._started = self._rate_limited = self._local_starts = 0
         self._store_calls = self._store_failures = 0
         self._cooldown_seconds = 0.0
@@ -158,6 +154,7 @@ class SharedRateLimiter:
         except (TypeError, ValueError, IndexError) as exc:  # not our scripts' answer
             self._failed(f"unexpected answer ({type(exc).__name__})")
             raise StoreError("unexpected answer") from None
+        self._health.answered()
         after = self._clock()
         # The quickest answer tells the clocks' offset best (a slow one was late either
         # going or coming back); it is refreshed every _OFFSET_REFRESH seconds.
@@ -167,34 +164,25 @@ class SharedRateLimiter:
             self._offset_at = after
         self._resume_local = reply.resume_at - self._offset
         self._pace = reply.pace
-        if self._down:
-            self._down = False
-            self._backoff = _PROBE_FIRST
-            logger.warning("rate-limit store answers again: the limit is shared again")
         return reply
 
     def _failed(self, reason: str) -> None:
         self._store_failures += 1
-        if not self._down:
-            self._down = True
-            mode = (
-                "waiting for it (fail_closed)"
-                if self.fail_closed
-                else f"limiting this process to {self._fallback.requests_per_second:g}/s alone"
-            )
-            logger.warning("rate-limit store failed (%s): %s until it answers", reason, mode)
-        else:
-            self._backoff = min(self._backoff * 2, _PROBE_MAX)
-        self._probe_at = self._clock() + self._backoff
+        meanwhile = (
+            "waiting for it (fail_closed)"
+            if self.fail_closed
+            else f"each limit of this process goes on alone at {self._share:g} of itself"
+        )
+        self._health.failed(self._clock(), reason, meanwhile)
 
     # ---------------------------------------------------------------- acquire
 
     async def acquire(self) -> float:
         """Wait for this task's turn and return the (local clock) time at which it started."""
         while True:
-            if self._down and self._clock() < self._probe_at:
+            if self._health.waiting(self._clock()):
                 if self.fail_closed:
-                    await self._sleep(self._probe_at - self._clock())
+                    await self._sleep(self._health.probe_at - self._clock())
                     continue
                 return await self._acquire_locally()
             booking = uuid.uuid4().hex
@@ -308,7 +296,7 @@ class SharedRateLimiter:
         self._rate_limited += 1
         self._fallback.penalize(started_at=started_at, retry_after=wait)
         self._resume_local = max(self._resume_local, now + wait)
-        if not self._down or self._clock() >= self._probe_at:
+        if not self._health.waiting(self._clock()):
             with anyio.CancelScope(shield=True):  # everyone else must hear of it
                 with contextlib.suppress(StoreError):
                     await self._call(lua.PENALIZE, wait, started_at + self._offset)
@@ -320,7 +308,7 @@ class SharedRateLimiter:
         """Seconds until requests may start again after a 429, as last heard from the store
         (0 when not cooling down)."""
         remaining = max(0.0, self._resume_local - self._clock())
-        if self._down:
+        if self._health.down:
             remaining = max(remaining, self._fallback.cooldown_remaining())
         return remaining
 
@@ -331,8 +319,8 @@ class SharedRateLimiter:
             started=self._started,
             rate_limited=self._rate_limited,
             cooldown_seconds=self._cooldown_seconds,
-            pace=self._fallback.stats.pace if self._down else self._pace,
-            shared=not self._down,
+            pace=self._fallback.stats.pace if self._health.down else self._pace,
+            shared=not self._health.down,
             store_calls=self._store_calls,
             store_failures=self._store_failures,
             local_starts=self._local_starts,

@@ -16,6 +16,7 @@ the store never raises into a user's call.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections.abc import Sequence
 from types import TracebackType
@@ -26,7 +27,12 @@ import anyio
 if TYPE_CHECKING:
     import coredis
 
-__all__ = ["STORE_SCHEMES", "RedisStore", "StoreError", "key_prefix"]
+__all__ = ["STORE_SCHEMES", "RedisStore", "StoreError", "StoreHealth", "key_prefix"]
+
+logger = logging.getLogger("airtable_enterprise")
+
+#: Probe a failed store after this many seconds, doubling up to the maximum.
+PROBE_FIRST, PROBE_MAX = 1.0, 30.0
 
 #: URL schemes accepted by ``AsyncApi(redis_url=...)``; ``valkey`` is the same protocol.
 STORE_SCHEMES = {
@@ -40,6 +46,39 @@ STORE_SCHEMES = {
 
 class StoreError(Exception):
     """The store could not answer in time (refused, reset, timed out, misconfigured)."""
+
+
+class StoreHealth:
+    """Whether the store answers, shared by every limiter using it: one warning per
+    outage, and one probe after 1 s, then 2, 4 ... up to 30 s, while it does not."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.probe_at = -math.inf
+        self._backoff = PROBE_FIRST
+
+    def waiting(self, now: float) -> bool:
+        """Down, and not yet time to probe again."""
+        return self.down and now < self.probe_at
+
+    def failed(self, now: float, reason: str, meanwhile: str) -> None:
+        """A call failed at ``now``; ``meanwhile`` says what the limiters do instead."""
+        if not self.down:
+            self.down = True
+            logger.warning("rate-limit store failed (%s): %s until it answers", reason, meanwhile)
+        elif now >= self.probe_at:
+            # A probe failed (not a call sent before the first failure was known).
+            self._backoff = min(self._backoff * 2, PROBE_MAX)
+        else:
+            return
+        self.probe_at = now + self._backoff
+
+    def answered(self) -> None:
+        """A call succeeded."""
+        if self.down:
+            self.down = False
+            self._backoff = PROBE_FIRST
+            logger.warning("rate-limit store answers again: the limit is shared again")
 
 
 def key_prefix(token: str) -> str:
@@ -82,6 +121,7 @@ class RedisStore:
         self._owned = owned
         self._entered = False
         self.timeout = float(timeout)
+        self.health = StoreHealth()
         self._scripts: dict[str, Any] = {}
 
     @classmethod

@@ -209,12 +209,16 @@ async def test_keys_hold_a_hash_of_the_token_under_one_hash_tag(shared_redis: Re
 
 
 async def test_a_store_down_never_fails_a_call(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="airtable_enterprise")
     emulator = Emulator()
     path = f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}"
     async with emulator.api(redis_url="redis://127.0.0.1:9/0") as api:
         for _ in range(3):
             await api.request("GET", path)
-        assert api.limiter.stats.local_starts == 3
+        await api.base(next(iter(emulator.world.bases))).collaborators()
+        assert api.limiter.stats.local_starts == 4
+    # One warning for the outage, not one per limiter (the token's and the base's).
+    assert sum("store failed" in r.getMessage() for r in caplog.records) == 1
     # Without `async with`, the store cannot be opened: the calls still go through.
     api = emulator.api(redis_url="redis://127.0.0.1:9/0")
     await api.request("GET", path)
