@@ -7,6 +7,7 @@ only build paths and bodies and structure what comes back.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import math
@@ -28,6 +29,7 @@ from ._endpoint import (
     tls_verification,
 )
 from ._ratelimit import RateLimiter
+from ._ratelimit_redis import SharedRateLimiter, open_store
 from ._retry import (
     AIRTABLE_RATE_LIMIT_PENALTY,
     RETRIABLE_STATUSES,
@@ -38,6 +40,7 @@ from ._retry import (
     decide,
     parse_retry_after,
 )
+from ._store import key_prefix
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -120,6 +123,12 @@ class AsyncApi:
     - ``scim_url``: the SCIM 2.0 root of :attr:`scim` (REFERENCE §12). Default
       ``https://api.airtable.com/scim/v2``, or ``<endpoint_url>/scim/v2`` for a loopback
       ``endpoint_url`` (where the emulator serves it).
+    - ``redis_url`` (``redis://``, ``rediss://``, ``valkey://``, ``unix://``) or
+      ``redis_client`` (an open ``coredis`` client): share every limiter of this instance
+      (the token's and each base's) with every ``AsyncApi`` in any process or host using
+      the same token and store; use the instance as ``async with``. While the store
+      fails, this process goes on alone at ``redis_fallback_share`` of each limit, or
+      waits for the store with ``redis_fail_closed=True``. Needs the ``redis`` extra.
     """
 
     def __init__(
@@ -138,9 +147,14 @@ class AsyncApi:
         user_agent: str | None = None,
         limiter: RateLimiter | None = None,
         scim_url: str | None = None,
+        redis_url: str | None = None,
+        redis_client: object = None,
+        redis_fallback_share: float = 0.5,
+        redis_fail_closed: bool = False,
     ) -> None:
         try:
             auth = BearerAuth(api_key)
+            store_key = key_prefix(api_key) if isinstance(api_key, str) else ""
         finally:
             # From here on the token lives only inside `auth` (whose repr hides it): a
             # traceback of any error below, rendered with its locals, must not show it.
@@ -171,13 +185,17 @@ class AsyncApi:
                 "rate_limit_headroom", rate_limit_headroom, "must be a number in [0, 1)"
             )
         self._headroom = float(rate_limit_headroom)
-        self.limiter = limiter or RateLimiter(
-            requests_per_second, headroom=self._headroom, cooldown=rate_limit_cooldown
-        )
+        self._rate_limit_cooldown = float(rate_limit_cooldown)
+        if not (isinstance(redis_fallback_share, int | float) and 0 < redis_fallback_share <= 1):
+            raise errors.InvalidInputError(
+                "redis_fallback_share", redis_fallback_share, "must be a number in (0, 1]"
+            )
+        self._store = open_store(redis_url, redis_client)
+        self._store_options = (store_key, float(redis_fallback_share), bool(redis_fail_closed))
+        self.limiter = limiter or self._new_limiter(float(requests_per_second), "token")
         self.stats = RequestStats()
         self._base_rps = float(base_requests_per_second)
-        self._rate_limit_cooldown = float(rate_limit_cooldown)
-        self._base_limiters: dict[str, RateLimiter] = {}
+        self._base_limiters: dict[str, RateLimiter | SharedRateLimiter] = {}
         self._concurrency = anyio.CapacityLimiter(max_concurrency)
         agent = f"airtable-enterprise/{__version__}"
         self._client = httpx.AsyncClient(
@@ -202,6 +220,8 @@ class AsyncApi:
         return f"<AsyncApi endpoint_url={getattr(self, 'endpoint_url', None)!r}>"
 
     async def __aenter__(self) -> Self:
+        if self._store is not None:
+            await self._store.__aenter__()
         return self
 
     async def __aexit__(
@@ -215,6 +235,8 @@ class AsyncApi:
     async def aclose(self) -> None:
         """Close the connection pool. The instance cannot be used afterwards."""
         await self._client.aclose()
+        if self._store is not None:
+            await self._store.aclose()
 
     @property
     def is_closed(self) -> bool:
@@ -260,15 +282,28 @@ class AsyncApi:
 
     # ------------------------------------------------------------ request core
 
-    def base_limiter(self, base_id: str) -> RateLimiter:
+    def base_limiter(self, base_id: str) -> RateLimiter | SharedRateLimiter:
         """The limiter of one base's 5 requests/s scope (made on first use)."""
         found = self._base_limiters.get(base_id)
         if found is None:
-            found = RateLimiter(
-                self._base_rps, headroom=self._headroom, cooldown=self._rate_limit_cooldown
-            )
+            found = self._new_limiter(self._base_rps, f"base:{base_id}")
             self._base_limiters[base_id] = found
         return found
+
+    def _new_limiter(self, rps: float, scope: str) -> RateLimiter | SharedRateLimiter:
+        """A limiter of ``rps``: in this process, or shared through the store if any."""
+        if self._store is None:
+            return RateLimiter(rps, headroom=self._headroom, cooldown=self._rate_limit_cooldown)
+        key, share, fail_closed = self._store_options
+        return SharedRateLimiter(
+            self._store,
+            f"{key}:{scope}",
+            rps,
+            headroom=self._headroom,
+            cooldown=self._rate_limit_cooldown,
+            fallback_share=share,
+            fail_closed=fail_closed,
+        )
 
     async def request(
         self,
@@ -407,7 +442,9 @@ class AsyncApi:
             self.stats.rate_limited += 1
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             for limiter in limiters:
-                limiter.penalize(started_at=started_at, retry_after=retry_after)
+                cooldown = limiter.penalize(started_at=started_at, retry_after=retry_after)
+                if inspect.isawaitable(cooldown):  # a SharedRateLimiter tells the store
+                    await cooldown
             return Failure.RATE_LIMITED, response, None
         if status in RETRIABLE_STATUSES:
             self.stats.server_errors += 1

@@ -19,6 +19,7 @@ from typing import Any
 
 from .emulator import EmulatorSpec, Server, running
 from .results import Bars, Lines, Table, Target, WorkloadResult, ratio
+from .scaleout import scaleout
 from .scim_sync import scim_sync
 from .settings import Settings
 from .worker import ClientFailed, Job, Measurement, measure
@@ -711,4 +712,5 @@ WORKLOADS: dict[str, Callable[[Settings, Progress], WorkloadResult]] = {
     "conversion": conversion,
     "scale": scale,
     "scim": scim_sync,
+    "scale-out": scaleout,
 }

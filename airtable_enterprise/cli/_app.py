@@ -23,6 +23,7 @@ from ._errors import (
     exception_leaves,
     first_expected_error,
 )
+from ._options import redis_url_option
 from ._output import stderr_console
 from ._session import DEFAULT_ENDPOINT_URL, EmulatorSpec, Session, Settings, open_session
 
@@ -100,6 +101,7 @@ def _silence_stdout() -> None:
     help="Run against an in-process emulator holding a synthetic enterprise "
     "(no token; nothing real is read or changed).",
 )
+@redis_url_option
 @click.version_option(__version__, "-V", "--version", prog_name="airtable-enterprise")
 @click.pass_context
 def cli(
@@ -110,6 +112,7 @@ def cli(
     rps: float,
     max_attempts: int,
     emulator: bool,
+    redis_url: str | None,
 ) -> None:
     """Administer an Airtable Enterprise account: users, admins, groups, workspaces
     and the audit log.
@@ -134,6 +137,7 @@ def cli(
         max_attempts=max_attempts,
         emulator=emulator,
         emulator_spec=spec,
+        redis_url=redis_url or None,
     )
 
 

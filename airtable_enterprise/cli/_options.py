@@ -12,7 +12,7 @@ import click
 from ._output import FORMATS, SUFFIX_FORMATS, format_of_suffix, is_stdout
 from ._progress import progress_bar
 
-__all__ = ["format_options", "progress_bar"]
+__all__ = ["format_options", "progress_bar", "redis_url_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,3 +53,15 @@ def format_options(formats: tuple[str, ...] = FORMATS) -> Callable[[F], F]:
         )(wrapped)
 
     return decorate
+
+
+def redis_url_option(command: F) -> F:
+    """``--redis-url`` / ``AIRTABLE_REDIS_URL``: share the rate limit through a store."""
+    return click.option(
+        "--redis-url",
+        envvar="AIRTABLE_REDIS_URL",
+        show_envvar=True,
+        metavar="URL",
+        help="Share the token's rate limit and 429 cooldown with every process using "
+        "this Redis/Valkey store (redis://, rediss://, valkey://).",
+    )(command)

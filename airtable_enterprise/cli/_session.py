@@ -44,11 +44,15 @@ class Settings:
     max_attempts: int = RetryPolicy().max_attempts
     emulator: bool = False
     emulator_spec: EmulatorSpec = EmulatorSpec()
+    redis_url: str | None = attrs.field(default=None, repr=False)  # may hold a password
 
     def api_options(self) -> dict[str, Any]:
         """The :class:`AsyncApi` options these settings choose."""
         retry = attrs.evolve(RetryPolicy(), max_attempts=self.max_attempts)
-        return {"requests_per_second": self.rps, "retry": retry}
+        options: dict[str, Any] = {"requests_per_second": self.rps, "retry": retry}
+        if self.redis_url:
+            options["redis_url"] = self.redis_url
+        return options
 
     @property
     def emulated(self) -> bool:
