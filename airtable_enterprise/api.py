@@ -20,6 +20,7 @@ import httpx
 
 from . import errors
 from ._convert import converter
+from ._downloads import SignedFiles
 from ._endpoint import BearerAuth, check_endpoint_url, check_timeout, tls_verification
 from ._ratelimit import RateLimiter
 from ._retry import (
@@ -106,6 +107,8 @@ class AsyncApi:
     - ``user_agent``: appended to ``airtable-enterprise/<version>``.
     - ``limiter``: a :class:`RateLimiter` to share with other ``AsyncApi`` instances
       using the same token; by default each instance has its own.
+    - ``download_transport``: the transport of :attr:`files`, the token-free client
+      for signed file URLs (exports, audit-log requests).
     """
 
     def __init__(
@@ -123,6 +126,7 @@ class AsyncApi:
         transport: httpx.AsyncBaseTransport | None = None,
         user_agent: str | None = None,
         limiter: RateLimiter | None = None,
+        download_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         try:
             auth = BearerAuth(api_key)
@@ -178,6 +182,9 @@ class AsyncApi:
             verify=tls_verification(url),
             transport=transport,
         )
+        self._download_transport = download_transport
+        self._files: SignedFiles | None = None
+        self._timeout = checked_timeout
 
     def __repr__(self) -> str:
         # getattr: a traceback rendered with its locals (capture_locals, rich, Sentry)
@@ -198,6 +205,20 @@ class AsyncApi:
     async def aclose(self) -> None:
         """Close the connection pool. The instance cannot be used afterwards."""
         await self._client.aclose()
+        if self._files is not None:
+            await self._files.aclose()
+
+    @property
+    def files(self) -> SignedFiles:
+        """The client for signed file URLs on other hosts: a separate connection pool
+        that never sends the token (made on first use, closed with this one)."""
+        if self._files is None:
+            self._files = SignedFiles(
+                transport=self._download_transport,
+                timeout=self._timeout,
+                user_agent=self._client.headers["User-Agent"],
+            )
+        return self._files
 
     @property
     def is_closed(self) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
 
 import attrs
@@ -30,10 +32,14 @@ from .audit import (
     TimeInput,
     build_query,
 )
+from .audit_requests import AuditLogRequestEvent, AuditLogRequests
+from .change_events import ChangeEvents
 from .errors import InvalidInputError, ResponseValidationError, UserNotFoundError
+from .exports import ExportRef, Exports
 from .models._base import raw_field
 from .models.enterprise import EnterpriseInfo
 from .models.groups import UserGroup
+from .models.jobs import AuditLogRequest, Export
 from .models.results import (
     DeleteUsersResponse,
     ManageUsersResponse,
@@ -549,6 +555,89 @@ class Enterprise:
         type checkers too), from ``GET /v0/meta/enterpriseAccounts/{id}/auditLogEvents``;
         iterate inside ``async with`` for read-ahead."""
         return self.audit_log(**options).events()
+
+    # ---------------------- long-running jobs and change feeds (§9, §10, §11)
+    # Thin delegates: the bodies live in exports.py, audit_requests.py, change_events.py.
+
+    @property
+    def exports_api(self) -> Exports:
+        """The eDiscovery export calls (``/v0/meta/enterpriseAccounts/{ent}/exports``)."""
+        return Exports(self.api, self.url)
+
+    @property
+    def audit_log_requests_api(self) -> AuditLogRequests:
+        """The legacy audit-log request calls (``.../enterpriseAccounts/{ent}/auditLogs``)."""
+        return AuditLogRequests(self.api, self.url)
+
+    async def create_export(
+        self, base_id: str, *, include_csv: bool = False, send_email: bool = False
+    ) -> Export:
+        """Start an eDiscovery export of a base: ``POST .../enterpriseAccounts/{ent}/exports``."""
+        return await self.exports_api.create(
+            base_id, include_csv=include_csv, send_email=send_email
+        )
+
+    def exports(
+        self, *, state: str | None = None, page_size: int | None = None
+    ) -> AsyncIterator[Export]:
+        """Every eDiscovery export, newest first: ``GET .../enterpriseAccounts/{ent}/exports``."""
+        return self.exports_api.all(state=state, page_size=page_size)
+
+    async def export(self, export_id: ExportRef) -> Export:
+        """One export: ``GET .../enterpriseAccounts/{ent}/exports/{enterpriseTaskId}``."""
+        return await self.exports_api.get(export_id)
+
+    async def wait_for_export(self, export: ExportRef, **options: Any) -> Export:
+        """Poll ``GET .../exports/{id}`` until done (``timeout``, ``poll``, ``max_poll``,
+        ``on_progress``); :class:`ExportFailedError` if it fails."""
+        return await self.exports_api.wait(export, **options)
+
+    async def download_export(
+        self, export: ExportRef, directory: str | Path, **options: Any
+    ) -> list[Path]:
+        """Save a done export's files (``csv=True`` for the CSV zip) from its signed URLs,
+        without the token; see :meth:`Exports.download`."""
+        return await self.exports_api.download(export, directory, **options)
+
+    async def create_audit_log_request(
+        self, time_period: str | date, *, filter: str | None = None
+    ) -> AuditLogRequest:
+        """Request a month's or day's audit log: ``POST .../enterpriseAccounts/{ent}/auditLogs``."""
+        return await self.audit_log_requests_api.create(time_period, filter=filter)
+
+    def audit_log_requests(self, *, page_size: int | None = None) -> AsyncIterator[AuditLogRequest]:
+        """Every audit-log request: ``GET .../enterpriseAccounts/{ent}/auditLogs``."""
+        return self.audit_log_requests_api.all(page_size=page_size)
+
+    async def audit_log_request(self, request_id: str) -> AuditLogRequest:
+        """One request: ``GET .../enterpriseAccounts/{ent}/auditLogs/{id}``."""
+        return await self.audit_log_requests_api.get(request_id)
+
+    async def wait_for_audit_log_request(
+        self, request: str | AuditLogRequest, **options: Any
+    ) -> AuditLogRequest:
+        """Poll ``GET .../auditLogs/{id}`` until done; :class:`AuditLogRequestFailedError`
+        if it fails."""
+        return await self.audit_log_requests_api.wait(request, **options)
+
+    async def download_audit_log_request(
+        self, request: str | AuditLogRequest, directory: str | Path, **options: Any
+    ) -> list[Path]:
+        """Save a done request's gzipped NDJSON files, without the token."""
+        return await self.audit_log_requests_api.download(request, directory, **options)
+
+    def audit_log_request_events(
+        self, request: str | AuditLogRequest
+    ) -> AsyncIterator[AuditLogRequestEvent]:
+        """Stream the events of a done request's files (from ``GET .../auditLogs/{id}``'s
+        signed URLs), decompressed incrementally, in file order."""
+        return self.audit_log_requests_api.events(request)
+
+    def change_events(self, **options: Any) -> ChangeEvents:
+        """Change events: ``GET .../enterpriseAccounts/{ent}/changeEvents`` (kept 14 days;
+        must be enabled first). Options: ``start_time``, ``end_time``, ``page_size``,
+        ``sort_asc``, ``follow``, ``resume``, ``poll_interval``; see :class:`ChangeEvents`."""
+        return ChangeEvents(self.api, f"{self.url}/changeEvents", **options)
 
 
 def _include(**flags: bool) -> list[tuple[str, str]]:
