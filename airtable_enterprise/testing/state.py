@@ -16,6 +16,8 @@ import attrs
 
 from ._wire import make_id, model_not_found
 from .audit import AuditLog
+from .changes import ChangeLog
+from .jobs import JobBoard
 
 __all__ = [
     "Account",
@@ -239,6 +241,9 @@ class World:
     workspaces: dict[str, Workspace] = attrs.Factory(dict)
     bases: dict[str, Base] = attrs.Factory(dict)
     audit: AuditLog = attrs.Factory(AuditLog)
+    #: Change events (§11) and eDiscovery/audit-log-request jobs (§9, §10).
+    changes: ChangeLog = attrs.Factory(ChangeLog)
+    jobs: JobBoard = attrs.Factory(JobBoard)
     clock: Clock = utc_now
     rng: random.Random = attrs.Factory(lambda: random.Random(0))
     license_agreement: str = "ELA"
