@@ -5,15 +5,24 @@ from ._retry import RetryPolicy
 from ._version import __version__
 from .api import AsyncApi
 from .audit import AuditLog, AuditLogEvents
+from .audit_requests import AuditLogRequestEvent
+from .change_events import ChangeEvents
 from .enterprise import Enterprise
 from .errors import (
     AirtableError,
     APIError,
+    AuditLogRequestFailedError,
     AuthenticationError,
     BadRequestError,
+    ChangeEventsNotEnabledError,
     ConflictError,
     ConnectError,
+    DownloadError,
+    DownloadExpiredError,
+    ExportFailedError,
     InvalidInputError,
+    JobFailedError,
+    JobTimeoutError,
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
@@ -53,6 +62,8 @@ from .models.audit import (
     AuditLogResponse,
     AuditLogUser,
 )
+from .models.changes import ChangedTable, ChangeEvent, ChangeEventsData, CreatedTable
+from .models.jobs import AuditLogRequest, Export, ExportData
 from .workspace import Base, Workspace
 
 __all__ = [
@@ -106,4 +117,22 @@ __all__ = [
     "Workspace",
     "WorkspaceCollaborators",
     "__version__",
+]
+__all__ += [
+    "AuditLogRequest",
+    "AuditLogRequestEvent",
+    "AuditLogRequestFailedError",
+    "ChangeEvent",
+    "ChangeEvents",
+    "ChangeEventsData",
+    "ChangeEventsNotEnabledError",
+    "ChangedTable",
+    "CreatedTable",
+    "DownloadError",
+    "DownloadExpiredError",
+    "Export",
+    "ExportData",
+    "ExportFailedError",
+    "JobFailedError",
+    "JobTimeoutError",
 ]

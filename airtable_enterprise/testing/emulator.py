@@ -68,7 +68,7 @@ class Emulator:
         retry_after_header: bool = False,
         max_scan: int = 5000,
         seed: int = 0,
-        job_duration: float = 30.0,
+        job_duration: float = 10.0,
         link_ttl: float = 3600.0,
         audit_events_per_file: int = 1000,
         change_events: bool = True,

@@ -56,7 +56,7 @@ class JobBoard:
     - ``events_per_file``: audit events per file of a request.
     """
 
-    duration: float = 30.0
+    duration: float = 10.0
     link_ttl: float = 3600.0
     events_per_file: int = 1000
     jobs: dict[str, Job] = attrs.Factory(dict)
@@ -172,8 +172,13 @@ def _batches(lines: Iterator[str], size: int) -> Iterator[list[str]]:
 
 def _csv_zip(tables: list[dict[str, Any]]) -> bytes:
     buffer = io.BytesIO()
+    names: set[str] = set()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for table in tables:
+            name = f"{table['name']}.csv"
+            if name in names:  # two tables of one name: tell them apart by ID
+                name = f"{table['name']} {table['id']}.csv"
+            names.add(name)
             fields = table.get("fields", [])
             text = io.StringIO()
             writer = csv.writer(text)
@@ -181,7 +186,7 @@ def _csv_zip(tables: list[dict[str, Any]]) -> bytes:
             for record in table.get("records", []):
                 cells = record.get("cellValuesByFieldId", {})
                 writer.writerow([record["id"], *(_cell(cells.get(f["id"])) for f in fields)])
-            archive.writestr(f"{table['name']}.csv", text.getvalue())
+            archive.writestr(name, text.getvalue())
     return buffer.getvalue()
 
 
