@@ -58,6 +58,8 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 _FILTER_PREFIXES = ("usr", "wsp", "app", "tbl")
 #: A gzip stream (with its header), as ``zlib`` names it.
 _GZIP = zlib.MAX_WBITS | 16
+#: Compressed bytes handed to zlib at a time.
+_FEED_SIZE = 16 * 1024
 
 RequestRef = str | AuditLogRequest
 
@@ -158,16 +160,20 @@ async def iter_ndjson_gzip(chunks: AsyncIterator[bytes], *, url: str) -> AsyncIt
 
     try:
         async for chunk in chunks:
-            data = chunk
-            while data:
-                out = inflater.decompress(data, CHUNK_SIZE)
-                for line in split(out):
-                    yield line
-                if inflater.eof:
-                    data = inflater.unused_data
-                    inflater = zlib.decompressobj(_GZIP)
-                else:
-                    data = inflater.unconsumed_tail
+            view = memoryview(chunk)
+            # Fed in slices: zlib copies the input it has not consumed yet
+            # (``unconsumed_tail``), so a large network chunk is not copied whole.
+            for start in range(0, len(view), _FEED_SIZE):
+                data: bytes | memoryview = view[start : start + _FEED_SIZE]
+                while data:
+                    out = inflater.decompress(data, CHUNK_SIZE)
+                    for line in split(out):
+                        yield line
+                    if inflater.eof:
+                        data = inflater.unused_data
+                        inflater = zlib.decompressobj(_GZIP)
+                    else:
+                        data = inflater.unconsumed_tail
         for line in split(inflater.flush()):
             yield line
     except zlib.error as exc:
