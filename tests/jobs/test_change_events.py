@@ -84,6 +84,7 @@ async def test_creating_a_base_through_the_api_records_its_tables(emulator: Emul
     assert newest.base_id == base.id
     assert newest.type == "base_modified"
     [(table_id, table)] = newest.data.created_tables_by_id.items()
+    assert table_id == base.tables[0]["id"]
     assert table.metadata["name"] == "Tasks"
     assert [f["name"] for f in table.fields_by_id.values()] == ["Name"]
     assert newest.actor is not None
