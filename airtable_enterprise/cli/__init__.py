@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from ._app import cli
 from .admins import admins
 from .audit import audit
+from .audit_requests import requests
+from .changes import changes
 from .demo import demo
 from .emulator import emulator
+from .exports import exports
 from .groups import groups
 from .info import info
 from .users import users
@@ -18,6 +21,10 @@ __all__ = ["cli", "main"]
 
 for _command in (info, users, admins, groups, workspaces, audit, emulator, demo):
     cli.add_command(_command)
+# Long-running jobs and change feeds.
+audit.add_command(requests)
+cli.add_command(exports)
+cli.add_command(changes)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
