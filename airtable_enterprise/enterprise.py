@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
 
@@ -11,6 +11,7 @@ import attrs
 
 from ._batch import chunked, encoded_length, merge_users, query_batches, unique_users
 from ._gather import gather
+from ._jobs import DEFAULT_MAX_POLL, DEFAULT_POLL, ProgressCallback
 from ._validate import (
     MEMBERSHIP_STATES,
     USER_STATES,
@@ -35,7 +36,7 @@ from .audit import (
 from .audit_requests import AuditLogRequestEvent, AuditLogRequests
 from .change_events import ChangeEvents
 from .errors import InvalidInputError, ResponseValidationError, UserNotFoundError
-from .exports import ExportRef, Exports
+from .exports import ExportRef, Exports, FileProgress
 from .models._base import raw_field
 from .models.enterprise import EnterpriseInfo
 from .models.groups import UserGroup
@@ -587,17 +588,32 @@ class Enterprise:
         """One export: ``GET .../enterpriseAccounts/{ent}/exports/{enterpriseTaskId}``."""
         return await self.exports_api.get(export_id)
 
-    async def wait_for_export(self, export: ExportRef, **options: Any) -> Export:
-        """Poll ``GET .../exports/{id}`` until done (``timeout``, ``poll``, ``max_poll``,
-        ``on_progress``); :class:`ExportFailedError` if it fails."""
-        return await self.exports_api.wait(export, **options)
+    async def wait_for_export(
+        self,
+        export: ExportRef,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 (the job waits, not a request)
+        poll: float = DEFAULT_POLL,
+        max_poll: float = DEFAULT_MAX_POLL,
+        on_progress: ProgressCallback[Export] | None = None,
+    ) -> Export:
+        """Poll ``GET .../exports/{id}`` until done; :class:`ExportFailedError` if it
+        fails, :class:`JobTimeoutError` after ``timeout`` s (see :meth:`Exports.wait`)."""
+        return await self.exports_api.wait(
+            export, timeout=timeout, poll=poll, max_poll=max_poll, on_progress=on_progress
+        )
 
     async def download_export(
-        self, export: ExportRef, directory: str | Path, **options: Any
+        self,
+        export: ExportRef,
+        directory: str | Path,
+        *,
+        csv: bool = False,
+        progress: FileProgress | None = None,
     ) -> list[Path]:
         """Save a done export's files (``csv=True`` for the CSV zip) from its signed URLs,
         without the token; see :meth:`Exports.download`."""
-        return await self.exports_api.download(export, directory, **options)
+        return await self.exports_api.download(export, directory, csv=csv, progress=progress)
 
     async def create_audit_log_request(
         self, time_period: str | date, *, filter: str | None = None
@@ -614,17 +630,29 @@ class Enterprise:
         return await self.audit_log_requests_api.get(request_id)
 
     async def wait_for_audit_log_request(
-        self, request: str | AuditLogRequest, **options: Any
+        self,
+        request: str | AuditLogRequest,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 (the job waits, not a request)
+        poll: float = DEFAULT_POLL,
+        max_poll: float = DEFAULT_MAX_POLL,
+        on_progress: ProgressCallback[AuditLogRequest] | None = None,
     ) -> AuditLogRequest:
         """Poll ``GET .../auditLogs/{id}`` until done; :class:`AuditLogRequestFailedError`
         if it fails."""
-        return await self.audit_log_requests_api.wait(request, **options)
+        return await self.audit_log_requests_api.wait(
+            request, timeout=timeout, poll=poll, max_poll=max_poll, on_progress=on_progress
+        )
 
     async def download_audit_log_request(
-        self, request: str | AuditLogRequest, directory: str | Path, **options: Any
+        self,
+        request: str | AuditLogRequest,
+        directory: str | Path,
+        *,
+        progress: FileProgress | None = None,
     ) -> list[Path]:
         """Save a done request's gzipped NDJSON files, without the token."""
-        return await self.audit_log_requests_api.download(request, directory, **options)
+        return await self.audit_log_requests_api.download(request, directory, progress=progress)
 
     def audit_log_request_events(
         self, request: str | AuditLogRequest
@@ -633,11 +661,37 @@ class Enterprise:
         signed URLs), decompressed incrementally, in file order."""
         return self.audit_log_requests_api.events(request)
 
-    def change_events(self, **options: Any) -> ChangeEvents:
+    def change_events(
+        self,
+        *,
+        start_time: TimeInput | None = None,
+        end_time: TimeInput | None = None,
+        page_size: int = 100,
+        sort_asc: bool = False,
+        follow: bool = False,
+        resume: str | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        max_buffer: int = 10_000,
+        clock: Callable[[], datetime] | None = None,
+    ) -> ChangeEvents:
         """Change events: ``GET .../enterpriseAccounts/{ent}/changeEvents`` (kept 14 days;
-        must be enabled first). Options: ``start_time``, ``end_time``, ``page_size``,
-        ``sort_asc``, ``follow``, ``resume``, ``poll_interval``; see :class:`ChangeEvents`."""
-        return ChangeEvents(self.api, f"{self.url}/changeEvents", **options)
+        must be enabled first); newest first, or oldest first with checkpoints
+        (``sort_asc``, ``follow``, ``resume``). See :class:`ChangeEvents`."""
+        return ChangeEvents(
+            self.api,
+            f"{self.url}/changeEvents",
+            start_time=start_time,
+            end_time=end_time,
+            page_size=page_size,
+            sort_asc=sort_asc,
+            follow=follow,
+            resume=resume,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            max_buffer=max_buffer,
+            clock=clock,
+        )
 
 
 def _include(**flags: bool) -> list[tuple[str, str]]:
