@@ -6,7 +6,7 @@ Airtable's side; once done they carry signed, expiring URLs of files on another 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,18 @@ JOB_STATES = ("pending", "processing", "error", "done")
 _FINAL = frozenset({"done", "error"})
 
 
+def _signed(url: str | None) -> str:
+    """The repr of a signed URL: without its query, which is the credential."""
+    if url is None:
+        return "None"
+    text = str(url)
+    return repr(text.split("?", 1)[0] + ("?<signature hidden>" if "?" in text else ""))
+
+
+def _signed_all(urls: Iterable[str]) -> str:
+    return "(" + ", ".join(_signed(u) for u in urls) + ")"
+
+
 @attrs.frozen(kw_only=True)
 class ExportUser:
     """``user`` of an export: who asked for it (``{id, email, name}``)."""
@@ -53,11 +65,12 @@ class ExportRequest:
 
 @attrs.frozen(kw_only=True)
 class ExportData:
-    """``data`` of a done export: the signed URLs and when they expire."""
+    """``data`` of a done export: the signed URLs and when they expire (a repr hides
+    their signatures: anyone holding one can read the export)."""
 
     expiration_time: datetime
-    json_download_url: str
-    csv_zip_download_url: str | None = None
+    json_download_url: str = attrs.field(repr=_signed)
+    csv_zip_download_url: str | None = attrs.field(default=None, repr=_signed)
     raw: Mapping[str, Any] = raw_field()
 
 
@@ -103,7 +116,7 @@ class AuditLogRequestData:
     """``data`` of a done audit-log request: gzipped NDJSON files and their expiry."""
 
     expiration_time: datetime
-    log_file_urls: tuple[str, ...] = ()
+    log_file_urls: tuple[str, ...] = attrs.field(default=(), repr=_signed_all)
     raw: Mapping[str, Any] = raw_field()
 
 

@@ -84,6 +84,17 @@ async def test_create_wait_and_download_an_export(emulator: Emulator, tmp_path: 
     assert emulator.files.stats.authorization_rejected == 0
 
 
+async def test_a_repr_never_shows_a_signature(emulator: Emulator) -> None:
+    async with emulator.api() as api:
+        enterprise = api.enterprise(emulator.enterprise_id)
+        created = await enterprise.create_export(a_base(emulator), include_csv=True)
+        done = await enterprise.wait_for_export(created, **FAST)
+    assert done.data is not None
+    assert "signature=" in done.data.json_download_url
+    assert "signature=" not in repr(done)
+    assert "files.emulator.localhost/files/" in repr(done)
+
+
 async def test_list_is_newest_first_across_pages_and_filters_by_state(
     emulator: Emulator, clock: ManualClock
 ) -> None:
