@@ -5,16 +5,25 @@ from ._retry import RetryPolicy
 from ._version import __version__
 from .api import AsyncApi
 from .audit import AuditLog, AuditLogEvents
+from .audit_requests import AuditLogRequestEvent
+from .change_events import ChangeEvents
 from .enterprise import Enterprise
 from .errors import (
     AirtableError,
     APIError,
+    AuditLogRequestFailedError,
     AuthenticationError,
     BadRequestError,
+    ChangeEventsNotEnabledError,
     ConflictError,
     ConnectError,
+    DownloadError,
+    DownloadExpiredError,
+    ExportFailedError,
     GroupNotFoundError,
     InvalidInputError,
+    JobFailedError,
+    JobTimeoutError,
     NotFoundError,
     PackageNotFoundError,
     PayloadTooLargeError,
@@ -65,6 +74,8 @@ from .models.audit import (
     AuditLogResponse,
     AuditLogUser,
 )
+from .models.changes import ChangedTable, ChangeEvent, ChangeEventsData, CreatedTable
+from .models.jobs import AuditLogRequest, Export, ExportData
 from .models.scim import ScimEnterpriseUser, ScimGroup, ScimUser
 from .scim import PatchOperation, Scim, ScimPatch
 from .workspace import Base, Workspace
@@ -138,4 +149,22 @@ __all__ = [
     "Workspace",
     "WorkspaceCollaborators",
     "__version__",
+]
+__all__ += [
+    "AuditLogRequest",
+    "AuditLogRequestEvent",
+    "AuditLogRequestFailedError",
+    "ChangeEvent",
+    "ChangeEvents",
+    "ChangeEventsData",
+    "ChangeEventsNotEnabledError",
+    "ChangedTable",
+    "CreatedTable",
+    "DownloadError",
+    "DownloadExpiredError",
+    "Export",
+    "ExportData",
+    "ExportFailedError",
+    "JobFailedError",
+    "JobTimeoutError",
 ]

@@ -21,6 +21,7 @@ import httpx
 
 from . import errors
 from ._convert import converter
+from ._downloads import SignedFiles
 from ._endpoint import (
     BearerAuth,
     check_endpoint_url,
@@ -129,6 +130,8 @@ class AsyncApi:
       the same token and store; use the instance as ``async with``. While the store
       fails, this process goes on alone at ``redis_fallback_share`` of each limit, or
       waits for the store with ``redis_fail_closed=True``. Needs the ``redis`` extra.
+    - ``download_transport``: the transport of :attr:`files`, the token-free client
+      for signed file URLs (exports, audit-log requests).
     """
 
     def __init__(
@@ -151,6 +154,7 @@ class AsyncApi:
         redis_client: object = None,
         redis_fallback_share: float = 0.5,
         redis_fail_closed: bool = False,
+        download_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         try:
             auth = BearerAuth(api_key)
@@ -213,6 +217,9 @@ class AsyncApi:
             verify=tls_verification(url),
             transport=transport,
         )
+        self._download_transport = download_transport
+        self._files: SignedFiles | None = None
+        self._timeout = checked_timeout
 
     def __repr__(self) -> str:
         # getattr: a traceback rendered with its locals (capture_locals, rich, Sentry)
@@ -237,6 +244,20 @@ class AsyncApi:
         await self._client.aclose()
         if self._store is not None:
             await self._store.aclose()
+        if self._files is not None:
+            await self._files.aclose()
+
+    @property
+    def files(self) -> SignedFiles:
+        """The client for signed file URLs on other hosts: a separate connection pool
+        that never sends the token (made on first use, closed with this one)."""
+        if self._files is None:
+            self._files = SignedFiles(
+                transport=self._download_transport,
+                timeout=self._timeout,
+                user_agent=self._client.headers["User-Agent"],
+            )
+        return self._files
 
     @property
     def is_closed(self) -> bool:

@@ -8,8 +8,12 @@ file lists the whole surface in one place.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Unpack
 
+from ._jobs import DEFAULT_MAX_POLL, DEFAULT_POLL, ProgressCallback
 from ._validate import check_id, check_name
 from .audit import (
     AuditLog,
@@ -19,7 +23,11 @@ from .audit import (
     TimeInput,
     build_query,
 )
+from .audit_requests import AuditLogRequestEvent, AuditLogRequests
+from .change_events import ChangeEvents
+from .exports import ExportRef, Exports, FileProgress
 from .models.enterprise import EnterpriseInfo
+from .models.jobs import AuditLogRequest, Export
 from .resources import access_tokens as _access_tokens
 from .resources import ai as _ai
 from .resources import groups as _groups
@@ -174,3 +182,139 @@ class Enterprise:
         type checkers too), from ``GET /v0/meta/enterpriseAccounts/{id}/auditLogEvents``;
         iterate inside ``async with`` for read-ahead."""
         return self.audit_log(**options).events()
+
+    # ---------------------- long-running jobs and change feeds (§9, §10, §11)
+    # Thin delegates: the bodies live in exports.py, audit_requests.py, change_events.py.
+
+    @property
+    def exports_api(self) -> Exports:
+        """The eDiscovery export calls (``/v0/meta/enterpriseAccounts/{ent}/exports``)."""
+        return Exports(self.api, self.url)
+
+    @property
+    def audit_log_requests_api(self) -> AuditLogRequests:
+        """The legacy audit-log request calls (``.../enterpriseAccounts/{ent}/auditLogs``)."""
+        return AuditLogRequests(self.api, self.url)
+
+    async def create_export(
+        self, base_id: str, *, include_csv: bool = False, send_email: bool = False
+    ) -> Export:
+        """Start an eDiscovery export of a base: ``POST .../enterpriseAccounts/{ent}/exports``."""
+        return await self.exports_api.create(
+            base_id, include_csv=include_csv, send_email=send_email
+        )
+
+    def exports(
+        self, *, state: str | None = None, page_size: int | None = None
+    ) -> AsyncIterator[Export]:
+        """Every eDiscovery export, newest first: ``GET .../enterpriseAccounts/{ent}/exports``."""
+        return self.exports_api.all(state=state, page_size=page_size)
+
+    async def export(self, export_id: ExportRef) -> Export:
+        """One export: ``GET .../enterpriseAccounts/{ent}/exports/{enterpriseTaskId}``."""
+        return await self.exports_api.get(export_id)
+
+    async def wait_for_export(
+        self,
+        export: ExportRef,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 (the job waits, not a request)
+        poll: float = DEFAULT_POLL,
+        max_poll: float = DEFAULT_MAX_POLL,
+        on_progress: ProgressCallback[Export] | None = None,
+    ) -> Export:
+        """Poll ``GET .../exports/{id}`` until done; :class:`ExportFailedError` if it
+        fails, :class:`JobTimeoutError` after ``timeout`` s (see :meth:`Exports.wait`)."""
+        return await self.exports_api.wait(
+            export, timeout=timeout, poll=poll, max_poll=max_poll, on_progress=on_progress
+        )
+
+    async def download_export(
+        self,
+        export: ExportRef,
+        directory: str | Path,
+        *,
+        csv: bool = False,
+        progress: FileProgress | None = None,
+    ) -> list[Path]:
+        """Save a done export's files (``csv=True`` for the CSV zip) from its signed URLs,
+        without the token; see :meth:`Exports.download`."""
+        return await self.exports_api.download(export, directory, csv=csv, progress=progress)
+
+    async def create_audit_log_request(
+        self, time_period: str | date, *, filter: str | None = None
+    ) -> AuditLogRequest:
+        """Request a month's or day's audit log: ``POST .../enterpriseAccounts/{ent}/auditLogs``."""
+        return await self.audit_log_requests_api.create(time_period, filter=filter)
+
+    def audit_log_requests(self, *, page_size: int | None = None) -> AsyncIterator[AuditLogRequest]:
+        """Every audit-log request: ``GET .../enterpriseAccounts/{ent}/auditLogs``."""
+        return self.audit_log_requests_api.all(page_size=page_size)
+
+    async def audit_log_request(self, request_id: str) -> AuditLogRequest:
+        """One request: ``GET .../enterpriseAccounts/{ent}/auditLogs/{id}``."""
+        return await self.audit_log_requests_api.get(request_id)
+
+    async def wait_for_audit_log_request(
+        self,
+        request: str | AuditLogRequest,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 (the job waits, not a request)
+        poll: float = DEFAULT_POLL,
+        max_poll: float = DEFAULT_MAX_POLL,
+        on_progress: ProgressCallback[AuditLogRequest] | None = None,
+    ) -> AuditLogRequest:
+        """Poll ``GET .../auditLogs/{id}`` until done; :class:`AuditLogRequestFailedError`
+        if it fails."""
+        return await self.audit_log_requests_api.wait(
+            request, timeout=timeout, poll=poll, max_poll=max_poll, on_progress=on_progress
+        )
+
+    async def download_audit_log_request(
+        self,
+        request: str | AuditLogRequest,
+        directory: str | Path,
+        *,
+        progress: FileProgress | None = None,
+    ) -> list[Path]:
+        """Save a done request's gzipped NDJSON files, without the token."""
+        return await self.audit_log_requests_api.download(request, directory, progress=progress)
+
+    def audit_log_request_events(
+        self, request: str | AuditLogRequest
+    ) -> AsyncIterator[AuditLogRequestEvent]:
+        """Stream the events of a done request's files (from ``GET .../auditLogs/{id}``'s
+        signed URLs), decompressed incrementally, in file order."""
+        return self.audit_log_requests_api.events(request)
+
+    def change_events(
+        self,
+        *,
+        start_time: TimeInput | None = None,
+        end_time: TimeInput | None = None,
+        page_size: int = 100,
+        sort_asc: bool = False,
+        follow: bool = False,
+        resume: str | None = None,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        max_buffer: int = 10_000,
+        clock: Callable[[], datetime] | None = None,
+    ) -> ChangeEvents:
+        """Change events: ``GET .../enterpriseAccounts/{ent}/changeEvents`` (kept 14 days;
+        must be enabled first); newest first, or oldest first with checkpoints
+        (``sort_asc``, ``follow``, ``resume``). See :class:`ChangeEvents`."""
+        return ChangeEvents(
+            self.api,
+            f"{self.url}/changeEvents",
+            start_time=start_time,
+            end_time=end_time,
+            page_size=page_size,
+            sort_asc=sort_asc,
+            follow=follow,
+            resume=resume,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            max_buffer=max_buffer,
+            clock=clock,
+        )

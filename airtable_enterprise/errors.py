@@ -36,12 +36,19 @@ from typing import Any
 __all__ = [
     "APIError",
     "AirtableError",
+    "AuditLogRequestFailedError",
     "AuthenticationError",
     "BadRequestError",
+    "ChangeEventsNotEnabledError",
     "ConflictError",
     "ConnectError",
+    "DownloadError",
+    "DownloadExpiredError",
+    "ExportFailedError",
     "GroupNotFoundError",
     "InvalidInputError",
+    "JobFailedError",
+    "JobTimeoutError",
     "NotFoundError",
     "PackageNotFoundError",
     "PayloadTooLargeError",
@@ -306,3 +313,63 @@ def api_error_for(
 def _is_unknown_scim_group(path: str, message: str | None) -> bool:
     """Airtable's 400 ``invalid group ID`` on ``/scim/v2/Groups/{id}`` (REFERENCE §12)."""
     return "/Groups/" in path and message is not None and "invalid group id" in message.lower()
+
+
+# ------------------------------------------------- long-running jobs and downloads
+# (eDiscovery exports §10, audit-log requests §9, change events §11):
+# AirtableError > JobFailedError > ExportFailedError | AuditLogRequestFailedError;
+# AirtableError > JobTimeoutError; AirtableError > DownloadError > DownloadExpiredError;
+# PermissionDeniedError > ChangeEventsNotEnabledError.
+
+
+class JobFailedError(AirtableError):
+    """A server-side job ended in state ``error``; ``job`` is its last state and
+    ``server_message`` Airtable's explanation."""
+
+    def __init__(self, job_id: str, server_message: str | None, job: object = None) -> None:
+        self.job_id = job_id
+        self.server_message = server_message
+        self.job = job
+        super().__init__(f"job {job_id} failed: {server_message or 'no message'}")
+
+
+class ExportFailedError(JobFailedError):
+    """An eDiscovery export ended in state ``error`` (its ``error`` text is kept)."""
+
+
+class AuditLogRequestFailedError(JobFailedError):
+    """An audit-log request ended in state ``error`` (its ``errorMessage`` is kept)."""
+
+
+class JobTimeoutError(AirtableError, TimeoutError):
+    """Waiting for a job ran out of time; the job goes on server-side (wait again
+    with its ``job_id``). ``job`` is the last state seen."""
+
+    def __init__(self, job_id: str, timeout: float, job: object = None) -> None:
+        self.job_id = job_id
+        self.timeout = timeout
+        self.job = job
+        super().__init__(
+            f"job {job_id} not finished after {timeout:g} s; it goes on server-side, "
+            "wait for it again later"
+        )
+
+
+class DownloadError(AirtableError):
+    """A signed file could not be downloaded; ``url`` has its signature removed."""
+
+    def __init__(self, message: str, *, url: str, status_code: int | None = None) -> None:
+        self.url = url
+        self.status_code = status_code
+        super().__init__(f"{url}: {message}")
+
+
+class DownloadExpiredError(DownloadError):
+    """A signed file's link has expired (``expirationTime`` passed): ask for the job's
+    files again (a new export or audit-log request)."""
+
+
+class ChangeEventsNotEnabledError(PermissionDeniedError):
+    """Change events are not available for this account (REFERENCE §11): they must
+    first be enabled by Airtable and switched on in the admin panel (Enterprise Scale,
+    scope ``enterprise.changeEvents:read``); events exist only from then on, 14 days."""

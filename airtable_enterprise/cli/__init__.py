@@ -8,9 +8,12 @@ from . import _extra_check  # noqa: F401  (first: checks the `cli` extra)
 from ._app import cli
 from .admins import admins
 from .audit import audit
+from .audit_requests import requests
 from .bases import bases
+from .changes import changes
 from .demo import demo
 from .emulator import emulator
+from .exports import exports
 from .groups import groups
 from .info import info
 from .packages import packages
@@ -27,6 +30,10 @@ for _command in (info, users, admins, groups, workspaces, audit, scim, emulator,
 # The rest of the admin surface (issue 13).
 for _command in (whoami, bases, tokens, packages):
     cli.add_command(_command)
+# Long-running jobs and change feeds.
+audit.add_command(requests)
+cli.add_command(exports)
+cli.add_command(changes)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

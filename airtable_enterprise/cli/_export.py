@@ -20,7 +20,7 @@ from ._checkpoint import Checkpoint, CheckpointError
 from ._output import View, encoder_for
 from ._progress import TimeProgress
 
-__all__ = ["export_bar", "is_stream", "write_events"]
+__all__ = ["durable", "export_bar", "is_stream", "open_output", "write_events"]
 
 
 def is_stream(out: Path) -> bool:
@@ -60,7 +60,7 @@ async def write_events(
     with _output(out, checkpoint) as stream:
         if checkpoint.offset == 0:
             stream.write(encoder.header().encode())
-            checkpoint = attrs.evolve(checkpoint, offset=_durable(stream))
+            checkpoint = attrs.evolve(checkpoint, offset=durable(stream))
             if state_path is not None:
                 checkpoint.save(state_path)
         pages = enterprise.audit_log(
@@ -79,7 +79,7 @@ async def write_events(
                 stream.write(text.encode())
                 # The checkpoint moves only once these events are on disk.
                 checkpoint = checkpoint.advanced(
-                    cursor=page.cursor, offset=_durable(stream), events=len(page.events)
+                    cursor=page.cursor, offset=durable(stream), events=len(page.events)
                 )
                 if state_path is not None:
                     checkpoint.save(state_path)
@@ -90,16 +90,16 @@ async def write_events(
 
 @contextlib.contextmanager
 def _output(out: Path, checkpoint: Checkpoint) -> Iterator[IO[bytes]]:
-    """``out`` as :func:`_open_output` opens it, closed on exit; stdout (left open)
+    """``out`` as :func:`open_output` opens it, closed on exit; stdout (left open)
     for ``-``."""
     if str(out) == "-":
         yield sys.stdout.buffer
         return
-    with _open_output(out, checkpoint) as stream:
+    with open_output(out, checkpoint) as stream:
         yield stream
 
 
-def _open_output(out: Path, checkpoint: Checkpoint) -> IO[bytes]:
+def open_output(out: Path, checkpoint: Checkpoint) -> IO[bytes]:
     """A fresh ``out``, or ``out`` cut back to what the checkpoint vouches for."""
     if checkpoint.offset == 0:
         return out.open("wb")
@@ -116,7 +116,7 @@ def _open_output(out: Path, checkpoint: Checkpoint) -> IO[bytes]:
     return stream
 
 
-def _durable(stream: IO[bytes]) -> int:
+def durable(stream: IO[bytes]) -> int:
     """Flush ``stream`` (to disk, for a regular file); its size, or bytes written so far
     for a pipe."""
     stream.flush()

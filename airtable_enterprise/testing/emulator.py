@@ -12,6 +12,7 @@ from starlette.types import ASGIApp
 from .app import EmulatorStats, build_app
 from .factories import make_event, make_group, make_user
 from .faults import FaultPlan
+from .files import FileHost
 from .generator import generate_enterprise
 from .ratelimit import StrictWindowLimiter
 from .state import Group, User, World
@@ -43,6 +44,15 @@ class Emulator:
       for ``rate_limit_penalty`` seconds (30); ``retry_after_header`` adds ``Retry-After``.
     - ``max_scan``: stored audit events one request reads at most.
     - ``seed``: the jitter's random source.
+    - ``job_duration``: seconds of world time an export or audit-log request takes
+      (``pending`` for the first quarter, then ``processing``, then ``done``);
+      ``link_ttl``: seconds a done job's signed file links stay valid;
+      ``audit_events_per_file``: events per gzipped file of an audit-log request.
+    - ``change_events``: whether the change-events feed is on (off: the API's 403).
+
+    Job files are served by :attr:`files`, a separate host (``files.emulator.localhost``
+    in-process; its own port under :class:`BackgroundServer`), which refuses and
+    counts any request carrying an ``Authorization`` header (``files.stats``).
     """
 
     def __init__(
@@ -58,6 +68,10 @@ class Emulator:
         retry_after_header: bool = False,
         max_scan: int = 5000,
         seed: int = 0,
+        job_duration: float = 10.0,
+        link_ttl: float = 3600.0,
+        audit_events_per_file: int = 1000,
+        change_events: bool = True,
     ) -> None:
         if latency < 0 or jitter < 0:
             raise ValueError("latency and jitter must not be negative")
@@ -65,6 +79,17 @@ class Emulator:
             raise ValueError("max_scan must be at least 1")
         self.world = world if world is not None else generate_enterprise(seed=1)
         self.world.audit.max_scan = max_scan
+        if job_duration < 0 or link_ttl <= 0 or audit_events_per_file < 1:
+            raise ValueError("job_duration >= 0, link_ttl > 0, audit_events_per_file >= 1")
+        jobs = self.world.jobs
+        jobs.duration, jobs.link_ttl = float(job_duration), float(link_ttl)
+        jobs.events_per_file = audit_events_per_file
+        if jobs.files is None:
+            jobs.files = FileHost(lambda: self.world.now())
+        #: The file host of export and audit-log request files (its ``stats`` count
+        #: requests, ranges and refused ``Authorization`` headers).
+        self.files: FileHost = jobs.files
+        self.world.changes.enabled = change_events
         if tokens is None:
             tokens = {token: self._first_admin()}
         self.tokens: dict[str, str] = dict(tokens)
@@ -113,6 +138,10 @@ class Emulator:
             self._app = build_app(self)
         return self._app
 
+    def files_transport(self) -> EmulatorTransport:
+        """A new in-process transport to the file host (what ``api()`` downloads with)."""
+        return EmulatorTransport(self.files)
+
     def transport(self) -> EmulatorTransport:
         """A new in-process transport for ``httpx.AsyncClient`` or ``AsyncApi``."""
         return EmulatorTransport(self.app)
@@ -126,6 +155,7 @@ class Emulator:
         from ..api import AsyncApi
 
         options.setdefault("endpoint_url", "http://emulator.localhost")
+        options.setdefault("download_transport", self.files_transport())
         return AsyncApi(self.token, transport=self.transport(), **options)
 
     # ------------------------------------------------------------------ factories
@@ -155,3 +185,30 @@ class Emulator:
         """Append an audit-log event; returns its wire form."""
         with self.lock:
             return make_event(self.world, action, timestamp=timestamp, **fields)
+
+    # ------------------------------------------------------- jobs and changes
+
+    def modify_base(
+        self, base_id: str, *, actor: User | str | None = None, **changes: Any
+    ) -> dict[str, Any]:
+        """Change a base and record it as one change event (REFERENCE §11); its wire form.
+
+        ``changes``: ``create_tables=[{"name", "fields": [{"name", "type"}]}]``,
+        ``table_id`` (default: the base's first table), ``create_records=[{field name
+        or ID: value}]``, ``update_records={rec: {field: value}}``,
+        ``delete_records=[rec]``, ``create_fields=[{"name", "type"}]``,
+        ``rename_fields={fld: name}``, ``delete_fields=[fld]``, ``rename_table=name``,
+        ``delete_tables=[tbl]``, ``moment=datetime``. ``actor`` defaults to the admin.
+        """
+        actor_id = actor.id if isinstance(actor, User) else (actor or self.admin_id)
+        with self.lock:
+            change = self.world.changes.modify(self.world, base_id, actor_id=actor_id, **changes)
+            return self.world.changes.render(self.world, change)
+
+    def fail_jobs(self, message: str, *, kind: str | None = None, count: int = 1) -> None:
+        """Make the next ``count`` jobs (``kind``: ``"export"`` or ``"auditLog"``, None:
+        any) end in state ``error`` with ``message``."""
+        if kind not in (None, "export", "auditLog"):
+            raise ValueError("kind must be 'export', 'auditLog' or None")
+        with self.lock:
+            self.world.jobs.failures.extend([(kind, message)] * count)

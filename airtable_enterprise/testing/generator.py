@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from ._wire import make_id, to_ms
 from .audit import AuditEvent, AuditLog
+from .changes import generate_history
 from .generator_admin import add_admin_objects
 from .state import (
     Account,
@@ -195,10 +196,12 @@ def generate_enterprise(
     descendants: int = 1,
     clock: Clock | None = None,
     license_agreement: str = "ELA",
+    changes: int = 200,
 ) -> World:
     """Build a world: ``users`` users (the first an internal admin, whose the emulator's
     token is by default), about one group per 25 users, one workspace per 10 users, and
-    ``events`` audit-log events over the 180 days before ``clock()``.
+    ``events`` audit-log events over the 180 days before ``clock()``, and ``changes``
+    change events over the 14 days before it.
 
     5,000 users and 100,000 events take a few seconds; a million events fit in memory.
     """
@@ -241,6 +244,7 @@ def generate_enterprise(
     _make_workspaces(world, rng, account_ids, now)
     _make_events(world, rng, events, now)
     add_admin_objects(world, seed, now)
+    generate_history(world, random.Random(seed ^ 0x0C4A), now, changes)
     return world
 
 

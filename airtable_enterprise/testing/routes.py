@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from .handlers import ai, bases, enterprise, packages, scim, tokens, users, workspaces
+from .handlers import ai, bases, enterprise, jobs, packages, scim, tokens, users, workspaces
 from .requests import Call
 from .state import World
 
@@ -56,6 +56,14 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"{_ENT}/users/{{user}}/logout", users.logout_user),
     ("POST", f"{_ENT}/users/{{user}}/remove", users.remove_user),
     ("GET", "/v0/meta/groups/{group}", enterprise.get_group),
+    # Jobs and change feeds (§9, §10, §11).
+    ("GET", f"{_ENT}/exports", jobs.list_exports),
+    ("POST", f"{_ENT}/exports", jobs.create_export),
+    ("GET", f"{_ENT}/exports/{{task}}", jobs.get_export),
+    ("GET", f"{_ENT}/auditLogs", jobs.list_audit_log_requests),
+    ("POST", f"{_ENT}/auditLogs", jobs.create_audit_log_request),
+    ("GET", f"{_ENT}/auditLogs/{{task}}", jobs.get_audit_log_request),
+    ("GET", f"{_ENT}/changeEvents", jobs.change_events),
     ("POST", "/v0/meta/workspaces", workspaces.create_workspace),
     ("GET", _WSP, workspaces.get_workspace),
     ("DELETE", _WSP, workspaces.delete_workspace),

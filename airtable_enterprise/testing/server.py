@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Self
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from .emulator import Emulator
 from .faults import ConnectionDropped
@@ -48,9 +49,13 @@ def _url(host: str, port: int) -> str:
 
 
 def _server(emulator: Emulator, log_level: str) -> uvicorn.Server:
+    return _uvicorn(emulator.app, log_level)
+
+
+def _uvicorn(app: ASGIApp, log_level: str) -> uvicorn.Server:
     logging.getLogger("uvicorn.error").addFilter(_HideInjectedDrops())
     config = uvicorn.Config(
-        emulator.app,
+        app,
         log_level=log_level,
         lifespan="off",
         access_log=False,
@@ -59,8 +64,42 @@ def _server(emulator: Emulator, log_level: str) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
+class _FileListener:
+    """The file host (export and audit-log request files) on its own port, in a daemon
+    thread: signed URLs point at another origin than the API, as on Airtable."""
+
+    def __init__(self, emulator: Emulator, host: str, log_level: str) -> None:
+        self.socket = _bind(host, 0)
+        port = int(self.socket.getsockname()[1])
+        netloc = f"[{host}]" if ":" in host else host
+        self.url = f"http://{netloc}:{port}"
+        self.server = _uvicorn(emulator.files, log_level)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
+        self._emulator = emulator
+
+    def start(self, timeout: float) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the emulator's file host did not start")
+            time.sleep(0.01)
+        self._emulator.files.base_url = self.url
+
+    def stop(self, timeout: float) -> None:
+        self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+        self.socket.close()
+
+
 class BackgroundServer:
     """A uvicorn server for ``emulator`` in a daemon thread; ``port=0`` picks a free port.
+
+    The file host of export and audit-log request files starts with it, on another
+    free port of the same host (:attr:`files_url`); the signed URLs point there.
 
     ```python
     with BackgroundServer(emulator) as server:
@@ -84,6 +123,12 @@ class BackgroundServer:
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
         )
+        self._files = _FileListener(emulator, host, log_level)
+
+    @property
+    def files_url(self) -> str:
+        """``http://host:port`` of the file host (signed URLs of job files)."""
+        return self._files.url
 
     @property
     def url(self) -> str:
@@ -91,7 +136,8 @@ class BackgroundServer:
         return _url(self.host, self.port)
 
     def start(self, timeout: float = 10.0) -> Self:
-        """Start serving and wait until the socket accepts requests."""
+        """Start serving (the API and the file host) and wait until both accept requests."""
+        self._files.start(timeout)
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -106,6 +152,7 @@ class BackgroundServer:
         if self._thread.is_alive():
             self._thread.join(timeout)
         self._socket.close()
+        self._files.stop(timeout)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -139,13 +186,17 @@ def serve_forever(
     users), and, the process being the server's from here on, the objects that exist
     now (the world, most of them) are moved out of the garbage collector's reach
     (:func:`gc.freeze`): a full collection over a 25,000-user world took ~100 ms.
+    The file host of job files runs beside it on another free port.
     """
     emulator.world.holders_of(())
     gc.freeze()
     sock = _bind(host, port)
+    files = _FileListener(emulator, host, log_level)
+    files.start(10.0)
     try:
         if on_ready is not None:
             on_ready(_url(host, int(sock.getsockname()[1])))
         _server(emulator, log_level).run(sockets=[sock])
     finally:
         sock.close()
+        files.stop(10.0)

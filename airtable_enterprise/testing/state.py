@@ -17,6 +17,8 @@ import attrs
 from ._wire import make_id, model_not_found
 from .access_tokens import AccessToken
 from .audit import AuditLog
+from .changes import ChangeLog
+from .jobs import JobBoard
 from .packaging import Package
 from .scim_state import ScimStore
 from .sharing import BlockInstallation, Share
@@ -247,6 +249,9 @@ class World:
     audit: AuditLog = attrs.Factory(AuditLog)
     #: SCIM's reporting-only user attributes, by user ID (see :mod:`.scim_state`).
     scim: ScimStore = attrs.Factory(ScimStore)
+    #: Change events (§11) and eDiscovery/audit-log-request jobs (§9, §10).
+    changes: ChangeLog = attrs.Factory(ChangeLog)
+    jobs: JobBoard = attrs.Factory(JobBoard)
     clock: Clock = utc_now
     rng: random.Random = attrs.Factory(lambda: random.Random(0))
     license_agreement: str = "ELA"

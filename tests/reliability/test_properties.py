@@ -91,6 +91,9 @@ def strategy_for(hint: Any) -> st.SearchStrategy[Any]:
         )
         unique_by = (lambda x: getattr(x, key)) if key else None
         return st.lists(strategy_for(item), max_size=3, unique_by=unique_by).map(tuple)
+    if origin in (Mapping, dict) and len(args) == 2 and args[1] is not Any:
+        # A mapping of models (change events' ``...ById``): values of that type.
+        return st.dictionaries(st.text(max_size=8), strategy_for(args[1]), max_size=3)
     if origin in (Mapping, dict) or hint in (Mapping, dict):
         return st.dictionaries(st.text(max_size=8), json_values, max_size=3)
     if hint is str:

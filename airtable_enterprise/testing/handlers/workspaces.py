@@ -242,6 +242,8 @@ def create_base(world: World, call: Call) -> dict[str, Any]:
     )
     world.bases[base.id] = base
     workspace.base_ids.append(base.id)
+    # The new tables are a change event too (REFERENCE §11: createdTablesById).
+    world.changes.created_base(world, base.id, tables, call.caller.user_id, call.caller.ip_address)
     record(
         world,
         call.caller,

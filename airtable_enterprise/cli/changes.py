@@ -1,0 +1,181 @@
+"""``changes``: the change-events feed (export to a file, resumable; tail)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import click
+
+from .._convert import format_datetime
+from ..models.changes import ChangeEvent
+from ._app import run, run_until_interrupted
+from ._checkpoint import Checkpoint, CheckpointError, checkpoint_path
+from ._errors import EXIT_USAGE, CliError
+from ._export import durable, open_output
+from ._output import Column, View, open_writer, stderr_console, to_json
+from ._session import Session
+from ._times import parse_when
+
+__all__ = ["CHANGE_VIEW", "changes"]
+
+#: Events written between two checkpoints (each checkpoint costs an fsync).
+_CHECKPOINT_EVERY = 100
+
+
+def _tables(event: ChangeEvent) -> str:
+    data = event.data
+    return ";".join(
+        sorted({*data.changed_tables_by_id, *data.created_tables_by_id, *data.destroyed_table_ids})
+    )
+
+
+CHANGE_VIEW = View(
+    columns=(
+        Column("timestamp", lambda e: e.time),
+        Column("base_id", lambda e: e.base_id),
+        Column("user_email", lambda e: e.actor.user.email if e.actor and e.actor.user else None),
+        Column("tables", _tables),
+        Column("type", lambda e: e.type),
+        Column("id", lambda e: e.id),
+    ),
+    title="Change events",
+)
+
+
+@click.group()
+def changes() -> None:
+    """Change events: record-level changes of bases (Enterprise Scale; must be enabled
+    in the admin panel; Airtable keeps them 14 days)."""
+
+
+@changes.command("export")
+@click.option("--since", default="14d", show_default=True, help="Start: 7d, 12h, ... or ISO.")
+@click.option("--until", help="End (exclusive): a duration ago or ISO 8601. Default: now.")
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The JSON Lines file to write.",
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted export of FILE.")
+@click.pass_context
+def export(ctx: click.Context, since: str, until: str | None, out: Path, resume: bool) -> None:
+    """Export change events, oldest first, to FILE as JSON Lines (one event per line).
+
+    Resumable like `audit export`: FILE.checkpoint records the position after events
+    that are on disk; --resume cuts FILE back to it and goes on, each event exactly once.
+    """
+    query = {"since": since, "until": until}
+    state_path = checkpoint_path(out)
+    if resume:
+        try:
+            checkpoint = Checkpoint.load(state_path)
+            checkpoint.check_query(query, state_path)
+        except CheckpointError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+    else:
+        if state_path.exists():
+            raise CliError(
+                f"{state_path} exists: an export of {out} was interrupted; "
+                "pass --resume to continue it, or delete the checkpoint to start over",
+                EXIT_USAGE,
+            )
+        now = datetime.now(UTC)
+        start = parse_when("--since", since, now)
+        end = parse_when("--until", until, now) if until else now
+        if start >= end:
+            raise click.BadParameter("must be before --until (or now)", param_hint="'--since'")
+        checkpoint = Checkpoint(
+            query={
+                **query,
+                "resolved_start": format_datetime(start),
+                "resolved_end": format_datetime(end),
+            }
+        )
+
+    async def job(session: Session) -> Checkpoint:
+        return await _export(session, checkpoint, out, state_path)
+
+    done = run(ctx, job)
+    state_path.unlink(missing_ok=True)
+    stderr_console().print(f"{done.events} change events written to {out}")
+
+
+async def _export(
+    session: Session, checkpoint: Checkpoint, out: Path, state_path: Path
+) -> Checkpoint:
+    start = datetime.fromisoformat(str(checkpoint.query["resolved_start"]))
+    end = datetime.fromisoformat(str(checkpoint.query["resolved_end"]))
+    feed = session.enterprise().change_events(
+        start_time=start, end_time=end, sort_asc=True, resume=checkpoint.cursor
+    )
+    pending = 0
+    with open_output(out, checkpoint) as stream:
+        async for event in feed:
+            stream.write((to_json(event.raw) + "\n").encode())
+            pending += 1
+            if pending >= _CHECKPOINT_EVERY:
+                checkpoint = _saved(checkpoint, feed.checkpoint, stream, pending, state_path)
+                pending = 0
+        if pending:
+            checkpoint = _saved(checkpoint, feed.checkpoint, stream, pending, state_path)
+    return checkpoint
+
+
+def _saved(
+    checkpoint: Checkpoint, cursor: str | None, stream: IO[bytes], events: int, path: Path
+) -> Checkpoint:
+    """The checkpoint after ``events`` more lines, saved once they are on disk."""
+    advanced = checkpoint.advanced(cursor=cursor, offset=durable(stream), events=events)
+    advanced.save(path)
+    return advanced
+
+
+@changes.command("tail")
+@click.option("--since", default="0s", show_default=True, help="Start this long ago, or ISO.")
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.05),
+    default=5.0,
+    show_default=True,
+    help="Seconds between polls (backs off while idle).",
+)
+@click.option("--max-events", type=click.IntRange(min=1), help="Stop after this many events.")
+@click.pass_context
+def tail(ctx: click.Context, since: str, poll_interval: float, max_events: int | None) -> None:
+    """Follow new change events until Ctrl-C (a clean stop): one line per event on a
+    terminal, JSON Lines when piped."""
+    start = parse_when("--since", since, datetime.now(UTC))
+    count = 0
+    writer = open_writer(None, CHANGE_VIEW)
+
+    async def job(session: Session) -> None:
+        nonlocal count
+        feed = session.enterprise().change_events(
+            follow=True,
+            start_time=start,
+            poll_interval=poll_interval,
+            max_poll_interval=max(poll_interval, 60.0),
+        )
+        async for event in feed:
+            if writer.format == "table":
+                click.echo(
+                    f"{format_datetime(event.time) if event.time else '?'}  "
+                    f"{event.base_id}  {_tables(event)}"
+                )
+            else:
+                writer.write(event)
+                writer.flush()
+            count += 1
+            if max_events is not None and count >= max_events:
+                break
+
+    try:
+        run_until_interrupted(ctx, job)
+    finally:
+        if writer.format != "table":
+            writer.close()
+    stderr_console().print(f"stopped after {count} change events")

@@ -1,0 +1,134 @@
+"""``exports``: eDiscovery exports of bases (create, list, get; wait and download)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..models.jobs import JOB_STATES, Export
+from ._jobs import JobWatch, download_progress, run_job
+from ._options import format_options
+from ._output import Column, View, open_writer, stderr_console
+from ._session import Session
+
+__all__ = ["EXPORT_VIEW", "exports"]
+
+EXPORT_VIEW = View(
+    columns=(
+        Column("id", lambda e: e.id),
+        Column("state", lambda e: e.state),
+        Column("base_id", lambda e: e.request.base_id),
+        Column("csv", lambda e: e.request.include_csv_format),
+        Column("created", lambda e: e.created_time),
+        Column("user_email", lambda e: e.user.email if e.user else None),
+        Column("expires", lambda e: e.data.expiration_time if e.data else None),
+        Column("error", lambda e: e.error),
+    ),
+    title="eDiscovery exports",
+    table=("id", "state", "base_id", "created", "user_email", "error"),
+)
+
+_DIRECTORY = click.Path(file_okay=False, path_type=Path)
+
+
+def _watch() -> JobWatch:
+    return JobWatch("export", "exports get {id} --wait --download DIR")
+
+
+async def _finish(
+    session: Session, export: Export, watch: JobWatch, wait: bool, download: Path | None
+) -> Export:
+    enterprise = session.enterprise()
+    if wait or download is not None:
+        with watch.waiting(export.id):
+            export = await enterprise.wait_for_export(export, on_progress=watch.update)
+    if download is not None:
+        with download_progress() as progress:
+            paths = await enterprise.download_export(
+                export, download, csv=export.request.include_csv_format, progress=progress
+            )
+        for path in paths:
+            stderr_console().print(f"saved {path}")
+    return export
+
+
+def _show(export: Export, fmt: str | None, out: Path | None) -> None:
+    with open_writer(fmt, EXPORT_VIEW, out) as writer:
+        writer.write(export)
+
+
+@click.group()
+def exports() -> None:
+    """eDiscovery exports of bases (Enterprise Scale): create, list, get, download."""
+
+
+@exports.command("create")
+@click.option("--base", "base_id", required=True, metavar="BASE_ID", help="The base (app...).")
+@click.option("--csv", "include_csv", is_flag=True, help="Also export the tables as CSV (zip).")
+@click.option("--email", "send_email", is_flag=True, help="Email the creator when it is done.")
+@click.option("--wait", is_flag=True, help="Wait until the export is done (or failed).")
+@click.option("--download", type=_DIRECTORY, help="Wait, then save the files into DIR.")
+@format_options()
+@click.pass_context
+def create(
+    ctx: click.Context,
+    base_id: str,
+    include_csv: bool,
+    send_email: bool,
+    wait: bool,
+    download: Path | None,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """Start an export of a base (POST .../exports). Ctrl-C while waiting leaves the
+    export running; `exports get ID --wait --download DIR` picks it up."""
+    watch = _watch()
+
+    async def job(session: Session) -> Export:
+        created = await session.enterprise().create_export(
+            base_id, include_csv=include_csv, send_email=send_email
+        )
+        stderr_console().print(f"export {created.id} created ({created.state})")
+        return await _finish(session, created, watch, wait, download)
+
+    _show(run_job(ctx, watch, job), fmt, out)
+
+
+@exports.command("list")
+@click.option("--state", type=click.Choice(JOB_STATES), help="Only exports in this state.")
+@format_options()
+@click.pass_context
+def list_exports(ctx: click.Context, state: str | None, fmt: str | None, out: Path | None) -> None:
+    """Every export, newest first (GET .../exports)."""
+
+    async def job(session: Session) -> list[Export]:
+        return [e async for e in session.enterprise().exports(state=state, page_size=100)]
+
+    found = run_job(ctx, _watch(), job)
+    with open_writer(fmt, EXPORT_VIEW, out) as writer:
+        writer.write_all(found)
+
+
+@exports.command("get")
+@click.argument("export_id", metavar="ID")
+@click.option("--wait", is_flag=True, help="Wait until the export is done (or failed).")
+@click.option("--download", type=_DIRECTORY, help="Wait, then save the files into DIR.")
+@format_options()
+@click.pass_context
+def get(
+    ctx: click.Context,
+    export_id: str,
+    wait: bool,
+    download: Path | None,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """One export's state (GET .../exports/ID); --download saves its files."""
+    watch = _watch()
+
+    async def job(session: Session) -> Export:
+        export = await session.enterprise().export(export_id)
+        return await _finish(session, export, watch, wait, download)
+
+    _show(run_job(ctx, watch, job), fmt, out)
