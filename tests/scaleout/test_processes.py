@@ -59,12 +59,23 @@ def _start(
     )
 
 
-def _finish(worker: subprocess.Popen[str]) -> tuple[dict[str, Any], list[float]]:
+def _running(worker: subprocess.Popen[str]) -> str:
+    """Block until ``worker`` reports its first call (it is past its imports and
+    running); that line, to hand to :func:`_finish`."""
+    assert worker.stdout is not None
+    first = worker.stdout.readline()
+    assert first, "the worker ended before its first call"
+    return first
+
+
+def _finish(
+    worker: subprocess.Popen[str], already_read: str = ""
+) -> tuple[dict[str, Any], list[float]]:
     out, err = worker.communicate(timeout=120)
     assert worker.returncode == 0, err[-3000:]
     result: dict[str, Any] = {}
     times: list[float] = []
-    for line in out.splitlines():
+    for line in (already_read + out).splitlines():
         data = json.loads(line)
         if "result" in data:
             result = data["result"]
@@ -90,7 +101,9 @@ def test_a_429_reported_in_one_process_pauses_the_others(
 ) -> None:
     shared_redis.command("FLUSHALL")
     workers = [_start(emulator, shared_redis.url, index, 6.0) for index in range(2)]
-    time.sleep(3.0)  # the workers are importing, then running
+    # Wait on the workers' own word that they run, not on a guess of how long their
+    # imports take (a loaded machine took longer than 3 s).
+    first_lines = [_running(worker) for worker in workers]
 
     async def report_429() -> float:
         async with RedisStore.from_url(shared_redis.url) as store:
@@ -100,7 +113,7 @@ def test_a_429_reported_in_one_process_pauses_the_others(
         return time.time()
 
     reported_at = anyio.run(report_429)
-    runs = [_finish(worker) for worker in workers]
+    runs = [_finish(worker, first) for worker, first in zip(workers, first_lines, strict=True)]
     during = [at for _, times in runs for at in times if reported_at + 0.3 < at < reported_at + 1.7]
     after = [at for _, times in runs for at in times if at > reported_at + 2.0]
     assert during == []  # every process waited out the shared cooldown
