@@ -154,6 +154,14 @@ class AsyncApi:
                 "rate_limit_headroom", rate_limit_headroom, "must be a number in [0, 1)"
             )
         self._headroom = float(rate_limit_headroom)
+        if (
+            isinstance(rate_limit_cooldown, bool)
+            or not isinstance(rate_limit_cooldown, int | float)
+            or not 0 <= rate_limit_cooldown < math.inf
+        ):
+            raise errors.InvalidInputError(
+                "rate_limit_cooldown", rate_limit_cooldown, "must be a finite number >= 0"
+            )
         self.limiter = limiter or RateLimiter(
             requests_per_second, headroom=self._headroom, cooldown=rate_limit_cooldown
         )
@@ -281,13 +289,16 @@ class AsyncApi:
             remaining = deadline_at - clock()
             if failure is Failure.RATE_LIMITED:
                 assert response is not None
+                # The shared limiter caps the pause (MAX_COOLDOWN); this call still
+                # honours (and reports) what the server asked for.
                 wait = self.limiter.cooldown_remaining()
+                asked = wait if retry_after is None else max(wait, retry_after)
                 if (
                     attempt >= policy.max_attempts
-                    or wait > policy.max_retry_after
+                    or asked > policy.max_retry_after
                     or wait > remaining
                 ):
-                    raise self._final_error(method, path, failure, response, error, wait)
+                    raise self._final_error(method, path, failure, response, error, asked)
             else:
                 wait = backoff_delay(policy, attempt)
                 if retry_after is not None:
