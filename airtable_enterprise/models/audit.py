@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -154,12 +154,31 @@ class AuditLogPage:
       ``resume=`` with the same query. ``None`` means the walk is complete.
     - ``response``: the API response behind this page; ``None`` for a page merged
       from several cursor chains (filters over 100 values, ``parallel``).
+
+    :meth:`cursor_after` is the checkpoint after one event of the page, for a
+    consumer that saves its position event by event.
     """
 
     events: tuple[AuditLogEvent, ...]
     pagination: AuditLogPagination
     cursor: str | None
     response: AuditLogResponse | None = None
+    #: Builds the checkpoint after one of ``events`` (set by the walk that made the page).
+    checkpoints: Callable[[AuditLogEvent], str | None] | None = attrs.field(
+        default=None, repr=False, eq=False
+    )
+
+    def cursor_after(self, index: int) -> str | None:
+        """The checkpoint once ``events[: index + 1]`` are processed: resuming from it
+        (``resume=``, same query) continues at ``events[index + 1]``, each event once.
+        ``index == len(events) - 1`` (or ``-1`` on an empty page) gives :attr:`cursor`."""
+        if index == len(self.events) - 1:
+            return self.cursor
+        if not 0 <= index < len(self.events):
+            raise IndexError(f"no event {index} in a page of {len(self.events)}")
+        if self.checkpoints is None:
+            raise ValueError("this page was not made by a walk: it has no per-event checkpoints")
+        return self.checkpoints(self.events[index])
 
     @property
     def raw(self) -> Mapping[str, Any]:

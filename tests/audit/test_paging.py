@@ -37,7 +37,9 @@ async def test_descending_follows_previous_until_absent(
     assert ids(pages) == reference(fake, ascending=False)
     assert pages[-1].pagination.previous is None
     assert pages[-1].cursor is None
-    assert all(("previous", pages[i].cursor) in fake.requests[i + 1] for i in range(9))
+    assert all(
+        ("previous", pages[i].pagination.previous) in fake.requests[i + 1] for i in range(9)
+    )
 
 
 async def test_ascending_streaming_ends_when_caught_up_with_a_cursor_to_poll(
