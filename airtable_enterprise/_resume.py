@@ -38,10 +38,10 @@ Key = tuple[datetime, str]
 ChainState = str | bool | None
 
 
-def fingerprint(params: Iterable[tuple[str, str]]) -> str:
-    """A short digest of a query's parameters, ``pageSize`` left out (it only changes
-    how events are cut into pages, not which events the walk covers)."""
-    kept = sorted((k, v) for k, v in params if k != "pageSize")
+def fingerprint(chains: Iterable[Iterable[tuple[str, str]]]) -> str:
+    """A short digest of a query's cursor chains (their parameters), ``pageSize`` left
+    out: it only changes how events are cut into pages, not which events a walk covers."""
+    kept = [sorted((k, v) for k, v in chain if k != "pageSize") for chain in chains]
     digest = hashlib.sha256(json.dumps(kept, separators=(",", ":")).encode())
     return digest.hexdigest()[:16]
 

@@ -319,7 +319,7 @@ def build_query(
     if end is not None:
         times.append(("endTime", format_datetime(end)))
     chains = [tuple(times + common + chunk) for chunk in filter_chunks]
-    query_print = fingerprint(param for chain in chains for param in chain)
+    query_print = fingerprint(chains)
 
     starts: tuple[str | bool | None, ...] = (None,) * len(chains)
     start_key: str | None = None
@@ -375,7 +375,7 @@ def _backfill_plan(
             "previous/next", cursor, "is one API cursor; a parallel backfill resumes with resume="
         )
     window = plan_window(start, end, ascending=ascending, after=None)
-    query_print = fingerprint([*params, ("window", f"{window[0]}:{window[1]}")])
+    query_print = fingerprint([[*params, ("window", f"{window[0]}:{window[1]}")]])
     after = decode_token(resume, window, query_print) if resume is not None else None
     return BackfillPlan(
         fingerprint=query_print,
