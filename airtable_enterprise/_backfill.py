@@ -177,9 +177,7 @@ def decode_token(token: str, window: Span, query: str = "") -> Key:
     body = decode_json_token("resume", token, _TOKEN_PREFIX)
     saved = body.get("window") if isinstance(body, dict) else None
     if not (
-        isinstance(saved, list)
-        and len(saved) == 2
-        and all(type(bound) is int for bound in saved)
+        isinstance(saved, list) and len(saved) == 2 and all(type(bound) is int for bound in saved)
     ):
         raise InvalidInputError("resume", token, "is not a checkpoint of this library")
     moment, event_id = decode_key("resume", token, body.get("after"))

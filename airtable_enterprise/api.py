@@ -19,7 +19,7 @@ import attrs
 import httpx
 
 from . import errors
-from ._convert import converter
+from ._convert import converter, describe_error, salvage
 from ._endpoint import BearerAuth, check_endpoint_url, check_timeout, tls_verification
 from ._ratelimit import RateLimiter
 from ._retry import (
@@ -50,7 +50,13 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 #: Query parameters: a mapping, or a sequence of pairs for repeated keys (``id[]``).
 QueryParams = Mapping[str, str | int | float | bool | None] | Sequence[tuple[str, str]]
 
-_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+#: ... LocalProtocolError: h11 refused to write the request (a bad header): nothing sent.
+_NOT_SENT_ERRORS = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.LocalProtocolError,
+)
 #: httpcore's ``trace`` events announcing that a request's headers are about to be
 #: written: the moment the rate limiter counts as the request's real start.
 _WRITING_EVENTS = frozenset(
@@ -144,8 +150,13 @@ class AsyncApi:
                 raise errors.InvalidInputError(name, value, "must be a positive number")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise errors.InvalidInputError("retry", retry, "must be a RetryPolicy")
-        if user_agent is not None and (not isinstance(user_agent, str) or "\n" in user_agent):
-            raise errors.InvalidInputError("user_agent", user_agent, "must be a one-line string")
+        if user_agent is not None and not (
+            isinstance(user_agent, str) and user_agent.isascii() and user_agent.isprintable()
+        ):
+            # A header value: printable ASCII (h11 refuses CR/LF only when sending).
+            raise errors.InvalidInputError(
+                "user_agent", user_agent, "must be a one-line printable ASCII string"
+            )
 
         self.endpoint_url = str(url).rstrip("/")
         self.retry = retry if retry is not None else RetryPolicy()
@@ -262,8 +273,10 @@ class AsyncApi:
         :class:`~airtable_enterprise.AirtableError` subclass when the call fails.
         """
         method = method.upper()
-        if not path.startswith("/"):
-            raise errors.InvalidInputError("path", path, "must start with '/'")
+        if not isinstance(path, str) or not path.startswith("/") or not path.isprintable():
+            raise errors.InvalidInputError("path", path, "must start with '/' and be printable")
+        if self._client.is_closed:
+            raise errors.InvalidInputError("api", self, "is closed: aclose() was called")
         policy = self.retry
         clock = anyio.current_time
         deadline_at = clock() + policy.deadline if policy.deadline is not None else math.inf
@@ -356,13 +369,16 @@ class AsyncApi:
                             elif event in _WRITTEN_EVENTS:
                                 counted[index] = limiter.restate_start(counted[index])
 
-                    response = await self._client.request(
-                        method,
-                        path,
-                        params=params,  # type: ignore[arg-type]
-                        json=body,
-                        extensions={"trace": trace},
-                    )
+                    try:
+                        response = await self._client.request(
+                            method,
+                            path,
+                            params=params,  # type: ignore[arg-type]
+                            json=body,
+                            extensions={"trace": trace},
+                        )
+                    except httpx.InvalidURL as exc:
+                        raise errors.InvalidInputError("path", path, str(exc)) from None
         except TimeoutError as exc:
             # The policy's deadline ran out (anyio.fail_after).
             if not sent:
@@ -421,6 +437,10 @@ class AsyncApi:
             return None
         try:
             return json.loads(content)
+        except RecursionError:
+            raise errors.ResponseValidationError(
+                f"HTTP {status} body is nested too deeply to decode", method=method, path=path
+            ) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise errors.ResponseValidationError(
                 f"HTTP {status} body is not valid JSON ({exc})", method=method, path=path
@@ -482,15 +502,28 @@ class AsyncApi:
 
     def structure(self, data: object, cls: type[T], *, method: str, path: str) -> T:
         """Convert decoded JSON into model ``cls``; a mismatch raises
-        :class:`~airtable_enterprise.ResponseValidationError` naming the endpoint."""
+        :class:`~airtable_enterprise.ResponseValidationError` naming the endpoint and
+        the field.
+
+        The answer of a write (any method but ``GET``) that the server applied is never
+        a failure: what can be read of it is returned (the body stays in ``raw``) and a
+        warning is logged.
+        """
         try:
             return converter.structure(data, cls)
         except Exception as exc:
-            raise errors.ResponseValidationError(
-                f"the response does not match {cls.__name__} ({type(exc).__name__}: {exc})",
-                method=method,
-                path=path,
-            ) from None
+            detail = f"the response does not match {cls.__name__} ({describe_error(exc)})"
+        if method != "GET":
+            try:
+                result = salvage(data, cls)
+            except Exception as exc:  # e.g. a required field of a nested model
+                logger.debug("%s %s: nothing could be read (%s)", method, path, exc)
+            else:
+                logger.warning(
+                    "%s %s succeeded, but %s; returning what could be read", method, path, detail
+                )
+                return result
+        raise errors.ResponseValidationError(detail, method=method, path=path)
 
     async def request_model(
         self,

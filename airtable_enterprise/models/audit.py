@@ -251,6 +251,38 @@ def _is_object(value: object) -> bool:
     return type(value) is dict or isinstance(value, Mapping)
 
 
+def _strings(
+    part: str, data: Mapping[str, Any], required: tuple[str, ...], optional: tuple[str, ...]
+) -> None:
+    """The converter's strictness for a hand-built object: ``required`` keys hold
+    strings, ``optional`` keys hold strings or null (or are absent)."""
+    for key in required:
+        if type(data.get(key)) is not str:
+            raise TypeError(f"{part}.{key} must be a string, got {_wire_name(data.get(key))}")
+    for key in optional:
+        value = data.get(key)
+        if value is not None and type(value) is not str:
+            raise TypeError(f"{part}.{key} must be a string or null, got {_wire_name(value)}")
+
+
+def _wire_name(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+_EVENT_STRINGS = ("id", "action", "modelId", "modelType", "payloadVersion")
+_ACTOR_STRINGS = ("viewId", "automationId")
+_USER_STRINGS = ("email", "name")
+_CONTEXT_REQUIRED = ("actionId", "enterpriseAccountId")
+_CONTEXT_STRINGS = ("baseId", "workspaceId", "interfaceId", "descendantEnterpriseAccountId")
+_ORIGIN_STRINGS = (
+    "ipAddress",
+    "userAgent",
+    "sessionId",
+    "personalAccessTokenId",
+    "oauthAccessTokenId",
+)
+
+
 def _check_deferred(data: Mapping[str, Any]) -> None:
     """Raise as building ``actor``, ``context`` and ``origin`` would, without building them."""
     actor, context, origin = data["actor"], data["context"], data["origin"]
@@ -267,6 +299,56 @@ def _check_deferred(data: Mapping[str, Any]) -> None:
         raise KeyError("context.enterpriseAccountId")
     if user is not None and "id" not in user:
         raise KeyError("actor.user.id")
+    get_actor, get_context, get_origin, t = actor.get, context.get, origin.get, type
+    # One expression for the common case; _explain finds the field when it fails.
+    if not (
+        t(get_actor("type")) is str
+        and t(get_actor("viewId")) in _OPTIONAL
+        and t(get_actor("automationId")) in _OPTIONAL
+        and (user is None or (t(user.get("id")) is str and t(user.get("email")) in _OPTIONAL))
+        and t(get_context("actionId")) is str
+        and t(get_context("enterpriseAccountId")) is str
+        and t(get_context("baseId")) in _OPTIONAL
+        and t(get_context("workspaceId")) in _OPTIONAL
+        and t(get_context("interfaceId")) in _OPTIONAL
+        and t(get_origin("ipAddress")) in _OPTIONAL
+        and t(get_origin("userAgent")) in _OPTIONAL
+        and t(get_origin("sessionId")) in _OPTIONAL
+        and t(get_origin("personalAccessTokenId")) in _OPTIONAL
+    ):
+        _explain(data)
+    _explain_rare(actor, user, context, origin)
+
+
+_OPTIONAL = (str, type(None))
+
+
+def _explain(data: Mapping[str, Any]) -> None:
+    actor, context, origin = data["actor"], data["context"], data["origin"]
+    user = actor.get("user")
+    _strings("actor", actor, ("type",), _ACTOR_STRINGS)
+    if user is not None:
+        _strings("actor.user", user, ("id",), _USER_STRINGS)
+    _strings("context", context, _CONTEXT_REQUIRED, _CONTEXT_STRINGS)
+    _strings("origin", origin, (), _ORIGIN_STRINGS)
+
+
+def _explain_rare(
+    actor: Mapping[str, Any],
+    user: Mapping[str, Any] | None,
+    context: Mapping[str, Any],
+    origin: Mapping[str, Any],
+) -> None:
+    # The keys the expression above leaves out (rarely present at all).
+    for part, data, key in (
+        ("actor.user", user, "name"),
+        ("context", context, "descendantEnterpriseAccountId"),
+        ("origin", origin, "oauthAccessTokenId"),
+    ):
+        if data is not None:
+            value = data.get(key)
+            if value is not None and type(value) is not str:
+                raise TypeError(f"{part}.{key} must be a string or null, got {_wire_name(value)}")
 
 
 #: The parts :meth:`AuditLogEvent.__getattr__` builds, together, when one is first read.
@@ -289,6 +371,15 @@ def _structure_event(data: Mapping[str, Any], _: object = None) -> AuditLogEvent
     if not isinstance(payload, Mapping):
         raise TypeError(f"payload must be an object, got {type(payload).__name__}")
     _check_deferred(data)
+    t = type
+    if not (
+        t(data["id"]) is str
+        and t(data["action"]) is str
+        and t(data["modelId"]) is str
+        and t(data["modelType"]) is str
+        and t(data["payloadVersion"]) is str
+    ):
+        _strings("event", data, _EVENT_STRINGS, ())
     event = _new(AuditLogEvent)
     _set(event, "id", data["id"])
     _set(event, "timestamp", parse_datetime(data["timestamp"]))
