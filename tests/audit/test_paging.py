@@ -260,8 +260,16 @@ async def test_cancelling_the_caller_cancels_a_bare_iteration(
     enterprise: Enterprise, fake: FakeAuditLog
 ) -> None:
     fake.gate = anyio.Event()
-    with anyio.move_on_after(0.05):
-        await collect(enterprise.audit_log(user_id=many_users(300)))
+
+    async def cancel_when_all_wait(scope: anyio.CancelScope) -> None:
+        while fake.in_flight < 3:  # no wall clock: cancel once the 3 chains wait
+            await anyio.sleep(0.001)
+        scope.cancel()
+
+    async with anyio.create_task_group() as tg:
+        with anyio.CancelScope() as scope:
+            tg.start_soon(cancel_when_all_wait, scope)
+            await collect(enterprise.audit_log(user_id=many_users(300)))
     assert fake.in_flight == 0
     assert fake.cancelled == 3
 
