@@ -129,8 +129,8 @@ def describe_error(exc: BaseException) -> str:
 
 
 def _format_exception(exc: BaseException, typ: type | None) -> str:
-    if isinstance(exc, TypeError) and str(exc).startswith("expected"):
-        return str(exc)  # our strict hooks' own words: "expected a string, got null"
+    if isinstance(exc, TypeError) and " got " in str(exc):
+        return str(exc)  # the hooks' own words: "expected a string, got null"
     return format_exception(exc, typ)
 
 
