@@ -138,7 +138,7 @@ def salvage(data: object, cls: type[T]) -> T:
     """What can be read of ``data`` as ``cls``, field by field: a field that does not
     convert gets its default (or ``None``). For the answer of a write the server
     already applied, which must never be reported as a failure."""
-    fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[arg-type]
+    fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var,arg-type]
     wire = data if isinstance(data, Mapping) else {}
     values: dict[str, Any] = {}
     for a in fields:
@@ -146,10 +146,10 @@ def salvage(data: object, cls: type[T]) -> T:
             continue
         value = wire.get(_wire_key(a))
         try:
-            values[a.name] = converter.structure(value, a.type)  # type: ignore[arg-type]
+            values[a.name] = converter.structure(value, a.type)
         except Exception:
             if attrs.has(a.type) and isinstance(value, Mapping):
-                values[a.name] = salvage(value, a.type)  # type: ignore[arg-type]
+                values[a.name] = salvage(value, a.type)
             elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
                 values[a.name] = a.default.factory()
             else:
@@ -196,7 +196,7 @@ def _make_converter() -> cattrs.Converter:
                 raise TypeError(f"expected an object, got {_wire_type(data)}")
             wire = data
             if any(key not in data for key in may_be_absent):
-                wire = {**{key: None for key in may_be_absent}, **data}
+                wire = {**dict.fromkeys(may_be_absent), **data}
             if null_is_absent and any(wire.get(key, 0) is None for key in null_is_absent):
                 wire = {k: v for k, v in wire.items() if not (v is None and k in null_is_absent)}
             instance = base(wire, typ)

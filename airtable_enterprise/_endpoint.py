@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 import ipaddress
+import math
 import ssl
 from collections.abc import Generator
 

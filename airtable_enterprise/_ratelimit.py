@@ -205,8 +205,9 @@ class RateLimiter:
 
     ``cooldown`` is the pause after a 429 that carries no ``Retry-After``: Airtable
     documents 30 s. ``max_cooldown`` caps the pause a 429's ``Retry-After`` can impose
-    on every task sharing the limiter (:data:`MAX_COOLDOWN`, 120 s, by default). ``clock`` and ``sleep`` default to anyio's, so under trio's
-    ``MockClock`` the limiter runs on virtual time; pass your own to drive it by hand.
+    on every task sharing the limiter (:data:`MAX_COOLDOWN`, 120 s, by default).
+    ``clock`` and ``sleep`` default to anyio's, so under trio's ``MockClock`` the
+    limiter runs on virtual time; pass your own to drive it by hand.
     """
 
     def __init__(

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -500,6 +501,7 @@ class _Walker:
         its recent cursors: a cycle), or only events of the previous page. A server
         doing that would make the walk spin forever, spending requests."""
         cursor = self.cursor
+        assert cursor is not None  # a CONTINUE step always has one
         ids = frozenset(event.id for event in response.events)
         if cursor == requested or cursor in self._followed or (ids and ids <= self._last_ids):
             raise ResponseValidationError(
@@ -641,6 +643,11 @@ async def _produce(walker: _Walker, send: MemoryObjectSendStream[_Fetched | _Fai
 
 def _key(event: AuditLogEvent) -> tuple[datetime, str]:
     return (event.timestamp, event.id)
+
+
+def _checkpoint(states: list[str | bool | None], query: str, event: AuditLogEvent) -> str:
+    """The checkpoint after ``event``: the chains fetch again the pages it came from."""
+    return encode_chains(states, _key(event), query)
 
 
 @attrs.define
@@ -831,7 +838,7 @@ class AuditLog:
             cursor=encode_chains([fetched.cursor], None, query) if fetched.cursor else None,
             response=fetched.response,
             # Mid-page: fetch this page again and drop what was delivered.
-            checkpoints=lambda event: encode_chains([requested], _key(event), query),
+            checkpoints=functools.partial(_checkpoint, [requested], query),
         )
 
     # -- several chains: merged by (timestamp, id), each event once
@@ -892,7 +899,7 @@ class AuditLog:
                 events=tuple(delivered),
                 pagination=AuditLogPagination(),
                 cursor=cursor,
-                checkpoints=lambda event: encode_chains(before, _key(event), query),
+                checkpoints=functools.partial(_checkpoint, before, query),
             )
 
     def _apply(self, fetched: dict[int, _Fetched]) -> None:

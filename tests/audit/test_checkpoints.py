@@ -22,7 +22,6 @@ from airtable_enterprise import (
     ResponseValidationError,
     ServerError,
 )
-
 from airtable_enterprise._backfill import decode_token
 from airtable_enterprise._resume import decode_chains
 from airtable_enterprise.audit import build_query
@@ -103,7 +102,8 @@ async def test_a_checkpoint_of_another_query_is_refused(enterprise: Enterprise) 
         ({"parallel": 2, "page_size": 5, **WINDOW}, {"parallel": 2, "sort_asc": True, **WINDOW}),
     ]:
         _, saved, crashed = await walk_events(enterprise, options, 12)
-        assert crashed and saved is not None
+        assert crashed
+        assert saved is not None
         with pytest.raises(InvalidInputError, match="different query"):
             enterprise.audit_log(**other, resume=saved)
         # The same query with another page size is the same walk: accepted.
@@ -146,9 +146,12 @@ def test_forged_backfill_tokens_are_refused_at_decode(body: object) -> None:
 
 
 def test_an_overflowing_window_in_json_is_refused() -> None:
-    raw = "backfill:" + base64.urlsafe_b64encode(
-        b'{"q":"","window":[1e400,1],"after":["2026-01-01T00:00:00Z","x"]}'
-    ).decode()
+    raw = (
+        "backfill:"
+        + base64.urlsafe_b64encode(
+            b'{"q":"","window":[1e400,1],"after":["2026-01-01T00:00:00Z","x"]}'
+        ).decode()
+    )
     with pytest.raises(InvalidInputError):
         decode_token(raw, (0, 1), "")
 

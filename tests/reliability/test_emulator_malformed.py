@@ -53,7 +53,7 @@ def test_a_client_disconnecting_mid_request_logs_no_traceback(
         sock.sendall(
             b"POST /v0/meta/workspaces HTTP/1.1\r\nHost: x\r\n"
             b"Authorization: Bearer " + emulator.token.encode() + b"\r\n"
-            b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"na"
+            b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"na'
         )
         time.sleep(0.2)  # let the server start reading the body (no timing is asserted)
     # The server notices the disconnect on its own schedule: wait for its debug line,

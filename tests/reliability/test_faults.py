@@ -435,10 +435,12 @@ async def test_a_slow_post_is_an_unknown_outcome_never_sent_twice(
 # ---------------------------------------------------------------- cancellation
 
 
-async def cancel_mid_request(scope: anyio.CancelScope, wire: RecordingTransport, after: int) -> None:
+async def cancel_mid_request(
+    scope: anyio.CancelScope, wire: RecordingTransport, after: int
+) -> None:
     """Cancel ``scope`` while a request is on the wire, once ``after`` were sent: the
     cut falls in the middle of the work whatever the machine's speed (no wall clock)."""
-    while not (len(wire.exchanges) >= after and wire.in_flight > 0):
+    while not (len(wire.exchanges) >= after and wire.in_flight > 0):  # noqa: ASYNC110
         await anyio.sleep(0.001)
     scope.cancel()
 
