@@ -69,6 +69,17 @@ _WRITTEN_EVENTS = frozenset(
 _TIMEOUT_ERRORS = (httpx.TimeoutException, TimeoutError)
 
 
+def _drop_transport_frames(exc: BaseException) -> None:
+    """Cut ``exc``'s traceback (and its chain's) at the frame that called httpx, so the
+    frames that held the ``Authorization`` header are no longer reachable from it."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__
+
+
 @attrs.define
 class RequestStats:
     """Counters of one :class:`AsyncApi`: calls made, attempts sent, and how they ended."""
@@ -379,6 +390,12 @@ class AsyncApi:
                         )
                     except httpx.InvalidURL as exc:
                         raise errors.InvalidInputError("path", path, str(exc)) from None
+                    except BaseException as exc:
+                        # httpcore's and h11's frames below hold the request's header
+                        # bytes (the token) in their locals: a traceback rendered with
+                        # locals (rich, Sentry, capture_locals) must not reach them.
+                        _drop_transport_frames(exc)
+                        raise
         except TimeoutError as exc:
             # The policy's deadline ran out (anyio.fail_after).
             if not sent:
