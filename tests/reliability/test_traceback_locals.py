@@ -35,7 +35,7 @@ async def test_a_caller_timeout_during_the_write_renders_no_token_in_locals(
 ) -> None:
     transport = httpx.MockTransport(writing_headers_forever)
     async with AsyncApi(TOKEN, transport=transport) as api:
-        with pytest.raises(BaseException) as caught:  # noqa: PT011 (the backends differ)
+        with pytest.raises(BaseException) as caught:
             if anyio_backend == "asyncio":
                 await asyncio.wait_for(api.request("GET", "/v0/meta/whoami"), 0.05)
             else:
