@@ -45,7 +45,7 @@ async def test_a_caller_timeout_during_the_write_renders_no_token_in_locals(
                 await api.request("GET", "/v0/meta/whoami")
 
     async with AsyncApi(TOKEN, transport=transport) as api:
-        with pytest.raises(BaseException) as caught:  # noqa: PT011 (TimeoutError or TooSlowError)
+        with pytest.raises(BaseException) as caught:  # TimeoutError or TooSlowError
             await call_with_a_timeout(api)
     text = rendered(caught.value)
     assert "writing_headers_forever" not in text
