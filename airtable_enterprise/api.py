@@ -455,13 +455,16 @@ class AsyncApi:
         try:
             return json.loads(content)
         except RecursionError:
-            raise errors.ResponseValidationError(
-                f"HTTP {status} body is nested too deeply to decode", method=method, path=path
-            ) from None
+            problem = "is nested too deeply to decode"
         except (ValueError, UnicodeDecodeError) as exc:
-            raise errors.ResponseValidationError(
-                f"HTTP {status} body is not valid JSON ({exc})", method=method, path=path
-            ) from None
+            problem = f"is not valid JSON ({exc})"
+        if method != "GET":
+            # The write was applied: never a failure. Nothing could be read (None).
+            logger.warning("%s %s succeeded, but its body %s", method, path, problem)
+            return None
+        raise errors.ResponseValidationError(
+            f"HTTP {status} body {problem}", method=method, path=path
+        )
 
     def _final_error(
         self,

@@ -12,6 +12,7 @@ from ._gather import gather
 from ._validate import (
     MEMBERSHIP_STATES,
     USER_STATES,
+    answered_id,
     check_bool,
     check_choice,
     check_email,
@@ -82,9 +83,15 @@ class Enterprise:
     emails of the call are resolved together with one get-users request first.
     """
 
-    def __init__(self, api: AsyncApi, enterprise_account_id: str) -> None:
+    def __init__(
+        self, api: AsyncApi, enterprise_account_id: str, *, _answered: bool = False
+    ) -> None:
         self.api = api
-        self.id = check_id("enterprise_account_id", enterprise_account_id, "ent")
+        self.id = (
+            answered_id(enterprise_account_id, "ent")
+            if _answered  # the ID of an account the server just created: never refused
+            else check_id("enterprise_account_id", enterprise_account_id, "ent")
+        )
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.id}>"
@@ -116,7 +123,7 @@ class Enterprise:
         created = await self.api.request_model(
             _CreatedId, "POST", f"{self.url}/descendants", json=body
         )
-        return Enterprise(self.api, created.id)
+        return Enterprise(self.api, created.id, _answered=True)
 
     # -------------------------------------------------------------------- users
 
@@ -491,7 +498,7 @@ class Enterprise:
         """
         body = {"enterpriseAccountId": self.id, "name": check_name("name", name)}
         created = await self.api.request_model(_CreatedId, "POST", "/v0/meta/workspaces", json=body)
-        return Workspace(self.api, created.id, name=name)
+        return Workspace(self.api, created.id, name=name, _answered=True)
 
     # --------------------------------------------------------------- audit log
 

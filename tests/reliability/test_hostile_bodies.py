@@ -190,3 +190,33 @@ async def test_a_header_h11_refuses_to_send_is_not_an_unknown_outcome() -> None:
         with pytest.raises(Exception) as caught:
             await api.request("POST", "/v0/meta/workspaces", json={})
     assert not isinstance(caught.value, UnknownOutcomeError)
+
+
+# ------------------------------------- point 5: IDs in answers to applied writes
+
+
+@pytest.mark.parametrize("body", [{"id": "wsp-not-an-id"}, {"id": 5}, b"{not json"])
+async def test_a_created_workspace_with_a_malformed_answer_is_not_an_invalid_input(
+    body: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with client(answering(200, body)) as api:
+        with caplog.at_level(logging.WARNING, logger="airtable_enterprise"):
+            workspace = await api.enterprise(ENT).create_workspace("New")
+    assert workspace.name == "New"
+    assert caplog.records  # the oddity is logged
+
+
+async def test_a_get_with_a_body_that_is_not_json_still_raises() -> None:
+    async with client(answering(200, b"{not json")) as api:
+        with pytest.raises(ResponseValidationError, match="not valid JSON"):
+            await api.request("GET", "/v0/meta/whoami")
+
+
+@pytest.mark.parametrize(
+    "email", ["a\x00@b.co", "a\x01@b.co", "a..b@c.co", ".a@b.co", "a\u202e@b.co", "a@b..co"]
+)
+def test_emails_with_controls_or_empty_labels_are_refused(email: str) -> None:
+    from airtable_enterprise._validate import check_email
+
+    with pytest.raises(InvalidInputError, match="email"):
+        check_email("email", email)
