@@ -95,7 +95,7 @@ def test_a_wrong_type_in_an_audit_event_names_the_field(patch: dict[str, Any], f
 
 
 async def test_a_non_string_event_id_in_a_merged_walk_is_a_response_validation_error() -> None:
-    body = {"events": [event(id=1), event(id="x")], "pagination": None}
+    body = {"events": [event(id=1), event(id="x")], "pagination": {}}
     async with client(answering(200, body)) as api:
         users = [f"usr{i:014d}" for i in range(150)]
         with pytest.raises(ResponseValidationError):
