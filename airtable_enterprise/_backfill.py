@@ -352,8 +352,7 @@ class Backfill:
             events=events,
             pagination=AuditLogPagination(),
             cursor=cursor,
-            checkpoints=lambda event: encode_token(plan.window, event, plan.fingerprint),
-        )
+        ).with_checkpoints(lambda event: encode_token(plan.window, event, plan.fingerprint))
 
     # -- workers
 

@@ -838,8 +838,7 @@ class AuditLog:
             cursor=encode_chains([fetched.cursor], None, query) if fetched.cursor else None,
             response=fetched.response,
             # Mid-page: fetch this page again and drop what was delivered.
-            checkpoints=functools.partial(_checkpoint, [requested], query),
-        )
+        ).with_checkpoints(functools.partial(_checkpoint, [requested], query))
 
     # -- several chains: merged by (timestamp, id), each event once
 
@@ -899,8 +898,7 @@ class AuditLog:
                 events=tuple(delivered),
                 pagination=AuditLogPagination(),
                 cursor=cursor,
-                checkpoints=functools.partial(_checkpoint, before, query),
-            )
+            ).with_checkpoints(functools.partial(_checkpoint, before, query))
 
     def _apply(self, fetched: dict[int, _Fetched]) -> None:
         after = self._query.resume_after

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 
@@ -163,10 +163,16 @@ class AuditLogPage:
     pagination: AuditLogPagination
     cursor: str | None
     response: AuditLogResponse | None = None
-    #: Builds the checkpoint after one of ``events`` (set by the walk that made the page).
+    #: Builds the checkpoint after one of ``events`` (set by the walk that made the
+    #: page, with :meth:`with_checkpoints`; not part of the model's data).
     checkpoints: Callable[[AuditLogEvent], str | None] | None = attrs.field(
-        default=None, repr=False, eq=False
+        init=False, default=None, repr=False, eq=False
     )
+
+    def with_checkpoints(self, checkpoints: Callable[[AuditLogEvent], str | None]) -> Self:
+        """This page, able to give the checkpoint after any of its events."""
+        object.__setattr__(self, "checkpoints", checkpoints)
+        return self
 
     def cursor_after(self, index: int) -> str | None:
         """The checkpoint once ``events[: index + 1]`` are processed: resuming from it
