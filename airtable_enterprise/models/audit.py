@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 from .._convert import EMPTY_RAW, converter, parse_datetime
+from ..errors import ResponseValidationError
 from ._base import raw_field
 
 __all__ = [
@@ -106,7 +107,14 @@ class AuditLogEvent:
             # Only reached for an empty slot: the wire hook leaves these to be built here.
             if name not in _DEFERRED:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            _build_deferred(self)
+            try:
+                _build_deferred(self)
+            except TypeError as exc:  # an optional string of the wrong type (see below)
+                raise ResponseValidationError(
+                    f"audit event {self.id!r}: {exc}",
+                    method="GET",
+                    path="/v0/meta/enterpriseAccounts/{id}/auditLogEvents",
+                ) from None
             return getattr(self, name)
 
     @property

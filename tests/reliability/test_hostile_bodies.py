@@ -220,3 +220,14 @@ def test_emails_with_controls_or_empty_labels_are_refused(email: str) -> None:
 
     with pytest.raises(InvalidInputError, match="email"):
         check_email("email", email)
+
+
+def test_an_optional_nested_string_of_the_wrong_type_is_a_typed_error_when_read() -> None:
+    # Checked when actor/context/origin are first built (kept off the page's fast path).
+    from airtable_enterprise._convert import converter
+
+    bad = event(origin={"ipAddress": 5})
+    (parsed,) = converter.structure({"events": [bad]}, AuditLogResponse).events
+    assert parsed.id == bad["id"]
+    with pytest.raises(ResponseValidationError, match=r"origin\.ipAddress"):
+        _ = parsed.origin
