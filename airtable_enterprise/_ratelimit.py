@@ -79,10 +79,13 @@ class PacingState:
     epoch: int = 0
     starts: collections.deque[float] = attrs.field(factory=collections.deque)
     started: collections.deque[float] = attrs.field(factory=collections.deque)
-    #: Booked slots given back by cancelled callers, sorted: the next bookings reuse them.
+    #: Slots booked and not yet claimed (their owners wait for them), sorted.
+    booked: list[float] = attrs.field(factory=list)
+    #: Booked slots given back by cancelled callers, between live bookings, sorted: the
+    #: next bookings reuse them.
     vacant: list[float] = attrs.field(factory=list)
-    #: The most recent booking (``next_start`` was computed from it).
-    last_booked: float = -math.inf
+    #: The latest slot claimed by a caller that started.
+    last_claimed: float = -math.inf
     guard_window: float = attrs.field(init=False, default=1.0)
 
     def __attrs_post_init__(self) -> None:
@@ -110,6 +113,7 @@ class PacingState:
             slot = vacant.pop(0)
             if slot >= now and slot >= self.resume_at:
                 bisect.insort(self.starts, slot)
+                bisect.insort(self.booked, slot)
                 return slot
         start = max(now, self.next_start, self.resume_at)
         # The hard window: at most floor(limit) starts in any `window` seconds.
@@ -119,23 +123,38 @@ class PacingState:
         if len(self.starts) >= capacity:
             start = max(start, self.starts[-capacity] + self.window)
         self.starts.append(start)
+        self.booked.append(start)
         self.next_start = start + 1.0 / self.pace(start)
-        self.last_booked = start
         return start
+
+    def claim(self, start: float) -> None:
+        """The owner of the slot booked at ``start`` is starting: it is no longer booked."""
+        with contextlib.suppress(ValueError):
+            self.booked.remove(start)
+        self.last_claimed = max(self.last_claimed, start)
 
     def release(self, start: float) -> None:
         """Give back a slot booked by :meth:`reserve` whose owner will not start (it was
-        cancelled while waiting): the next booking takes it, so a cancelled caller
-        costs the others nothing."""
-        # (The caller checks ``epoch``: a 429 since the booking voided the slot already.)
+        cancelled while waiting), so that a cancelled caller costs the others nothing:
+        a slot between live bookings is taken by the next booking; at the end of the
+        schedule, the schedule shrinks back to the last live booking."""
+        try:
+            self.booked.remove(start)
+        except ValueError:
+            return  # voided by a 429 (penalize) already
         with contextlib.suppress(ValueError):  # already pruned from the hard window's list
             self.starts.remove(start)
-        if start == self.last_booked:
-            # The newest booking: simply roll the schedule back to it.
-            self.next_start = start
-            self.last_booked = -math.inf
-        else:
+        newest = self.booked[-1] if self.booked else self.last_claimed
+        if start < newest:
             bisect.insort(self.vacant, start)
+            return
+        # The newest booking went: the slots given back after the new newest are no
+        # longer holes in the schedule, and the next booking follows the newest.
+        self.vacant = [slot for slot in self.vacant if slot < newest]
+        if newest == -math.inf:
+            self.next_start = self.resume_at
+        else:
+            self.next_start = max(self.resume_at, newest + 1.0 / self.pace(newest))
 
     def guard_wait(self, now: float) -> float:
         """Seconds before a request may really start at ``now``: 0 unless ``limit``
@@ -178,6 +197,7 @@ class PacingState:
         while self.starts and self.starts[-1] > now:
             self.starts.pop()
         self.vacant.clear()
+        self.booked.clear()
         self.epoch += 1
         return resume
 
@@ -261,6 +281,7 @@ class RateLimiter:
                     state.release(start)
                 raise
             if state.epoch == epoch:
+                state.claim(start)
                 now = self._clock()
                 state.record_start(now)
                 self._started += 1

@@ -140,3 +140,29 @@ async def test_a_policy_waiting_out_a_long_retry_after_waits_the_capped_time() -
     ) as api:
         with anyio.fail_after(30):
             assert await api.request("GET", "/v0/meta/whoami") == {}
+
+
+async def test_requests_abandoned_by_their_callers_timeouts_cost_the_next_one_nothing(
+    anyio_backend: str,
+) -> None:
+    # Through the request core: callers that give up (asyncio.wait_for, trio's
+    # fail_after) while queued in the limiter leave no booked slot behind.
+    clock = HandClock()
+    limiter = RateLimiter(10, clock=clock, sleep=clock.sleep)
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+    async with AsyncApi("patX.y", transport=transport, limiter=limiter) as api:
+        await api.request("GET", "/v0/meta/whoami")  # the slot at "now"
+
+        async def impatient() -> None:
+            with anyio.move_on_after(0.01):  # the caller's own timeout
+                await api.request("GET", "/v0/meta/whoami")
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(20):
+                tg.start_soon(impatient)
+        assert len(clock.sleeps) == 20  # each had queued for a later slot
+        clock.sleeps.clear()
+        clock.now += 1.0
+        with anyio.fail_after(5):
+            assert await api.request("GET", "/v0/meta/whoami") == {}
+        assert clock.sleeps == []
