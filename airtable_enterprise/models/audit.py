@@ -353,7 +353,9 @@ def _structure_event(data: Mapping[str, Any], _: object = None) -> AuditLogEvent
     # a third of the CPU, and far less for the garbage collector to walk while pages
     # wait in read-ahead buffers.
     payload = data["payload"]
-    if not isinstance(payload, Mapping):
+    if payload is None:
+        payload = EMPTY_RAW  # tolerant reader: a null object reads as empty
+    elif not isinstance(payload, Mapping):
         raise TypeError(f"payload must be an object, got {type(payload).__name__}")
     _check_deferred(data)
     t = type

@@ -231,3 +231,10 @@ def test_an_optional_nested_string_of_the_wrong_type_is_a_typed_error_when_read(
     assert parsed.id == bad["id"]
     with pytest.raises(ResponseValidationError, match=r"origin\.ipAddress"):
         _ = parsed.origin
+
+
+def test_a_null_payload_reads_as_empty() -> None:
+    from airtable_enterprise._convert import converter
+
+    (parsed,) = converter.structure({"events": [event(payload=None)]}, AuditLogResponse).events
+    assert parsed.payload == {}
