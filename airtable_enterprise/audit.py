@@ -193,6 +193,8 @@ class AuditLogQuery:
     backfill: BackfillPlan | None = None
     #: The query's fingerprint (filters, order, window): every checkpoint carries it.
     fingerprint: str = ""
+    #: The ``resume=`` checkpoint the walk starts from (``None``: from the start).
+    resumed_from: str | None = None
 
     @property
     def follow_key(self) -> str:
@@ -313,6 +315,7 @@ def build_query(
             resume_after=plan.after,
             backfill=plan,
             fingerprint=plan.fingerprint,
+            resumed_from=resume,
         )
     times: list[tuple[str, str]] = []
     if start is not None:
@@ -350,6 +353,7 @@ def build_query(
         start_key=start_key,
         resume_after=resume_after,
         fingerprint=query_print,
+        resumed_from=resume,
     )
 
 
@@ -958,9 +962,10 @@ class AuditLogEvents:
 
     @property
     def cursor(self) -> str | None:
-        """The checkpoint after the last event handed out (``None`` before the first)."""
+        """The checkpoint after the last event handed out; before the first, the
+        ``resume=`` checkpoint the walk started from (``None`` without one)."""
         if self._page is None:
-            return None
+            return self.pages.query.resumed_from
         return self._page.cursor_after(self._index)
 
     def __repr__(self) -> str:

@@ -241,3 +241,12 @@ async def test_iterating_again_after_a_server_error_raises_it_again() -> None:
             await pages.__anext__()
         with pytest.raises(ServerError):
             await pages.__anext__()
+
+
+async def test_the_cursor_before_the_first_event_is_the_checkpoint_resumed_from(
+    enterprise: Enterprise,
+) -> None:
+    _, saved, _ = await walk_events(enterprise, {"sort_asc": True, "page_size": 5}, 7)
+    stream = enterprise.audit_events(sort_asc=True, page_size=5, resume=saved)
+    assert stream.cursor == saved  # saving it before any event loses no position
+    assert enterprise.audit_events(sort_asc=True).cursor is None
