@@ -40,6 +40,7 @@ import attrs
 from anyio.abc import TaskGroup
 
 from ._convert import format_datetime
+from ._resume import decode_json_token, decode_key
 from .errors import InvalidInputError
 from .models.audit import AuditLogEvent, AuditLogPage, AuditLogPagination, AuditLogResponse
 
@@ -155,9 +156,10 @@ def trim(
 # --------------------------------------------------------------- resume tokens
 
 
-def encode_token(window: Span, after: AuditLogEvent) -> str:
-    """A checkpoint: every event up to ``after`` (walk order) of ``window`` was delivered."""
-    body = {"window": list(window), "after": [after.timestamp.isoformat(), after.id]}
+def encode_token(window: Span, after: AuditLogEvent, query: str = "") -> str:
+    """A checkpoint: every event up to ``after`` (walk order) of ``window`` was delivered.
+    ``query`` is the query's fingerprint (``_resume.fingerprint``)."""
+    body = {"q": query, "window": list(window), "after": [after.timestamp.isoformat(), after.id]}
     encoded = base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode())
     return _TOKEN_PREFIX + encoded.decode()
 
@@ -166,21 +168,26 @@ def is_token(value: str) -> bool:
     return value.startswith(_TOKEN_PREFIX)
 
 
-def decode_token(token: str, window: Span) -> Key:
-    """The last delivered (timestamp, id) of a checkpoint saved from the same window."""
+def decode_token(token: str, window: Span, query: str = "") -> Key:
+    """The last delivered (timestamp, id) of a checkpoint saved from the same query."""
     if not is_token(token):
         raise InvalidInputError(
             "resume", token, "is not a parallel backfill checkpoint; use the same parallel="
         )
-    try:
-        body = json.loads(base64.urlsafe_b64decode(token[len(_TOKEN_PREFIX) :]))
-        saved = (int(body["window"][0]), int(body["window"][1]))
-        moment = datetime.fromisoformat(body["after"][0])
-        event_id = str(body["after"][1])
-    except (ValueError, KeyError, TypeError, IndexError):
-        raise InvalidInputError("resume", token, "is not a checkpoint of this library") from None
-    if saved != window or moment.tzinfo is None:
-        raise InvalidInputError("resume", token, "was saved from a different time window")
+    body = decode_json_token("resume", token, _TOKEN_PREFIX)
+    saved = body.get("window") if isinstance(body, dict) else None
+    if not (
+        isinstance(saved, list) and len(saved) == 2 and all(type(bound) is int for bound in saved)
+    ):
+        raise InvalidInputError("resume", token, "is not a checkpoint of this library")
+    moment, event_id = decode_key("resume", token, body.get("after"))
+    # Tokens of earlier versions carry no fingerprint: only their window is checked.
+    if tuple(saved) != window or body.get("q", query) != query:
+        raise InvalidInputError(
+            "resume",
+            token,
+            "was saved from a different query (filters, sort order or time window differ)",
+        )
     return moment, event_id
 
 
@@ -202,6 +209,8 @@ class BackfillPlan:
     page_size: int
     #: Resuming: events at or before this (timestamp, id) in walk order were delivered.
     after: Key | None = None
+    #: The query's fingerprint, carried by every checkpoint (``_resume.fingerprint``).
+    fingerprint: str = ""
 
     def range_params(self, lo: int, hi: int) -> list[tuple[str, str]]:
         times = [
@@ -337,9 +346,13 @@ class Backfill:
         while self._order and self._order[0].state is _State.COMPLETE and not self._order[0].pages:
             self._order.pop(0)
         self._notify()
-        last = events[-1]
-        cursor = encode_token(self._plan.window, last) if self._order else None
-        return AuditLogPage(events=events, pagination=AuditLogPagination(), cursor=cursor)
+        plan = self._plan
+        cursor = encode_token(plan.window, events[-1], plan.fingerprint) if self._order else None
+        return AuditLogPage(
+            events=events,
+            pagination=AuditLogPagination(),
+            cursor=cursor,
+        ).with_checkpoints(lambda event: encode_token(plan.window, event, plan.fingerprint))
 
     # -- workers
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import ssl
 from collections.abc import Generator
 
@@ -76,9 +77,11 @@ def check_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
         "pool": result.pool,
     }
     for phase, value in phases.items():
-        if value is None or not value > 0:
+        if value is None or not 0 < value < math.inf:
             raise InvalidInputError(
-                "timeout", timeout, f"the {phase} timeout must be a positive number, not {value!r}"
+                "timeout",
+                timeout,
+                f"the {phase} timeout must be a finite positive number, not {value!r}",
             )
     return result
 

@@ -29,6 +29,7 @@ numbers); :class:`RateLimiter` adds the waiting, on anyio so it runs on asyncio 
 
 from __future__ import annotations
 
+import bisect
 import collections
 import contextlib
 import math
@@ -37,7 +38,12 @@ from collections.abc import Awaitable, Callable
 import anyio
 import attrs
 
-__all__ = ["PacingState", "RateLimiter", "RateLimiterStats"]
+__all__ = ["MAX_COOLDOWN", "PacingState", "RateLimiter", "RateLimiterStats"]
+
+#: The longest pause one 429 can impose on every task sharing a limiter, whatever its
+#: ``Retry-After`` says (4x Airtable's documented 30 s penalty). The request that got
+#: the 429 still reports the server's value in :class:`~airtable_enterprise.RateLimitError`.
+MAX_COOLDOWN = 120.0
 
 #: After a 429 the pace restarts at this fraction of the pace that tripped.
 _RESTART_FRACTION = 0.5
@@ -73,6 +79,13 @@ class PacingState:
     epoch: int = 0
     starts: collections.deque[float] = attrs.field(factory=collections.deque)
     started: collections.deque[float] = attrs.field(factory=collections.deque)
+    #: Slots booked and not yet claimed (their owners wait for them), sorted.
+    booked: list[float] = attrs.field(factory=list)
+    #: Booked slots given back by cancelled callers, between live bookings, sorted: the
+    #: next bookings reuse them.
+    vacant: list[float] = attrs.field(factory=list)
+    #: The latest slot claimed by a caller that started.
+    last_claimed: float = -math.inf
     guard_window: float = attrs.field(init=False, default=1.0)
 
     def __attrs_post_init__(self) -> None:
@@ -94,6 +107,14 @@ class PacingState:
 
     def reserve(self, now: float) -> float:
         """Book the next start time (>= ``now``) and return it."""
+        vacant = self.vacant
+        while vacant:
+            # A slot a cancelled caller gave back: take it if it is still ahead.
+            slot = vacant.pop(0)
+            if slot >= now and slot >= self.resume_at:
+                bisect.insort(self.starts, slot)
+                bisect.insort(self.booked, slot)
+                return slot
         start = max(now, self.next_start, self.resume_at)
         # The hard window: at most floor(limit) starts in any `window` seconds.
         capacity = max(1, math.floor(self.limit))
@@ -102,8 +123,38 @@ class PacingState:
         if len(self.starts) >= capacity:
             start = max(start, self.starts[-capacity] + self.window)
         self.starts.append(start)
+        self.booked.append(start)
         self.next_start = start + 1.0 / self.pace(start)
         return start
+
+    def claim(self, start: float) -> None:
+        """The owner of the slot booked at ``start`` is starting: it is no longer booked."""
+        with contextlib.suppress(ValueError):
+            self.booked.remove(start)
+        self.last_claimed = max(self.last_claimed, start)
+
+    def release(self, start: float) -> None:
+        """Give back a slot booked by :meth:`reserve` whose owner will not start (it was
+        cancelled while waiting), so that a cancelled caller costs the others nothing:
+        a slot between live bookings is taken by the next booking; at the end of the
+        schedule, the schedule shrinks back to the last live booking."""
+        try:
+            self.booked.remove(start)
+        except ValueError:
+            return  # voided by a 429 (penalize) already
+        with contextlib.suppress(ValueError):  # already pruned from the hard window's list
+            self.starts.remove(start)
+        newest = self.booked[-1] if self.booked else self.last_claimed
+        if start < newest:
+            bisect.insort(self.vacant, start)
+            return
+        # The newest booking went: the slots given back after the new newest are no
+        # longer holes in the schedule, and the next booking follows the newest.
+        self.vacant = [slot for slot in self.vacant if slot < newest]
+        if newest == -math.inf:
+            self.next_start = self.resume_at
+        else:
+            self.next_start = max(self.resume_at, newest + 1.0 / self.pace(newest))
 
     def guard_wait(self, now: float) -> float:
         """Seconds before a request may really start at ``now``: 0 unless ``limit``
@@ -145,6 +196,8 @@ class PacingState:
         # Reservations not yet started are void: their owners re-reserve after the cooldown.
         while self.starts and self.starts[-1] > now:
             self.starts.pop()
+        self.vacant.clear()
+        self.booked.clear()
         self.epoch += 1
         return resume
 
@@ -171,8 +224,10 @@ class RateLimiter:
     60 ms of jitter (REFERENCE §1.5: one 429 costs every request 30 s).
 
     ``cooldown`` is the pause after a 429 that carries no ``Retry-After``: Airtable
-    documents 30 s. ``clock`` and ``sleep`` default to anyio's, so under trio's
-    ``MockClock`` the limiter runs on virtual time; pass your own to drive it by hand.
+    documents 30 s. ``max_cooldown`` caps the pause a 429's ``Retry-After`` can impose
+    on every task sharing the limiter (:data:`MAX_COOLDOWN`, 120 s, by default).
+    ``clock`` and ``sleep`` default to anyio's, so under trio's ``MockClock`` the
+    limiter runs on virtual time; pass your own to drive it by hand.
     """
 
     def __init__(
@@ -181,6 +236,7 @@ class RateLimiter:
         *,
         headroom: float = 0.08,
         cooldown: float = 30.0,
+        max_cooldown: float = MAX_COOLDOWN,
         clock: Callable[[], float] = anyio.current_time,
         sleep: Callable[[float], Awaitable[object]] = anyio.sleep,
     ) -> None:
@@ -188,10 +244,13 @@ class RateLimiter:
             raise ValueError(f"requests_per_second must be > 0, got {requests_per_second!r}")
         if not 0.0 <= headroom < 1.0:
             raise ValueError(f"headroom must be in [0, 1), got {headroom!r}")
-        if not cooldown >= 0:
-            raise ValueError(f"cooldown must be >= 0, got {cooldown!r}")
+        if not (isinstance(cooldown, int | float) and 0 <= cooldown < math.inf):
+            raise ValueError(f"cooldown must be a finite number >= 0, got {cooldown!r}")
+        if not (isinstance(max_cooldown, int | float) and 0 <= max_cooldown < math.inf):
+            raise ValueError(f"max_cooldown must be a finite number >= 0, got {max_cooldown!r}")
         self.requests_per_second = float(requests_per_second)
-        self.cooldown = float(cooldown)
+        self.max_cooldown = float(max_cooldown)
+        self.cooldown = min(float(cooldown), self.max_cooldown)
         self._state = PacingState(
             limit=self.requests_per_second, target=self.requests_per_second * (1.0 - headroom)
         )
@@ -211,11 +270,18 @@ class RateLimiter:
             epoch = state.epoch
             start = state.reserve(self._clock())
             delay = start - self._clock()
-            if delay > 0:
-                await self._sleep(delay)
-            # Woken late, this task would start together with the next slots' owners.
-            await self._wait_for_window(epoch)
+            try:
+                if delay > 0:
+                    await self._sleep(delay)
+                # Woken late, this task would start together with the next slots' owners.
+                await self._wait_for_window(epoch)
+            except BaseException:
+                # Cancelled (a timeout, a client that went away): the slot goes back.
+                if state.epoch == epoch:
+                    state.release(start)
+                raise
             if state.epoch == epoch:
+                state.claim(start)
                 now = self._clock()
                 state.record_start(now)
                 self._started += 1
@@ -258,10 +324,12 @@ class RateLimiter:
     def penalize(self, *, started_at: float, retry_after: float | None) -> float:
         """Report a 429 for a request started at ``started_at``; return the cooldown in seconds.
 
-        Every task sharing the limiter waits until the cooldown ends.
+        Every task sharing the limiter waits until the cooldown ends: ``retry_after``
+        seconds (the server's ``Retry-After``), at most :attr:`max_cooldown`, or
+        :attr:`cooldown` when the server gave none.
         """
         now = self._clock()
-        wait = self.cooldown if retry_after is None else retry_after
+        wait = self.cooldown if retry_after is None else min(retry_after, self.max_cooldown)
         before = max(now, self._state.resume_at)
         resume = self._state.penalize(now, started_at=started_at, wait=wait)
         self._rate_limited += 1

@@ -31,7 +31,7 @@ import anyio
 import attrs
 
 from . import _ratelimit_lua as lua
-from ._ratelimit import RateLimiter, RateLimiterStats
+from ._ratelimit import MAX_COOLDOWN, RateLimiter, RateLimiterStats
 from ._store import RedisStore, StoreError
 from .errors import InvalidInputError
 
@@ -40,9 +40,6 @@ __all__ = ["SharedRateLimiter", "SharedRateLimiterStats", "open_store"]
 #: A start this late (let go after the store counted it, or written after it was let
 #: go) is counted again, at the store.
 _RESTATE_AFTER = 0.02
-#: A Retry-After larger than this is taken as this: a bogus header must not stop every
-#: process sharing the token for days.
-MAX_COOLDOWN = 600.0
 #: How long one measure of the store clock's offset is trusted.
 _OFFSET_REFRESH = 30.0
 #: Local grant times remembered for confirm_start / restate_start, at most this long.
@@ -93,6 +90,7 @@ class SharedRateLimiter:
         *,
         headroom: float = 0.08,
         cooldown: float = 30.0,
+        max_cooldown: float = MAX_COOLDOWN,
         fallback_share: float = 0.5,
         fail_closed: bool = False,
         clock: Callable[[], float] = anyio.current_time,
@@ -104,17 +102,21 @@ class SharedRateLimiter:
             requests_per_second * fallback_share,
             headroom=headroom,
             cooldown=cooldown,
+            max_cooldown=max_cooldown,
             clock=clock,
             sleep=sleep,
         )
         self.requests_per_second = float(requests_per_second)
-        self.cooldown = float(cooldown)
+        # The same ceiling as the in-process limiter: a bogus Retry-After must not stop
+        # every process sharing the token for days (README, "Rate limiting").
+        self.max_cooldown = self._fallback.max_cooldown
+        self.cooldown = self._fallback.cooldown
         self._share = float(fallback_share)
         self.fail_closed = fail_closed
         self._store = store
         self._keys = (f"{key}:state", f"{key}:booked", f"{key}:started")
         target = self.requests_per_second * (1.0 - headroom)
-        ttl_ms = int(1000 * max(3600.0, 2 * MAX_COOLDOWN))
+        ttl_ms = int(1000 * max(3600.0, 2 * self.max_cooldown))
         self._args = (f"{self.requests_per_second!r}", f"{target!r}", "1.0", str(ttl_ms))
         self._clock = clock
         self._sleep = sleep
@@ -288,9 +290,11 @@ class SharedRateLimiter:
         """Report a 429 for a request started at ``started_at``; return the cooldown (s).
 
         Every process sharing the store waits until the cooldown ends. A
-        ``Retry-After`` above :data:`MAX_COOLDOWN` counts as that.
+        ``Retry-After`` above :attr:`max_cooldown` counts as that.
         """
-        wait = self.cooldown if retry_after is None else min(max(retry_after, 0.0), MAX_COOLDOWN)
+        wait = (
+            self.cooldown if retry_after is None else min(max(retry_after, 0.0), self.max_cooldown)
+        )
         now = self._clock()
         before = max(now, self._resume_local, now + self._fallback.cooldown_remaining())
         self._rate_limited += 1

@@ -6,10 +6,13 @@ naming the argument and the bad value, so nothing half-valid reaches Airtable.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Collection, Iterable, Mapping
 
 from .errors import InvalidInputError
+
+logger = logging.getLogger("airtable_enterprise")
 
 __all__ = [
     "ENABLED_STATES",
@@ -18,6 +21,7 @@ __all__ = [
     "PERMISSION_LEVELS",
     "RESTRICTIONS",
     "USER_STATES",
+    "answered_id",
     "check_bool",
     "check_choice",
     "check_email",
@@ -45,8 +49,9 @@ RESTRICTIONS = ("unrestricted", "onlyOwners")
 
 # A 3-letter prefix and 14 base-62 characters, 17 in all (REFERENCE §1.7).
 _ID_BODY = re.compile(r"[A-Za-z0-9]{14}")
-# Deliberately loose: one @, something on each side, a dot in the domain, no spaces.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# One @, something on each side, a dot in the domain; no spaces, controls or
+# invisible/bidi format characters (checked in is_email), no empty dot-separated label.
+_EMAIL = re.compile(r"[^@\s.]+(?:\.[^@\s.]+)*@[^@\s.]+(?:\.[^@\s.]+)+")
 # RFC 5321: a forward path is at most 256 octets, so an address is at most 254.
 _MAX_EMAIL_LENGTH = 254
 
@@ -85,8 +90,19 @@ def is_email(value: object) -> bool:
     return (
         isinstance(value, str)
         and len(value) <= _MAX_EMAIL_LENGTH
+        and value.isprintable()  # no NUL, controls, U+202E and other format characters
         and _EMAIL.fullmatch(value) is not None
     )
+
+
+def answered_id(value: object, prefix: str) -> str:
+    """An ID the server returned for a write it applied. A malformed one is kept as it
+    came (and logged), never refused: :class:`InvalidInputError` means "nothing was
+    sent", and a caller who believed it would repeat the write."""
+    if isinstance(value, str) and len(value) == 17 and value.startswith(prefix):
+        return value
+    logger.warning("the server answered a malformed %s... ID %r; kept as is", prefix, value)
+    return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
 def check_email(argument: str, value: object) -> str:

@@ -20,7 +20,7 @@ import attrs
 import httpx
 
 from . import errors
-from ._convert import converter
+from ._convert import converter, describe_error, salvage
 from ._downloads import SignedFiles
 from ._endpoint import (
     BearerAuth,
@@ -65,7 +65,13 @@ DEFAULT_SCIM_URL = "https://api.airtable.com/scim/v2"
 #: Query parameters: a mapping, or a sequence of pairs for repeated keys (``id[]``).
 QueryParams = Mapping[str, str | int | float | bool | None] | Sequence[tuple[str, str]]
 
-_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+#: ... LocalProtocolError: h11 refused to write the request (a bad header): nothing sent.
+_NOT_SENT_ERRORS = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.LocalProtocolError,
+)
 #: httpcore's ``trace`` events announcing that a request's headers are about to be
 #: written: the moment the rate limiter counts as the request's real start.
 _WRITING_EVENTS = frozenset(
@@ -76,6 +82,17 @@ _WRITTEN_EVENTS = frozenset(
     {"http11.send_request_headers.complete", "http2.send_request_headers.complete"}
 )
 _TIMEOUT_ERRORS = (httpx.TimeoutException, TimeoutError)
+
+
+def _drop_transport_frames(exc: BaseException) -> None:
+    """Cut ``exc``'s traceback (and its chain's) at the frame that called httpx, so the
+    frames that held the ``Authorization`` header are no longer reachable from it."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__
 
 
 @attrs.define
@@ -177,8 +194,13 @@ class AsyncApi:
                 raise errors.InvalidInputError(name, value, "must be a positive number")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise errors.InvalidInputError("retry", retry, "must be a RetryPolicy")
-        if user_agent is not None and (not isinstance(user_agent, str) or "\n" in user_agent):
-            raise errors.InvalidInputError("user_agent", user_agent, "must be a one-line string")
+        if user_agent is not None and not (
+            isinstance(user_agent, str) and user_agent.isascii() and user_agent.isprintable()
+        ):
+            # A header value: printable ASCII (h11 refuses CR/LF only when sending).
+            raise errors.InvalidInputError(
+                "user_agent", user_agent, "must be a one-line printable ASCII string"
+            )
 
         self.endpoint_url = str(url).rstrip("/")
         self.scim_url = _scim_url(scim_url, url, self.endpoint_url)
@@ -189,6 +211,14 @@ class AsyncApi:
                 "rate_limit_headroom", rate_limit_headroom, "must be a number in [0, 1)"
             )
         self._headroom = float(rate_limit_headroom)
+        if (
+            isinstance(rate_limit_cooldown, bool)
+            or not isinstance(rate_limit_cooldown, int | float)
+            or not 0 <= rate_limit_cooldown < math.inf
+        ):
+            raise errors.InvalidInputError(
+                "rate_limit_cooldown", rate_limit_cooldown, "must be a finite number >= 0"
+            )
         self._rate_limit_cooldown = float(rate_limit_cooldown)
         if not (isinstance(redis_fallback_share, int | float) and 0 < redis_fallback_share <= 1):
             raise errors.InvalidInputError(
@@ -344,8 +374,17 @@ class AsyncApi:
         :class:`~airtable_enterprise.AirtableError` subclass when the call fails.
         """
         method = method.upper()
-        if not path.startswith(("/", f"{self.scim_url}/")):  # SCIM on another host: a full URL
-            raise errors.InvalidInputError("path", path, "must start with '/'")
+        if (
+            not isinstance(path, str)
+            # SCIM on another host: a full URL under scim_url
+            or not path.startswith(("/", f"{self.scim_url}/"))
+            or not path.isprintable()
+        ):
+            raise errors.InvalidInputError(
+                "path", path, "must start with '/' (or the SCIM root) and be printable"
+            )
+        if self._client.is_closed:
+            raise errors.InvalidInputError("api", self, "is closed: aclose() was called")
         policy = self.retry
         clock = anyio.current_time
         deadline_at = clock() + policy.deadline if policy.deadline is not None else math.inf
@@ -371,13 +410,16 @@ class AsyncApi:
             remaining = deadline_at - clock()
             if failure is Failure.RATE_LIMITED:
                 assert response is not None
+                # The shared limiter caps the pause (MAX_COOLDOWN); this call still
+                # honours (and reports) what the server asked for.
                 wait = self.limiter.cooldown_remaining()
+                asked = wait if retry_after is None else max(wait, retry_after)
                 if (
                     attempt >= policy.max_attempts
-                    or wait > policy.max_retry_after
+                    or asked > policy.max_retry_after
                     or wait > remaining
                 ):
-                    raise self._final_error(method, path, failure, response, error, wait)
+                    raise self._final_error(method, path, failure, response, error, asked)
             else:
                 wait = backoff_delay(policy, attempt)
                 if retry_after is not None:
@@ -435,13 +477,22 @@ class AsyncApi:
                             elif event in _WRITTEN_EVENTS:
                                 counted[index] = limiter.restate_start(counted[index])
 
-                    response = await self._client.request(
-                        method,
-                        path,
-                        params=params,  # type: ignore[arg-type]
-                        json=body,
-                        extensions={"trace": trace},
-                    )
+                    try:
+                        response = await self._client.request(
+                            method,
+                            path,
+                            params=params,  # type: ignore[arg-type]
+                            json=body,
+                            extensions={"trace": trace},
+                        )
+                    except httpx.InvalidURL as exc:
+                        raise errors.InvalidInputError("path", path, str(exc)) from None
+                    except BaseException as exc:
+                        # httpcore's and h11's frames below hold the request's header
+                        # bytes (the token) in their locals: a traceback rendered with
+                        # locals (rich, Sentry, capture_locals) must not reach them.
+                        _drop_transport_frames(exc)
+                        raise
         except TimeoutError as exc:
             # The policy's deadline ran out (anyio.fail_after).
             if not sent:
@@ -502,10 +553,17 @@ class AsyncApi:
             return None
         try:
             return json.loads(content)
+        except RecursionError:
+            problem = "is nested too deeply to decode"
         except (ValueError, UnicodeDecodeError) as exc:
-            raise errors.ResponseValidationError(
-                f"HTTP {status} body is not valid JSON ({exc})", method=method, path=path
-            ) from None
+            problem = f"is not valid JSON ({exc})"
+        if method != "GET":
+            # The write was applied: never a failure. Nothing could be read (None).
+            logger.warning("%s %s succeeded, but its body %s", method, path, problem)
+            return None
+        raise errors.ResponseValidationError(
+            f"HTTP {status} body {problem}", method=method, path=path
+        )
 
     def _final_error(
         self,
@@ -563,15 +621,28 @@ class AsyncApi:
 
     def structure(self, data: object, cls: type[T], *, method: str, path: str) -> T:
         """Convert decoded JSON into model ``cls``; a mismatch raises
-        :class:`~airtable_enterprise.ResponseValidationError` naming the endpoint."""
+        :class:`~airtable_enterprise.ResponseValidationError` naming the endpoint and
+        the field.
+
+        The answer of a write (any method but ``GET``) that the server applied is never
+        a failure: what can be read of it is returned (the body stays in ``raw``) and a
+        warning is logged.
+        """
         try:
             return converter.structure(data, cls)
         except Exception as exc:
-            raise errors.ResponseValidationError(
-                f"the response does not match {cls.__name__} ({type(exc).__name__}: {exc})",
-                method=method,
-                path=path,
-            ) from None
+            detail = f"the response does not match {cls.__name__} ({describe_error(exc)})"
+        if method != "GET":
+            try:
+                result = salvage(data, cls)
+            except Exception as exc:  # e.g. a required field of a nested model
+                logger.debug("%s %s: nothing could be read (%s)", method, path, exc)
+            else:
+                logger.warning(
+                    "%s %s succeeded, but %s; returning what could be read", method, path, detail
+                )
+                return result
+        raise errors.ResponseValidationError(detail, method=method, path=path)
 
     async def request_model(
         self,

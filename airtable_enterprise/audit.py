@@ -17,9 +17,8 @@
 
 from __future__ import annotations
 
-import base64
 import enum
-import json
+import functools
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -34,8 +33,9 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ._backfill import DEPTH, Backfill, BackfillPlan, cut, decode_token, is_token, plan_window
 from ._convert import format_datetime
+from ._resume import decode_chains, encode_chains, fingerprint, is_chain_token
 from ._validate import check_id
-from .errors import InvalidInputError
+from .errors import InvalidInputError, ResponseValidationError
 from .models.audit import AuditLogEvent, AuditLogPage, AuditLogPagination, AuditLogResponse
 
 if TYPE_CHECKING:
@@ -87,7 +87,6 @@ class AuditLogOptions(TypedDict, total=False):
     read_ahead: int
 
 
-_MERGED_PREFIX = "merged:"
 #: ``pageSize`` when none is sent (§8.1).
 _DEFAULT_PAGE_SIZE = 10
 _RECENT_IDS = 4096
@@ -117,9 +116,12 @@ def to_wire_time(argument: str, value: object) -> datetime:
             value,
             f"must be a datetime, date or ISO 8601 string, not {type(value).__name__}",
         )
-    if parsed.tzinfo is None:
-        parsed = parsed.astimezone()  # local time
-    return parsed.astimezone(UTC)
+    try:
+        if parsed.tzinfo is None:
+            parsed = parsed.astimezone()  # local time
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError, OSError):
+        raise InvalidInputError(argument, value, "is out of the range of dates") from None
 
 
 def _check_int(argument: str, value: object, low: int, high: int | None = None) -> int:
@@ -189,6 +191,10 @@ class AuditLogQuery:
     resume_after: tuple[datetime, str] | None
     #: ``parallel > 1``: the time-range work queue that replaces the chains' walk.
     backfill: BackfillPlan | None = None
+    #: The query's fingerprint (filters, order, window): every checkpoint carries it.
+    fingerprint: str = ""
+    #: The ``resume=`` checkpoint the walk starts from (``None``: from the start).
+    resumed_from: str | None = None
 
     @property
     def follow_key(self) -> str:
@@ -235,7 +241,8 @@ def build_query(
     max_poll = _check_seconds("max_poll_interval", max_poll_interval)
     if max_poll < poll:
         raise InvalidInputError("max_poll_interval", max_poll_interval, "must be >= poll_interval")
-    _check_int("parallel", parallel, 1)
+    # Each of the `parallel` chains holds pages in memory: bounded like the chains.
+    _check_int("parallel", parallel, 1, MAX_CHAINS)
     _check_int("read_ahead", read_ahead, 1)
     start = to_wire_time("start_time", start_time) if start_time is not None else None
     end = to_wire_time("end_time", end_time) if end_time is not None else None
@@ -307,6 +314,8 @@ def build_query(
             start_key=None,
             resume_after=plan.after,
             backfill=plan,
+            fingerprint=plan.fingerprint,
+            resumed_from=resume,
         )
     times: list[tuple[str, str]] = []
     if start is not None:
@@ -314,6 +323,7 @@ def build_query(
     if end is not None:
         times.append(("endTime", format_datetime(end)))
     chains = [tuple(times + common + chunk) for chunk in filter_chunks]
+    query_print = fingerprint(chains)
 
     starts: tuple[str | bool | None, ...] = (None,) * len(chains)
     start_key: str | None = None
@@ -328,7 +338,7 @@ def build_query(
         start_key = "previous" if previous else "next"
         starts = (previous or next,)
     elif resume:
-        starts, resume_after = _decode_resume(resume, len(chains))
+        starts, resume_after = _decode_resume(resume, len(chains), query_print)
 
     return AuditLogQuery(
         chains=tuple(chains),
@@ -342,6 +352,8 @@ def build_query(
         start=starts,
         start_key=start_key,
         resume_after=resume_after,
+        fingerprint=query_print,
+        resumed_from=resume,
     )
 
 
@@ -368,8 +380,10 @@ def _backfill_plan(
             "previous/next", cursor, "is one API cursor; a parallel backfill resumes with resume="
         )
     window = plan_window(start, end, ascending=ascending, after=None)
-    after = decode_token(resume, window) if resume is not None else None
+    query_print = fingerprint([[*params, ("window", f"{window[0]}:{window[1]}")]])
+    after = decode_token(resume, window, query_print) if resume is not None else None
     return BackfillPlan(
+        fingerprint=query_print,
         params=params,
         window=window,
         remaining=plan_window(start, end, ascending=ascending, after=after),
@@ -383,41 +397,21 @@ def _backfill_plan(
 # -------------------------------------------------------------- resume tokens
 
 
-def _encode_merged(states: Sequence[str | bool | None], after: tuple[datetime, str] | None) -> str:
-    body = {
-        "chains": list(states),
-        "after": [format_datetime(after[0]), after[1]] if after is not None else None,
-    }
-    encoded = base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode())
-    return _MERGED_PREFIX + encoded.decode()
-
-
 def _decode_resume(
-    token: str, chain_count: int
+    token: str, chain_count: int, query: str
 ) -> tuple[tuple[str | bool | None, ...], tuple[datetime, str] | None]:
     if is_token(token):
         raise InvalidInputError(
             "resume", token, "is a parallel backfill checkpoint; pass the same parallel="
         )
-    if not token.startswith(_MERGED_PREFIX):
+    if not is_chain_token(token):
+        # A raw API cursor (page.pagination's): it cannot say which query it came from.
         if chain_count > 1:
             raise InvalidInputError(
                 "resume", token, "is a single-chain cursor; this query walks several chains"
             )
         return (token,), None
-    try:
-        body = json.loads(base64.urlsafe_b64decode(token[len(_MERGED_PREFIX) :]))
-        states = tuple(body["chains"])
-        after = body["after"]
-        resume_after = (datetime.fromisoformat(after[0]), str(after[1])) if after else None
-        valid = all(s is None or s is False or isinstance(s, str) for s in states)
-    except (ValueError, KeyError, TypeError, IndexError):
-        raise InvalidInputError("resume", token, "is not a checkpoint of this library") from None
-    if not valid or len(states) != chain_count:
-        raise InvalidInputError(
-            "resume", token, "was saved from a different query (its cursor chains differ)"
-        )
-    return states, resume_after
+    return decode_chains(token, chain_count=chain_count, query=query)
 
 
 # ------------------------------------------------------------- the cursor rule
@@ -499,7 +493,31 @@ class _Walker:
     #: other chains are not held back.
     report_idle: bool = False
     done: bool = False
+    #: The endpoint, for the error when the server's cursor does not advance.
+    path: str = ""
     _idle_polls: int = 0
+    #: Cursors this chain followed (the most recent ones): one seen again is a loop.
+    _followed: dict[str, None] = attrs.Factory(dict)
+    _last_ids: frozenset[str] = frozenset()
+
+    def _check_progress(self, requested: str | None, response: AuditLogResponse) -> None:
+        """Refuse a page that takes the walk nowhere: the same cursor again (or one of
+        its recent cursors: a cycle), or only events of the previous page. A server
+        doing that would make the walk spin forever, spending requests."""
+        cursor = self.cursor
+        assert cursor is not None  # a CONTINUE step always has one
+        ids = frozenset(event.id for event in response.events)
+        if cursor == requested or cursor in self._followed or (ids and ids <= self._last_ids):
+            raise ResponseValidationError(
+                f"the audit log cursor does not advance ({self.cursor_key}={cursor!r} "
+                "came back again, or a page repeated the previous one): stopped",
+                method="GET",
+                path=self.path,
+            )
+        self._followed[cursor] = None
+        if len(self._followed) > _RECENT_IDS:
+            del self._followed[next(iter(self._followed))]
+        self._last_ids = ids
 
     async def fetch_next(self) -> _Fetched:
         """The next page to deliver (or, with ``report_idle``, an idle poll)."""
@@ -524,6 +542,8 @@ class _Walker:
             self.cursor_key = query.follow_key
             if cursor is not None:
                 self.cursor = cursor
+            if step is Step.CONTINUE:
+                self._check_progress(requested_with, response)
             if step is Step.POLL:
                 self._idle_polls = min(self._idle_polls + 1, 32)
                 if self.report_idle:
@@ -584,12 +604,18 @@ class _ReadAhead:
             send, receive = anyio.create_memory_object_stream[_Fetched | _Failed](read_ahead - 1)
             self._receivers.append(receive)
             task_group.start_soon(_produce, walker, send)
+        #: The error a producer handed over: raised again by every later take, so an
+        #: iteration resumed after it sees the error, not a closed stream.
+        self._failure: Exception | None = None
 
     async def take(self, indexes: Sequence[int]) -> dict[int, _Fetched]:
         results: dict[int, _Fetched] = {}
         for index in indexes:
+            if self._failure is not None:
+                raise self._failure
             item = await self._receivers[index].receive()
             if isinstance(item, _Failed):
+                self._failure = item.error
                 raise item.error
             results[index] = item
         return results
@@ -621,6 +647,11 @@ async def _produce(walker: _Walker, send: MemoryObjectSendStream[_Fetched | _Fai
 
 def _key(event: AuditLogEvent) -> tuple[datetime, str]:
     return (event.timestamp, event.id)
+
+
+def _checkpoint(states: list[str | bool | None], query: str, event: AuditLogEvent) -> str:
+    """The checkpoint after ``event``: the chains fetch again the pages it came from."""
+    return encode_chains(states, _key(event), query)
 
 
 @attrs.define
@@ -680,6 +711,7 @@ class AuditLog:
                 cursor_key=query.start_key or query.follow_key,
                 report_idle=merged,
                 done=start is False,
+                path=path,
             )
             for params, start in zip(query.chains, query.start, strict=True)
             if self._backfill is None
@@ -691,6 +723,8 @@ class AuditLog:
         self._pages = 0
         self._finished = False
         self._last_key = query.resume_after
+        #: A single chain resumed mid-page: the re-fetched page's events up to here go.
+        self._skip = query.resume_after
         self._recent: dict[str, None] = {}
 
     def __repr__(self) -> str:
@@ -714,6 +748,13 @@ class AuditLog:
             params = [*params, (query.follow_key, cursor)]
         response = await self._fetch(params)
         step, following = next_step(response, ascending=query.ascending, bounded=True, follow=False)
+        if step is Step.CONTINUE and following == cursor:
+            raise ResponseValidationError(
+                f"the audit log cursor does not advance ({query.follow_key}={cursor!r} "
+                "came back again): stopped",
+                method="GET",
+                path=self._path,
+            )
         return response, (following if step is Step.CONTINUE else None)
 
     # -- lifecycle
@@ -786,12 +827,22 @@ class AuditLog:
         assert self._source is not None
         fetched = (await self._source.take([0]))[0]
         buffer.done = fetched.step in (Step.END, Step.CAUGHT_UP)
+        events = fetched.response.events
+        skip = self._skip
+        if skip is not None and events:
+            ascending = self._query.ascending
+            events = tuple(e for e in events if (_key(e) > skip if ascending else _key(e) < skip))
+            if events:
+                self._skip = None
+        query = self._query.fingerprint
+        requested = fetched.requested_with
         return AuditLogPage(
-            events=fetched.response.events,
+            events=events,
             pagination=fetched.response.pagination,
-            cursor=fetched.cursor,
+            cursor=encode_chains([fetched.cursor], None, query) if fetched.cursor else None,
             response=fetched.response,
-        )
+            # Mid-page: fetch this page again and drop what was delivered.
+        ).with_checkpoints(functools.partial(_checkpoint, [requested], query))
 
     # -- several chains: merged by (timestamp, id), each event once
 
@@ -807,6 +858,10 @@ class AuditLog:
                 continue
             waiting = [i for i in live if not buffers[i].idle]
             ready = [b for b in buffers if b.events]
+            # A checkpoint inside this page fetches again the pages its events come from.
+            before: list[str | bool | None] = [
+                b.page_cursor if b.events else b.checkpoint() for b in buffers
+            ]
             if not ready:
                 if not live:
                     return None
@@ -837,14 +892,17 @@ class AuditLog:
                     return None
                 continue
             states = [b.checkpoint() for b in buffers]
+            query = self._query.fingerprint
             cursor = (
                 None
                 if finished and all(s is False for s in states)
-                else _encode_merged(states, self._last_key)
+                else encode_chains(states, self._last_key, query)
             )
             return AuditLogPage(
-                events=tuple(delivered), pagination=AuditLogPagination(), cursor=cursor
-            )
+                events=tuple(delivered),
+                pagination=AuditLogPagination(),
+                cursor=cursor,
+            ).with_checkpoints(functools.partial(_checkpoint, before, query))
 
     def _apply(self, fetched: dict[int, _Fetched]) -> None:
         after = self._query.resume_after
@@ -891,14 +949,24 @@ class AuditLog:
 class AuditLogEvents:
     """The events of an :class:`AuditLog`, one at a time (``async with`` for read-ahead).
 
-    Returned by :meth:`Enterprise.audit_events`. ``cursor`` is the checkpoint of the
-    page the last event came from.
+    Returned by :meth:`Enterprise.audit_events`. ``cursor`` is the checkpoint after
+    the last event handed out: resuming from it (``resume=``, same query) continues
+    with the next event, so a consumer that saves it after each event and crashes
+    processes every event exactly once.
     """
 
     def __init__(self, pages: AuditLog) -> None:
         self.pages = pages
-        self._current: deque[AuditLogEvent] = deque()
-        self.cursor: str | None = None
+        self._page: AuditLogPage | None = None
+        self._index = -1
+
+    @property
+    def cursor(self) -> str | None:
+        """The checkpoint after the last event handed out; before the first, the
+        ``resume=`` checkpoint the walk started from (``None`` without one)."""
+        if self._page is None:
+            return self.pages.query.resumed_from
+        return self._page.cursor_after(self._index)
 
     def __repr__(self) -> str:
         return f"<AuditLogEvents of {self.pages!r}>"
@@ -919,11 +987,13 @@ class AuditLogEvents:
         return self
 
     async def __anext__(self) -> AuditLogEvent:
-        while not self._current:
+        page = self._page
+        while page is None or self._index + 1 >= len(page.events):
             page = await self.pages.__anext__()
-            self._current.extend(page.events)
-            self.cursor = page.cursor
-        return self._current.popleft()
+            # Every earlier event was handed out: an empty page's cursor is current.
+            self._page, self._index = page, -1
+        self._index += 1
+        return page.events[self._index]
 
     async def aclose(self) -> None:
         """Stop: no more events."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Unpack
 
 from ._jobs import DEFAULT_MAX_POLL, DEFAULT_POLL, ProgressCallback
-from ._validate import check_id, check_name
+from ._validate import answered_id, check_id, check_name
 from .audit import (
     AuditLog,
     AuditLogEvents,
@@ -51,9 +51,15 @@ class Enterprise:
     emails of the call are resolved together with one get-users request first.
     """
 
-    def __init__(self, api: AsyncApi, enterprise_account_id: str) -> None:
+    def __init__(
+        self, api: AsyncApi, enterprise_account_id: str, *, _answered: bool = False
+    ) -> None:
         self.api = api
-        self.id = check_id("enterprise_account_id", enterprise_account_id, "ent")
+        self.id = (
+            answered_id(enterprise_account_id, "ent")
+            if _answered  # the ID of an account the server just created: never refused
+            else check_id("enterprise_account_id", enterprise_account_id, "ent")
+        )
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.id}>"
@@ -85,7 +91,7 @@ class Enterprise:
         created = await self.api.request_model(
             CreatedId, "POST", f"{self.url}/descendants", json=body
         )
-        return Enterprise(self.api, created.id)
+        return Enterprise(self.api, created.id, _answered=True)
 
     # ------------------------------------------------- users and admins (§4)
 

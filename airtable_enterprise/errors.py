@@ -260,7 +260,7 @@ def decode_error_body(content: bytes) -> tuple[str | None, str | None, object]:
         return None, None, None
     try:
         body: object = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None, None, content.decode("utf-8", "replace")[:1000]
     if not isinstance(body, dict):
         return None, None, body

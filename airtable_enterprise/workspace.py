@@ -9,6 +9,7 @@ from ._gather import gather
 from ._validate import (
     PERMISSION_LEVELS,
     RESTRICTIONS,
+    answered_id,
     check_bool,
     check_choice,
     check_id,
@@ -45,9 +46,15 @@ class Workspace:
     drop that cache, so the next read fetches fresh data.
     """
 
-    def __init__(self, api: AsyncApi, workspace_id: str, *, name: str | None = None) -> None:
+    def __init__(
+        self, api: AsyncApi, workspace_id: str, *, name: str | None = None, _answered: bool = False
+    ) -> None:
         self.api = api
-        self.id = check_id("workspace_id", workspace_id, "wsp")
+        self.id = (
+            answered_id(workspace_id, "wsp")
+            if _answered  # the ID of a workspace the server just created: never refused
+            else check_id("workspace_id", workspace_id, "wsp")
+        )
         self._name = name
         self._collaborators: WorkspaceCollaborators | None = None
 
@@ -125,7 +132,14 @@ class Workspace:
         body = {"name": name, "workspaceId": self.id, "tables": checked}
         created = await self.api.request_model(CreatedBase, "POST", "/v0/meta/bases", json=body)
         self._collaborators = None
-        return Base(self.api, created.id, name=name, workspace_id=self.id, tables=created.tables)
+        return Base(
+            self.api,
+            created.id,
+            name=name,
+            workspace_id=self.id,
+            tables=created.tables,
+            _answered=True,
+        )
 
     async def delete(self) -> None:
         """Delete the workspace (owners can restore it from Trash).
@@ -241,9 +255,14 @@ class Base:
         name: str | None = None,
         workspace_id: str | None = None,
         tables: Sequence[Mapping[str, Any]] = (),
+        _answered: bool = False,
     ) -> None:
         self.api = api
-        self.id = check_id("base_id", base_id, "app")
+        self.id = (
+            answered_id(base_id, "app")
+            if _answered  # the ID of a base the server just created: never refused
+            else check_id("base_id", base_id, "app")
+        )
         self.workspace_id = workspace_id
         #: The tables Airtable returned when this handle's base was created, else empty.
         self.tables = tuple(tables)

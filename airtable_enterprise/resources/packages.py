@@ -114,7 +114,14 @@ async def create_base_from_package(
     created = await self.api.request_model(
         CreatedBase, "POST", f"{self.url}/packages/{chosen.id}/install", json=body
     )
-    return Base(self.api, created.id, name=name, workspace_id=workspace_id, tables=created.tables)
+    return Base(
+        self.api,
+        created.id,
+        name=name,
+        workspace_id=workspace_id,
+        tables=created.tables,
+        _answered=True,
+    )
 
 
 async def create_base(

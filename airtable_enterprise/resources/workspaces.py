@@ -59,4 +59,4 @@ async def create_workspace(self: Enterprise, name: str) -> Workspace:
     """
     body = {"enterpriseAccountId": self.id, "name": check_name("name", name)}
     created = await self.api.request_model(CreatedId, "POST", "/v0/meta/workspaces", json=body)
-    return Workspace(self.api, created.id, name=name)
+    return Workspace(self.api, created.id, name=name, _answered=True)

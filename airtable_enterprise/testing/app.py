@@ -4,6 +4,7 @@ that plays the network and the gateway (latency, auth, rate limit, faults, count
 from __future__ import annotations
 
 import json
+import logging
 import math
 import random
 from collections import Counter
@@ -13,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._wire import ApiFailure
+from ._wire import ApiFailure, invalid_request
 from .faults import (
     ConnectionDropped,
     DropConnection,
@@ -73,6 +74,9 @@ class EmulatorStats:
         self.routes.clear()
 
 
+logger = logging.getLogger("airtable_enterprise.testing")
+
+
 def _json(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -83,11 +87,18 @@ def _failure_response(failure: ApiFailure) -> Response:
 
 def _endpoint(emulator: Emulator, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except ClientDisconnect:
+            # The client went away mid-request: nothing to answer, nothing to report.
+            logger.debug("%s %s: the client disconnected", request.method, request.url.path)
+            return Response(b"", status_code=400)
         data: object = None
         if raw.strip():
             try:
                 data = json.loads(raw)
+            except RecursionError:
+                return _failure_response(invalid_request("the JSON body is nested too deeply"))
             except ValueError:
                 # "400: the body is not valid JSON" (REFERENCE §1.4; body not documented).
                 return _json(
@@ -104,6 +115,11 @@ def _endpoint(emulator: Emulator, handler: Handler) -> Callable[[Request], Await
                 result = handler(emulator.world, call)
         except ApiFailure as failure:
             return _failure_response(failure)
+        except (ValueError, TypeError, KeyError, RecursionError) as exc:
+            # Input no handler check anticipated: Airtable answers such requests 422,
+            # never 500 (third-party clients are tested against this server).
+            logger.debug("%s %s: malformed request (%r)", request.method, request.url.path, exc)
+            return _failure_response(invalid_request())
         if result is None:
             return Response(b"", status_code=200)  # "empty response" endpoints
         if isinstance(result, bytes):  # already JSON (audit-log pages)

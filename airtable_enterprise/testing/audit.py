@@ -196,7 +196,10 @@ class AuditQuery:
         page_size = _DEFAULT_PAGE_SIZE
         size_text = single("pageSize")
         if size_text is not None:
-            if not size_text.isdigit() or not 1 <= int(size_text) <= _MAX_PAGE_SIZE:
+            # isdigit() alone lets "²" through, which int() refuses.
+            if not (size_text.isascii() and size_text.isdigit()) or not (
+                1 <= int(size_text) <= _MAX_PAGE_SIZE
+            ):
                 raise invalid_request(f"pageSize must be 1 to {_MAX_PAGE_SIZE}")
             page_size = int(size_text)
 

@@ -293,7 +293,7 @@ async def test_a_checkpoint_only_resumes_its_own_window(api: AsyncApi) -> None:
     async with enterprise.audit_log(page_size=7, parallel=4, page_limit=1, **WINDOW) as pages:
         (page,) = await collect(pages)
     assert page.cursor is not None
-    with pytest.raises(InvalidInputError, match="different time window"):
+    with pytest.raises(InvalidInputError, match="different query"):
         enterprise.audit_log(
             page_size=7,
             parallel=4,

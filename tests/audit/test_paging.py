@@ -37,7 +37,7 @@ async def test_descending_follows_previous_until_absent(
     assert ids(pages) == reference(fake, ascending=False)
     assert pages[-1].pagination.previous is None
     assert pages[-1].cursor is None
-    assert all(("previous", pages[i].cursor) in fake.requests[i + 1] for i in range(9))
+    assert all(("previous", pages[i].pagination.previous) in fake.requests[i + 1] for i in range(9))
 
 
 async def test_ascending_streaming_ends_when_caught_up_with_a_cursor_to_poll(
@@ -258,8 +258,16 @@ async def test_cancelling_the_caller_cancels_a_bare_iteration(
     enterprise: Enterprise, fake: FakeAuditLog
 ) -> None:
     fake.gate = anyio.Event()
-    with anyio.move_on_after(0.05):
-        await collect(enterprise.audit_log(user_id=many_users(300)))
+
+    async def cancel_when_all_wait(scope: anyio.CancelScope) -> None:
+        while fake.in_flight < 3:  # noqa: ASYNC110 (a counter, no event to wait on)
+            await anyio.sleep(0.001)
+        scope.cancel()
+
+    async with anyio.create_task_group() as tg:
+        with anyio.CancelScope() as scope:
+            tg.start_soon(cancel_when_all_wait, scope)
+            await collect(enterprise.audit_log(user_id=many_users(300)))
     assert fake.in_flight == 0
     assert fake.cancelled == 3
 

@@ -10,9 +10,9 @@ import pytest
 
 from airtable_enterprise import AuditLogEvent, AuditLogResponse, InvalidInputError
 from airtable_enterprise._convert import converter
+from airtable_enterprise._resume import encode_chains
 from airtable_enterprise.audit import (
     Step,
-    _encode_merged,
     build_query,
     next_step,
     to_wire_time,
@@ -55,7 +55,7 @@ USERS = [f"usr{i:014d}" for i in range(250)]
         ({"user_id": USERS, "next": "abc"}, "next"),
         ({"user_id": USERS, "resume": "abc"}, "resume"),
         ({"resume": "merged:!!!"}, "resume"),
-        ({"resume": _encode_merged([None, None], None)}, "resume"),
+        ({"resume": encode_chains([None, None], None, "")}, "resume"),
         (
             {"user_id": USERS * 1, "event_type": [f"t{i}" for i in range(2200)]},
             "user_id/event_type/model_id",

@@ -106,7 +106,7 @@ async def test_a_full_session_with_failures_leaks_the_token_nowhere(
     assert [type(e).__name__ for e in errors] == [
         "UnknownOutcomeError",
         "UnknownOutcomeError",
-        "ResponseValidationError",
+        # "malformed": the workspace was created, so no error, a warning (issue 12)
         "UnknownOutcomeError",
         "RequestTimeoutError",
         "NotFoundError",
