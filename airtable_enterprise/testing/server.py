@@ -73,7 +73,10 @@ class _FileListener:
         port = int(self.socket.getsockname()[1])
         netloc = f"[{host}]" if ":" in host else host
         self.url = f"http://{netloc}:{port}"
-        self.server = _uvicorn(emulator.files, log_level)
+        # uvicorn's start and stop lines are the API server's to print; the file host
+        # speaks up only for warnings, or when debugging.
+        quiet = log_level if log_level in ("debug", "trace") else "warning"
+        self.server = _uvicorn(emulator.files, quiet)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
         )
