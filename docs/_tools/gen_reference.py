@@ -1,0 +1,86 @@
+"""Writes the API reference pages at build time (mkdocs-gen-files), from the code.
+
+Every name in ``airtable_enterprise.__all__`` and ``airtable_enterprise.testing.__all__``
+gets rendered, grouped into one page per module that defines it; the names a module
+exports beyond the package's (``airtable_enterprise.errors.__all__``) join that module's
+page. A name or module added to the code appears here with no edit to the site.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections import defaultdict
+from types import ModuleType
+
+import mkdocs_gen_files
+
+#: (public namespace, extra modules whose own ``__all__`` is public too)
+NAMESPACES = {
+    "airtable_enterprise": ["airtable_enterprise.errors"],
+    "airtable_enterprise.testing": ["airtable_enterprise.testing.pytest_plugin"],
+}
+
+
+def home(namespace: ModuleType, name: str) -> str:
+    """The module that defines ``namespace.name`` (values: the namespace itself)."""
+    value = getattr(namespace, name)
+    module = getattr(value, "__module__", None)
+    if (inspect.isclass(value) or inspect.isfunction(value)) and module:
+        return str(module)
+    return namespace.__name__
+
+
+def title(module_name: str) -> str:
+    """``airtable_enterprise._ratelimit`` -> ``ratelimit``; the package itself -> ``package``."""
+    short = module_name.removeprefix("airtable_enterprise").strip(".")
+    return ".".join(part.lstrip("_") for part in short.split(".")) or "package"
+
+
+def summary(module_name: str) -> str:
+    """The first paragraph of a module's docstring."""
+    doc = inspect.getdoc(importlib.import_module(module_name)) or ""
+    return doc.split("\n\n")[0].replace("\n", " ")
+
+
+def pages() -> dict[str, list[str]]:
+    """Page title -> the dotted paths it renders, in name order."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for namespace_name, extras in NAMESPACES.items():
+        namespace = importlib.import_module(namespace_name)
+        public = set(namespace.__all__)
+        for name in sorted(public, key=str.lower):
+            grouped[home(namespace, name)].append(f"{namespace_name}.{name}")
+        for extra in extras:
+            module = importlib.import_module(extra)
+            names = getattr(module, "__all__", None)
+            if names is None:  # the pytest plugin: its fixtures are its public names
+                grouped[extra].append(extra)
+                continue
+            for name in sorted(set(names) - public, key=str.lower):
+                grouped[extra].append(f"{extra}.{name}")
+    return dict(grouped)
+
+
+def main() -> None:
+    nav = mkdocs_gen_files.Nav()
+    index = ["# API reference", "", "Every public name, generated from the code.", ""]
+    index += ["| name | page |", "|---|---|"]
+    for module_name, paths in sorted(pages().items(), key=lambda item: title(item[0])):
+        page = f"{title(module_name)}.md"
+        nav[title(module_name)] = page
+        lines = [f"# {title(module_name)}", "", summary(module_name), ""]
+        for path in paths:
+            lines += [f"::: {path}", ""]
+            index.append(f"| [`{path}`][{path}] | [{title(module_name)}]({page}) |")
+        with mkdocs_gen_files.open(f"reference/{page}", "w") as out:
+            out.write("\n".join(lines))
+        mkdocs_gen_files.set_edit_path(f"reference/{page}", "_tools/gen_reference.py")
+    with mkdocs_gen_files.open("reference/index.md", "w") as out:
+        out.write("\n".join(index) + "\n")
+    with mkdocs_gen_files.open("reference/SUMMARY.md", "w") as out:
+        out.write("* [Overview](index.md)\n")
+        out.writelines(nav.build_literate_nav())
+
+
+main()
