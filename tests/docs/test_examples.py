@@ -17,6 +17,7 @@ import pytest
 
 import airtable_enterprise
 from airtable_enterprise.testing import Emulator, generate_enterprise
+from airtable_enterprise.testing.state import Grant
 
 from .blocks import DOCS_ENTERPRISE_ID, DOCS_USERS, Block, python_blocks
 
@@ -53,8 +54,17 @@ def docs_emulator() -> Emulator:
     the people of :data:`DOCS_USERS`."""
     world = generate_enterprise(seed=1, users=50, events=500, enterprise_id=DOCS_ENTERPRISE_ID)
     emulator = Emulator(world)
-    for email, fields in DOCS_USERS.items():
-        emulator.make_user(email, **fields)
+    people = {email: emulator.make_user(email, **fields) for email, fields in DOCS_USERS.items()}
+    # The leaver is the sole owner of a workspace and edits one of its bases, so that the
+    # offboarding guide has something to hand over.
+    leaver, boss = people["leaver@acme.example"], people["boss@acme.example"]
+    workspace = next(w for w in world.workspaces.values() if w.account_id == world.root_id and w.base_ids)
+    for grant in workspace.grants.values():
+        if grant.permission_level == "owner":
+            grant.permission_level = "create"
+    now = world.now()
+    workspace.grants[leaver.id] = Grant(leaver.id, "owner", now, boss.id)
+    world.base(workspace.base_ids[0]).grants[leaver.id] = Grant(leaver.id, "edit", now, boss.id)
     return emulator
 
 
