@@ -22,6 +22,7 @@ from airtable_enterprise.testing.state import Grant
 from .blocks import DOCS_ENTERPRISE_ID, DOCS_USERS, Block, python_blocks
 
 BLOCKS = python_blocks()
+AIRTABLE = "https://api.airtable.com"
 
 # README snippets that fail on this branch and are being fixed by issue 17 (the newcomer
 # fixes, which make every README snippet a runnable program). Matched by a piece of the
@@ -69,12 +70,14 @@ def docs_emulator() -> Emulator:
 
 
 def patch_api(monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> None:
-    """Make ``airtable_enterprise.AsyncApi(token)`` (no ``transport=``) talk to
-    ``emulator`` in-process, whatever the token."""
+    """Make ``airtable_enterprise.AsyncApi(token)`` talk to ``emulator`` in-process,
+    whatever the token, when it would talk to Airtable: no ``transport=`` and Airtable's
+    ``endpoint_url`` (an example serving an emulator of its own on loopback keeps it)."""
 
     class DocsAsyncApi(airtable_enterprise.AsyncApi):
         def __init__(self, api_key: str, **options: Any) -> None:
-            if options.get("transport") is None:
+            to_airtable = options.get("endpoint_url", AIRTABLE) == AIRTABLE
+            if options.get("transport") is None and to_airtable:
                 # The emulator accepts this token as its admin, like the default one.
                 emulator.tokens.setdefault(api_key, emulator.admin_id)
                 emulator.token_ids.setdefault(api_key, emulator.world.new_id("pat"))
