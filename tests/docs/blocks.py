@@ -71,7 +71,9 @@ def blocks(path: Path) -> Iterator[Block]:
         body: list[str] = []
         index += 1
         while index < len(lines) and not lines[index].strip().startswith(fence):
-            body.append(lines[index][len(indent) :] if lines[index].startswith(indent) else lines[index])
+            body.append(
+                lines[index][len(indent) :] if lines[index].startswith(indent) else lines[index]
+            )
             index += 1
         marker = MARKER.match(previous)
         yield Block(

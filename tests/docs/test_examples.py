@@ -59,7 +59,9 @@ def docs_emulator() -> Emulator:
     # The leaver is the sole owner of a workspace and edits one of its bases, so that the
     # offboarding guide has something to hand over.
     leaver, boss = people["leaver@acme.example"], people["boss@acme.example"]
-    workspace = next(w for w in world.workspaces.values() if w.account_id == world.root_id and w.base_ids)
+    workspace = next(
+        w for w in world.workspaces.values() if w.account_id == world.root_id and w.base_ids
+    )
     for grant in workspace.grants.values():
         if grant.permission_level == "owner":
             grant.permission_level = "create"
@@ -111,7 +113,8 @@ def test_example(block: Block, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
             check=False,
         )
         assert run.returncode == 0, run.stdout + run.stderr
-        assert " passed" in run.stdout and " skipped" not in run.stdout, run.stdout
+        assert " passed" in run.stdout, run.stdout
+        assert " skipped" not in run.stdout, run.stdout
         return
     assert block.marker is None, f"unknown marker docs-test: {block.marker}"
     code = compile(textwrap.dedent(block.code), block.id, "exec")

@@ -54,7 +54,11 @@ def site() -> Iterator[Path]:
 def public_names() -> list[str]:
     """Every dotted public name: the package's, the emulator's, and the errors module's."""
     names = []
-    for module_name in ("airtable_enterprise", "airtable_enterprise.testing", "airtable_enterprise.errors"):
+    for module_name in (
+        "airtable_enterprise",
+        "airtable_enterprise.testing",
+        "airtable_enterprise.errors",
+    ):
         module = importlib.import_module(module_name)
         names += [f"{module_name}.{name}" for name in module.__all__]
     return names
@@ -67,8 +71,7 @@ def test_every_public_name_is_in_the_reference(site: Path) -> None:
     missing = [
         name
         for name in public_names()
-        if name not in anchors
-        and f"airtable_enterprise.{name.rpartition('.')[2]}" not in anchors
+        if name not in anchors and f"airtable_enterprise.{name.rpartition('.')[2]}" not in anchors
     ]
     assert not missing, f"not in the API reference: {missing}"
 
@@ -92,7 +95,7 @@ def served(site: Path) -> Iterator[str]:
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base's name)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
