@@ -7,6 +7,7 @@ these tests skip, except under ``CI=true``, where they must run.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import importlib
@@ -82,16 +83,25 @@ def test_the_reference_names_the_endpoint_of_each_method(site: Path) -> None:
     assert "GET /v0/meta/enterpriseAccounts/{ent}/users" in page
 
 
-@pytest.fixture(scope="module")
-def served(site: Path) -> Iterator[str]:
-    """The built site over HTTP on 127.0.0.1 (Python's http.server, in a thread)."""
-    handler = functools.partial(QuietHandler, directory=str(site))
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """``directory`` over HTTP on 127.0.0.1 (Python's http.server, in a thread)."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-        server.shutdown()
-        thread.join()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            thread.join()
+
+
+@pytest.fixture(scope="module")
+def served(site: Path) -> Iterator[str]:
+    """The built site, served."""
+    with serve(site) as url:
+        yield url
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -121,3 +131,22 @@ def test_the_browser_renders_the_page_without_console_errors(
         assert browser.evaluate(f"document.querySelector({selector!r}) !== null"), selector
         assert browser.evaluate("document.querySelector('.md-nav') !== null")
     assert (shots / "page.png").stat().st_size > 1000
+
+
+def test_the_browser_check_sees_console_errors(tmp_path: Path) -> None:
+    executable = chromium_path()
+    require(executable is not None, "chromium (apt-get install -y chromium)")
+    assert executable is not None
+    (tmp_path / "index.html").write_text(
+        "<!doctype html><title>broken</title>"
+        "<script>console.error('boom')</script>"
+        "<script src='missing.js'></script>"
+        "<script>undefinedFunction()</script>",
+        encoding="utf-8",
+    )
+    with serve(tmp_path) as url, Browser(executable) as browser:
+        errors = browser.load(url + "/")
+    text = "\n".join(errors)
+    assert "console.error: boom" in text
+    assert "missing.js" in text
+    assert "undefinedFunction" in text
