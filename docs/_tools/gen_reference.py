@@ -1,9 +1,9 @@
 """Writes the API reference pages at build time (mkdocs-gen-files), from the code.
 
 Every name in ``airtable_enterprise.__all__`` and ``airtable_enterprise.testing.__all__``
-gets rendered, grouped into one page per module that defines it; the names a module
-exports beyond the package's (``airtable_enterprise.errors.__all__``) join that module's
-page. A name or module added to the code appears here with no edit to the site.
+gets rendered, grouped into one page per module that defines it; the other names in that
+module's own ``__all__`` (the types it hands out, such as ``RequestStats``) join that
+module's page, and the pytest plugin's fixtures get a page. A name or module added to the code appears here with no edit to the site.
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ from types import ModuleType
 
 import mkdocs_gen_files
 
-#: (public namespace, extra modules whose own ``__all__`` is public too)
-NAMESPACES = {
-    "airtable_enterprise": ["airtable_enterprise.errors"],
-    "airtable_enterprise.testing": ["airtable_enterprise.testing.pytest_plugin"],
-}
-
+#: The public namespaces: every name in their ``__all__`` is rendered.
+NAMESPACES = ("airtable_enterprise", "airtable_enterprise.testing")
+#: Modules rendered whole: the pytest plugin, whose fixtures are its public names.
+WHOLE_MODULES = ("airtable_enterprise.testing.pytest_plugin",)
 
 def home(namespace: ModuleType, name: str) -> str:
     """The module that defines ``namespace.name`` (values: the namespace itself)."""
@@ -44,23 +42,25 @@ def summary(module_name: str) -> str:
 
 
 def pages() -> dict[str, list[str]]:
-    """Page title -> the dotted paths it renders, in name order."""
+    """Defining module -> the dotted paths its page renders."""
     grouped: dict[str, list[str]] = defaultdict(list)
-    for namespace_name, extras in NAMESPACES.items():
+    for namespace_name in NAMESPACES:
         namespace = importlib.import_module(namespace_name)
-        public = set(namespace.__all__)
-        for name in sorted(public, key=str.lower):
+        for name in sorted(namespace.__all__, key=str.lower):
             grouped[home(namespace, name)].append(f"{namespace_name}.{name}")
-        for extra in extras:
-            module = importlib.import_module(extra)
-            names = getattr(module, "__all__", None)
-            if names is None:  # the pytest plugin: its fixtures are its public names
-                grouped[extra].append(extra)
-                continue
-            for name in sorted(set(names) - public, key=str.lower):
-                grouped[extra].append(f"{extra}.{name}")
+    # The other names of a defining module's own __all__ (the types its public names hand
+    # out, such as RequestStats or WorkspaceRestrictions) join that module's page; not
+    # those of private modules (_retry's pure decisions are internals).
+    rendered = {path.rpartition(".")[2] for paths in grouped.values() for path in paths}
+    for module_name, paths in grouped.items():
+        if any(part.startswith("_") for part in module_name.split(".")):
+            continue
+        module = importlib.import_module(module_name)
+        for name in sorted(set(getattr(module, "__all__", ())) - rendered, key=str.lower):
+            paths.append(f"{module_name}.{name}")
+    for module_name in WHOLE_MODULES:
+        grouped[module_name].append(module_name)
     return dict(grouped)
-
 
 def main() -> None:
     nav = mkdocs_gen_files.Nav()
