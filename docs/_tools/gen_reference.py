@@ -3,7 +3,8 @@
 Every name in ``airtable_enterprise.__all__`` and ``airtable_enterprise.testing.__all__``
 gets rendered, grouped into one page per module that defines it; the other names in that
 module's own ``__all__`` (the types it hands out, such as ``RequestStats``) join that
-module's page, and the pytest plugin's fixtures get a page. A name or module added to the code appears here with no edit to the site.
+module's page, and the pytest plugin's fixtures get a page. A name or module added to
+the code appears here with no edit to the site.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import mkdocs_gen_files
 NAMESPACES = ("airtable_enterprise", "airtable_enterprise.testing")
 #: Modules rendered whole: the pytest plugin, whose fixtures are its public names.
 WHOLE_MODULES = ("airtable_enterprise.testing.pytest_plugin",)
+
 
 def home(namespace: ModuleType, name: str) -> str:
     """The module that defines ``namespace.name`` (values: the namespace itself)."""
@@ -61,6 +63,7 @@ def pages() -> dict[str, list[str]]:
     for module_name in WHOLE_MODULES:
         grouped[module_name].append(module_name)
     return dict(grouped)
+
 
 def main() -> None:
     nav = mkdocs_gen_files.Nav()
