@@ -15,6 +15,7 @@ from collections import defaultdict
 from types import ModuleType
 
 import mkdocs_gen_files
+from mkdocs_gen_files.nav import Nav
 
 #: The public namespaces: every name in their ``__all__`` is rendered.
 NAMESPACES = ("airtable_enterprise", "airtable_enterprise.testing")
@@ -66,7 +67,7 @@ def pages() -> dict[str, list[str]]:
 
 
 def main() -> None:
-    nav = mkdocs_gen_files.Nav()
+    nav = Nav()  # type: ignore[no-untyped-call]
     index = ["# API reference", "", "Every public name, generated from the code.", ""]
     index += ["| name | page |", "|---|---|"]
     for module_name, paths in sorted(pages().items(), key=lambda item: title(item[0])):

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS_ENTERPRISE_ID = "entUBq2RGdihxl3vU"
 
 #: Named people the examples can rely on, added to the generated enterprise.
-DOCS_USERS = {
+DOCS_USERS: dict[str, dict[str, Any]] = {
     "leaver@acme.example": {"first_name": "Lee", "last_name": "Leaver"},
     "boss@acme.example": {"first_name": "Bo", "last_name": "Boss", "admin": True},
 }
