@@ -30,6 +30,7 @@ FLAGS = [
     "--disable-sync",
     "--remote-debugging-port=0",
     "--remote-allow-origins=*",
+    "--window-size=1280,900",
 ]
 
 
