@@ -43,7 +43,10 @@ class Browser:
     """``with Browser() as browser: errors = browser.load(url, screenshot=path)``."""
 
     def __init__(self, executable: str, *, startup_timeout: float = 30.0) -> None:
-        self._profile = tempfile.TemporaryDirectory(prefix="docs-chromium-")
+        # Chromium's helper processes may still write to the profile as it exits.
+        self._profile = tempfile.TemporaryDirectory(
+            prefix="docs-chromium-", ignore_cleanup_errors=True
+        )
         self._process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
             stdout=subprocess.DEVNULL,
