@@ -159,8 +159,8 @@ class Enterprise:
 
         Iterate with ``async for`` (inside ``async with`` for read-ahead). Arguments are
         checked before any request; see :func:`airtable_enterprise.audit.build_query`
-        and the README's "Audit log" section for paging, ``follow``, ``parallel`` and
-        resuming from ``page.cursor``.
+        and the audit-log guide (``docs/guides/audit-log.md``) for paging, ``follow``,
+        ``parallel`` and resuming from ``page.cursor``.
         """
         query = build_query(
             page_size=page_size,
