@@ -205,7 +205,8 @@ class Enterprise:
     async def create_export(
         self, base_id: str, *, include_csv: bool = False, send_email: bool = False
     ) -> Export:
-        """Start an eDiscovery export of a base: ``POST .../enterpriseAccounts/{ent}/exports``."""
+        """Start an eDiscovery export of a base:
+        ``POST /v0/meta/enterpriseAccounts/{ent}/exports``."""
         return await self.exports_api.create(
             base_id, include_csv=include_csv, send_email=send_email
         )
@@ -213,11 +214,12 @@ class Enterprise:
     def exports(
         self, *, state: str | None = None, page_size: int | None = None
     ) -> AsyncIterator[Export]:
-        """Every eDiscovery export, newest first: ``GET .../enterpriseAccounts/{ent}/exports``."""
+        """Every eDiscovery export, newest first:
+        ``GET /v0/meta/enterpriseAccounts/{ent}/exports``."""
         return self.exports_api.all(state=state, page_size=page_size)
 
     async def export(self, export_id: ExportRef) -> Export:
-        """One export: ``GET .../enterpriseAccounts/{ent}/exports/{enterpriseTaskId}``."""
+        """One export: ``GET /v0/meta/enterpriseAccounts/{ent}/exports/{enterpriseTaskId}``."""
         return await self.exports_api.get(export_id)
 
     async def wait_for_export(
@@ -229,8 +231,9 @@ class Enterprise:
         max_poll: float = DEFAULT_MAX_POLL,
         on_progress: ProgressCallback[Export] | None = None,
     ) -> Export:
-        """Poll ``GET .../exports/{id}`` until done; :class:`ExportFailedError` if it
-        fails, :class:`JobTimeoutError` after ``timeout`` s (see :meth:`Exports.wait`)."""
+        """Poll ``GET /v0/meta/enterpriseAccounts/{ent}/exports/{id}`` until done;
+        :class:`ExportFailedError` if it fails, :class:`JobTimeoutError` after ``timeout`` s
+        (see :meth:`Exports.wait`)."""
         return await self.exports_api.wait(
             export, timeout=timeout, poll=poll, max_poll=max_poll, on_progress=on_progress
         )
@@ -243,22 +246,24 @@ class Enterprise:
         csv: bool = False,
         progress: FileProgress | None = None,
     ) -> list[Path]:
-        """Save a done export's files (``csv=True`` for the CSV zip) from its signed URLs,
-        without the token; see :meth:`Exports.download`."""
+        """Save a done export's files (``csv=True`` for the CSV zip) from the signed URLs of
+        ``GET /v0/meta/enterpriseAccounts/{ent}/exports/{id}``, without the token; see
+        :meth:`Exports.download`."""
         return await self.exports_api.download(export, directory, csv=csv, progress=progress)
 
     async def create_audit_log_request(
         self, time_period: str | date, *, filter: str | None = None
     ) -> AuditLogRequest:
-        """Request a month's or day's audit log: ``POST .../enterpriseAccounts/{ent}/auditLogs``."""
+        """Request a month's or day's audit log:
+        ``POST /v0/meta/enterpriseAccounts/{ent}/auditLogs``."""
         return await self.audit_log_requests_api.create(time_period, filter=filter)
 
     def audit_log_requests(self, *, page_size: int | None = None) -> AsyncIterator[AuditLogRequest]:
-        """Every audit-log request: ``GET .../enterpriseAccounts/{ent}/auditLogs``."""
+        """Every audit-log request: ``GET /v0/meta/enterpriseAccounts/{ent}/auditLogs``."""
         return self.audit_log_requests_api.all(page_size=page_size)
 
     async def audit_log_request(self, request_id: str) -> AuditLogRequest:
-        """One request: ``GET .../enterpriseAccounts/{ent}/auditLogs/{id}``."""
+        """One request: ``GET /v0/meta/enterpriseAccounts/{ent}/auditLogs/{id}``."""
         return await self.audit_log_requests_api.get(request_id)
 
     async def wait_for_audit_log_request(
@@ -270,8 +275,8 @@ class Enterprise:
         max_poll: float = DEFAULT_MAX_POLL,
         on_progress: ProgressCallback[AuditLogRequest] | None = None,
     ) -> AuditLogRequest:
-        """Poll ``GET .../auditLogs/{id}`` until done; :class:`AuditLogRequestFailedError`
-        if it fails."""
+        """Poll ``GET /v0/meta/enterpriseAccounts/{ent}/auditLogs/{id}`` until done;
+        :class:`AuditLogRequestFailedError` if it fails."""
         return await self.audit_log_requests_api.wait(
             request, timeout=timeout, poll=poll, max_poll=max_poll, on_progress=on_progress
         )
@@ -283,7 +288,8 @@ class Enterprise:
         *,
         progress: FileProgress | None = None,
     ) -> list[Path]:
-        """Save a done request's gzipped NDJSON files, without the token."""
+        """Save a done request's gzipped NDJSON files from the signed URLs of
+        ``GET /v0/meta/enterpriseAccounts/{ent}/auditLogs/{id}``, without the token."""
         return await self.audit_log_requests_api.download(request, directory, progress=progress)
 
     def audit_log_request_events(

@@ -6,7 +6,7 @@ reference fixtures; to run the same examples against the emulator, override thos
 two fixtures (``spec_ids`` must name objects the emulator holds). The asserts only
 check what holds for any backend.
 
-Differences from the spec's text, all forced by the real API (README "Admin surface"):
+Differences from the spec's text, all forced by the real API (docs/guides/spec-vs-wire.md):
 the spec's example IDs (``entYourEnterpriseId``, ``grp1234567890abcd``...) are not valid
 Airtable IDs, so real-shaped ones are used; ``info.name`` and ``descendant.name`` do
 not exist (Airtable returns no enterprise name); user ``state`` is

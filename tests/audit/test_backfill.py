@@ -243,7 +243,7 @@ class Crash(Exception):
 async def run_with_checkpoints(
     enterprise: Enterprise, options: dict[str, Any], crash_at: list[int]
 ) -> list[str]:
-    """The README's pattern: process a page, then save page.cursor; crash and restart."""
+    """The audit-log guide's pattern: process a page, then save page.cursor; crash and restart."""
     processed: list[str] = []
     saved: str | None = None
     crashes = list(crash_at)

@@ -329,7 +329,7 @@ class Crash(Exception):
 async def run_with_checkpoints(
     enterprise: Enterprise, options: dict[str, Any], crash_at: int | None
 ) -> tuple[list[str], str | None]:
-    """The README's pattern: process a page, then save page.cursor."""
+    """The audit-log guide's pattern: process a page, then save page.cursor."""
     processed: list[str] = []
     saved: str | None = None
     while True:

@@ -24,30 +24,10 @@ from .blocks import DOCS_ENTERPRISE_ID, DOCS_USERS, Block, python_blocks
 BLOCKS = python_blocks()
 AIRTABLE = "https://api.airtable.com"
 
-# README snippets that fail on this branch and are being fixed by issue 17 (the newcomer
-# fixes, which make every README snippet a runnable program). Matched by a piece of the
-# broken code: once the snippet is fixed the piece is gone and the block runs; strict, so a
-# fixed snippet that still matches says "remove this entry".
-KNOWN_README_FAILURES = {
-    "AsyncApi(\n    api_key,": "issue 17: a signature shown as code; mark it docs-test: skip",
-    "RetryPolicy(\n    max_attempts=6,": "issue 17: RetryPolicy is not imported",
-    "info.user_ids + [": "issue 17: tuple + list (and a top-level `async with`)",
-    "async with enterprise.audit_log(start_time=": "issue 17: top-level `async with`",
-    "saved = load_checkpoint()": "issue 17: a fragment (load_checkpoint is not defined)",
-    "emulator = Emulator(generate_enterprise(seed=1, users=500": "issue 17: top-level `async with`",
-    "with BackgroundServer(emulator, port=0)": "issue 17: a fragment (`emulator` undefined)",
-    "async def test_offboarding(airtable_api,": "issue 17: a test without its imports",
-}
-
 
 def _params() -> Iterator[Any]:
     for block in BLOCKS:
-        marks = []
-        if block.path.name == "README.md" and block.marker != "skip":
-            reasons = [why for piece, why in KNOWN_README_FAILURES.items() if piece in block.code]
-            if reasons:
-                marks.append(pytest.mark.xfail(reason=reasons[0], strict=True))
-        yield pytest.param(block, id=block.id, marks=marks)
+        yield pytest.param(block, id=block.id)
 
 
 def docs_emulator() -> Emulator:

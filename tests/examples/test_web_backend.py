@@ -1,4 +1,4 @@
-"""The README's web-backend example, served in-process (httpx's ASGI transport) on the
+"""The web-backend guide's example (examples/web_backend.py), served in-process (httpx's ASGI transport) on the
 emulator: a user and their audit events, one page per request, followed by cursor."""
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ async def test_unknown_and_malformed_users(client: httpx.AsyncClient) -> None:
     assert malformed.status_code == 400
 
 
-def test_the_readme_shows_this_example_as_it_is() -> None:
+def test_the_web_backend_guide_shows_this_example_as_it_is() -> None:
     root = Path(__file__).resolve().parents[2]
     source = (root / "examples" / "web_backend.py").read_text()
-    assert f"```python\n{source}```" in (root / "README.md").read_text()
+    guide = root / "docs" / "guides" / "web-backend.md"
+    assert f"```python\n{source}```" in guide.read_text()
