@@ -54,7 +54,7 @@ async def _finish(
 
 
 def _show(request: AuditLogRequest, fmt: str | None, out: Path | None) -> None:
-    with open_writer(fmt, REQUEST_VIEW, out) as writer:
+    with open_writer(fmt, REQUEST_VIEW, out, single=True) as writer:
         writer.write(request)
 
 

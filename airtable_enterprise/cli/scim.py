@@ -74,7 +74,7 @@ def get_user(ctx: click.Context, user_id: str, fmt: str | None, out: Path | None
     async def job(session: Session) -> ScimUser:
         return await session.api.scim.get_user(user_id)
 
-    _write([run(ctx, job)], _USER_VIEW, fmt, out)
+    _write([run(ctx, job)], _USER_VIEW, fmt, out, single=True)
 
 
 @users.command("create")
@@ -112,7 +112,7 @@ def create_user(
             enterprise=enterprise if enterprise != ScimEnterpriseUser() else None,
         )
 
-    _write([run(ctx, job)], _USER_VIEW, fmt, out)
+    _write([run(ctx, job)], _USER_VIEW, fmt, out, single=True)
 
 
 def _user_action(name: str, verb: str, method: str) -> None:
@@ -163,7 +163,7 @@ def show_group(ctx: click.Context, group_id: str, fmt: str | None, out: Path | N
     async def job(session: Session) -> ScimGroup:
         return await session.api.scim.get_group(group_id)
 
-    _write([run(ctx, job)], _GROUP_VIEW, fmt, out)
+    _write([run(ctx, job)], _GROUP_VIEW, fmt, out, single=True)
 
 
 @groups.command("create")
@@ -176,7 +176,7 @@ def create_group(ctx: click.Context, name: str, fmt: str | None, out: Path | Non
     async def job(session: Session) -> ScimGroup:
         return await session.api.scim.create_group(name)
 
-    _write([run(ctx, job)], _GROUP_VIEW, fmt, out)
+    _write([run(ctx, job)], _GROUP_VIEW, fmt, out, single=True)
 
 
 def _members_action(name: str, method: str) -> None:
@@ -196,7 +196,7 @@ def _members_action(name: str, method: str) -> None:
             found: ScimGroup = await getattr(session.api.scim, method)(group_id, user_ids)
             return found
 
-        _write([run(ctx, job)], _GROUP_VIEW, fmt, out)
+        _write([run(ctx, job)], _GROUP_VIEW, fmt, out, single=True)
 
     verb = "Add" if method == "add_members" else "Remove"
     command.__doc__ = f"{verb} users (usr...) to/from a group (PATCH /scim/v2/Groups/{{id}})."
@@ -224,7 +224,12 @@ scim.add_command(sync)
 
 
 def _write(
-    records: list[ScimUser] | list[ScimGroup], view: View, fmt: str | None, out: Path | None
+    records: list[ScimUser] | list[ScimGroup],
+    view: View,
+    fmt: str | None,
+    out: Path | None,
+    *,
+    single: bool = False,
 ) -> None:
-    with open_writer(fmt, view, out) as writer:
+    with open_writer(fmt, view, out, single=single) as writer:
         writer.write_all(records)
