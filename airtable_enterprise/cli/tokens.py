@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .._validate import check_ids
 from ..models.tokens import AccessToken, RevokeTokensResponse
 from ._app import run
 from ._options import format_options
@@ -150,6 +151,8 @@ def revoke(
         raise click.UsageError("name at least one TOKEN_ID or --user")
 
     async def job(session: Session) -> tuple[list[AccessToken], RevokeTokensResponse | None]:
+        if token_ids:  # before any request, dry run too
+            check_ids("token_ids", token_ids, "pat")
         enterprise = session.enterprise()
         listed = await enterprise.access_tokens()
         user_ids = await _user_ids(session, users) if users else ()
@@ -162,6 +165,10 @@ def revoke(
             if writer.format == "table":
                 stderr_console().print(f"Would revoke {len(chosen) + len(unlisted)} token(s):")
             writer.write_all(chosen)
+        if unlisted:
+            stderr_console().print(
+                f"Not among the enterprise's tokens (Airtable will say so): {', '.join(unlisted)}"
+            )
         ids = [t.id for t in chosen] + unlisted
         if dry_run or not ids:
             return chosen, None
