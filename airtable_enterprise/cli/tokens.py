@@ -17,13 +17,14 @@ __all__ = ["tokens"]
 
 _TOKENS = View(
     columns=(
+        # The flag before the lesser columns: a narrow terminal hides from the right.
         Column("id", lambda t: t.id),
-        Column("name", lambda t: t.name),
         Column("user", lambda t: t.user_id),
         Column("state", lambda t: t.state),
+        Column("broad", lambda t: ", ".join(t.broad_reasons)),
+        Column("name", lambda t: t.name),
         Column("access", lambda t: t.resource_access.mode if t.resource_access else ""),
         Column("scopes", lambda t: " ".join(t.scopes)),
-        Column("broad", lambda t: ", ".join(t.broad_reasons)),
         Column("created", lambda t: t.created_time),
     ),
     json=lambda t: {**t.raw, "broad": list(t.broad_reasons)},

@@ -57,3 +57,12 @@ def test_ids_and_emails_are_whole_at_80_columns(
             assert len(first.group(1)) == 17, (args, line)
         for fragment in EMAIL_LIKE.findall(line):
             assert fragment in emails, (args, fragment, line)
+
+
+def test_tokens_list_keeps_the_broad_flag_at_80_columns(invoke_tty: Invoke) -> None:
+    result = invoke_tty(["tokens", "list", "--broad"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    text = ANSI.sub("", result.stdout)
+    header = next(line for line in text.splitlines() if "┃ id" in line)
+    assert "broad" in header, text
+    assert "mode: all" in text or "write" in text
