@@ -11,7 +11,7 @@ from ..models.bases import BaseCollaborators
 from ..models.collaborators import GroupCollaborator, IndividualCollaborator
 from ..models.shares import BaseShare
 from ._app import run
-from ._options import format_options
+from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 
@@ -169,7 +169,7 @@ def shares(
             writer.write_all(preview)
         if dry_run:
             return listed, []
-        if not yes and not click.confirm(f"Change {len(changes)} share(s) of {base_id}?", err=True):
+        if not yes and not confirm(f"Change {len(changes)} share(s) of {base_id}?"):
             raise click.Abort
         done: list[str] = []
         for share_id, action in changes.items():

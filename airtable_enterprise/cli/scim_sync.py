@@ -15,7 +15,7 @@ from ..scim.people import People, read_people
 from ..scim.sync import Change, Directory, Outcome, apply_sync, plan_sync, read_directory
 from ._app import run
 from ._errors import EXIT_FAILURE, EXIT_USAGE, CliError
-from ._options import format_options, progress_bar
+from ._options import confirm, format_options, progress_bar
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 
@@ -131,7 +131,7 @@ def sync(
             writer.write_all(changes)
         if not changes or dry_run:
             return changes, None
-        if not yes and not click.confirm(f"Apply {len(changes)} change(s)?", err=True):
+        if not yes and not confirm(f"Apply {len(changes)} change(s)?"):
             raise click.Abort
         with progress_bar() as progress:
             task = progress.add_task("Applying", total=len(changes))

@@ -9,7 +9,7 @@ import click
 from .._validate import check_ids
 from ..models.tokens import AccessToken, RevokeTokensResponse
 from ._app import run
-from ._options import format_options
+from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 
@@ -173,7 +173,7 @@ def revoke(
         ids = [t.id for t in chosen] + unlisted
         if dry_run or not ids:
             return chosen, None
-        if not yes and not click.confirm(f"Revoke {len(ids)} token(s)?", err=True):
+        if not yes and not confirm(f"Revoke {len(ids)} token(s)?"):
             raise click.Abort
         return chosen, await enterprise.revoke_access_tokens(ids)
 
