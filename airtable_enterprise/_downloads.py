@@ -16,7 +16,7 @@ answers 200 instead gets the file written again from the start.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -138,7 +138,7 @@ class SignedFiles:
                 await response.aclose()
         raise DownloadError(f"more than {_MAX_REDIRECTS} redirects", url=redact_url(url))
 
-    async def iter_bytes(self, url: str) -> AsyncIterator[bytes]:
+    async def iter_bytes(self, url: str) -> AsyncGenerator[bytes, None]:
         """The file's bytes in chunks as they arrive from the network, never all at once.
 
         A connection lost midway is resumed with ``Range`` (up to 3 attempts) when the

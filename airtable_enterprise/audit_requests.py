@@ -15,7 +15,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import zlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import aclosing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,7 +141,9 @@ def _typed(raw: Mapping[str, Any]) -> AuditLogEvent | None:
         return None
 
 
-async def iter_ndjson_gzip(chunks: AsyncIterator[bytes], *, url: str) -> AsyncIterator[bytes]:
+async def iter_ndjson_gzip(
+    chunks: AsyncIterator[bytes], *, url: str
+) -> AsyncGenerator[bytes, None]:
     """The lines of gzipped NDJSON arriving as ``chunks``, decompressed incrementally.
 
     At most :data:`CHUNK_SIZE` decompressed bytes are produced per step (a highly
@@ -283,7 +286,7 @@ class AuditLogRequests:
             )
         return saved
 
-    async def events(self, request: RequestRef) -> AsyncIterator[AuditLogRequestEvent]:
+    async def events(self, request: RequestRef) -> AsyncGenerator[AuditLogRequestEvent, None]:
         """Every event of a done request, file by file, in file order, streamed (no file
         is held in memory). Blank lines are skipped; a line that is not a JSON object is
         a :class:`DownloadError`."""
@@ -292,16 +295,21 @@ class AuditLogRequests:
         for index, url in enumerate(found.data.log_file_urls):
             safe = redact_url(url)
             number = 0
-            async for line in iter_ndjson_gzip(self.api.files.iter_bytes(url), url=safe):
-                number += 1
-                if not line.strip():
-                    continue
-                try:
-                    raw = json.loads(line)
-                except ValueError:
-                    raw = None
-                if not isinstance(raw, dict):
-                    raise DownloadError(f"line {number} is not a JSON object", url=safe)
-                yield AuditLogRequestEvent(
-                    raw=raw, event=_typed(raw), file_index=index, line=number
-                )
+            # aclosing: a consumer that stops early closes the file's stream in order.
+            async with (
+                aclosing(self.api.files.iter_bytes(url)) as chunks,
+                aclosing(iter_ndjson_gzip(chunks, url=safe)) as lines,
+            ):
+                async for line in lines:
+                    number += 1
+                    if not line.strip():
+                        continue
+                    try:
+                        raw = json.loads(line)
+                    except ValueError:
+                        raw = None
+                    if not isinstance(raw, dict):
+                        raise DownloadError(f"line {number} is not a JSON object", url=safe)
+                    yield AuditLogRequestEvent(
+                        raw=raw, event=_typed(raw), file_index=index, line=number
+                    )

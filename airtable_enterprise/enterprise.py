@@ -8,7 +8,7 @@ file lists the whole surface in one place.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Unpack
@@ -294,7 +294,7 @@ class Enterprise:
 
     def audit_log_request_events(
         self, request: str | AuditLogRequest
-    ) -> AsyncIterator[AuditLogRequestEvent]:
+    ) -> AsyncGenerator[AuditLogRequestEvent, None]:
         """Stream the events of a done request's files (from ``GET .../auditLogs/{id}``'s
         signed URLs), decompressed incrementally, in file order."""
         return self.audit_log_requests_api.events(request)

@@ -15,6 +15,7 @@ from .._retry import RetryPolicy
 from .._version import __version__
 from ._checkpoint import CheckpointError
 from ._errors import (
+    CLI_NAMES,
     EXIT_AUTH,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -192,7 +193,32 @@ def run(
             return await job(session)
 
     endpoint = None if settings.emulated else settings.endpoint_url
-    return run_async(main, secret=settings.token, names=names, endpoint_url=endpoint)
+    # The command's own names, its options, the house table, then its arguments.
+    arguments, options = command_names(ctx)
+    named = {**arguments, **CLI_NAMES, **options, **(names or {})}
+    return run_async(main, secret=settings.token, names=named, endpoint_url=endpoint)
+
+
+def command_names(ctx: click.Context) -> tuple[dict[str, str], dict[str, str]]:
+    """The command's arguments and options as the CLI spells them (``export_id`` ->
+    ``ID``, ``base_id`` -> ``--base``), also under the names the library may use for
+    them (``export``; ``user_id`` and ``user`` for ``user_ids``), for error messages."""
+    arguments: dict[str, str] = {}
+    options: dict[str, str] = {}
+    for param in ctx.command.params:
+        if param.name is None or param.name in {"fmt", "out"}:
+            continue
+        if isinstance(param, click.Option):
+            found, shown = options, max(param.opts, key=len)
+        else:
+            found, shown = arguments, (param.metavar or param.name.upper()).rstrip(".")
+        found[param.name] = shown
+        if param.name.endswith("_ids"):
+            found.setdefault(param.name.removesuffix("s"), shown)
+        for suffix in ("_ids", "_id"):
+            if param.name.endswith(suffix):
+                found.setdefault(param.name.removesuffix(suffix), shown)
+    return arguments, options
 
 
 def run_async(

@@ -3,6 +3,7 @@ and the message that Ctrl-C during a wait leaves the job running server-side."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -57,12 +58,22 @@ def run_job(ctx: click.Context, watch: JobWatch, job: Callable[[Session], Awaita
         return run(ctx, job)
     except CliError as exc:
         if exc.exit_code == EXIT_INTERRUPTED and watch.job_id is not None:
-            command = watch.resume_command.format(id=watch.job_id)
+            command = _resume_command(ctx, watch)
             stderr_console().print(
                 f"Interrupted while waiting. {watch.kind} {watch.job_id} keeps running on "
                 f"Airtable; pick it up later with: airtable-enterprise {command}"
             )
         raise
+
+
+def _resume_command(ctx: click.Context, watch: JobWatch) -> str:
+    """The command that picks the job up again, with the --download directory the
+    interrupted command was given (or without --download when it had none)."""
+    command = watch.resume_command.format(id=watch.job_id)
+    download = ctx.params.get("download")
+    if download is None:
+        return command.replace(" --download DIR", "")
+    return command.replace("DIR", shlex.quote(str(download)))
 
 
 @contextmanager

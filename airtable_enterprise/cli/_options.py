@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from ._errors import EXIT_USAGE, CliError
 from ._output import FORMATS, SUFFIX_FORMATS, format_of_suffix, is_stdout
 from ._progress import progress_bar
 
-__all__ = ["format_options", "progress_bar", "redis_url_option"]
+__all__ = ["confirm", "format_options", "progress_bar", "redis_url_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,3 +67,18 @@ def redis_url_option(command: F) -> F:
         help="Share the token's rate limit and 429 cooldown with every process using "
         "this Redis/Valkey store (redis://, rediss://, valkey://).",
     )(command)
+
+
+def confirm(question: str) -> bool:
+    """Ask ``question`` on stderr (y/N). Without a terminal on stdin and no answer
+    there (a cron job, ``< /dev/null``), say to pass --yes instead of a bare "Aborted!"."""
+    try:
+        return click.confirm(question, err=True)
+    except click.Abort:
+        if sys.stdin is not None and not sys.stdin.isatty():
+            raise CliError(
+                f"{question} needs an answer, and stdin is not a terminal: "
+                "pass --yes to confirm (or --dry-run to only look)",
+                EXIT_USAGE,
+            ) from None
+        raise

@@ -61,11 +61,25 @@ class Column:
     """A table/CSV column: its header and how to get its value from a record.
 
     A ``key`` column (an email, an ID) is never split across lines or shortened in a
-    table; the others give way first (shortened with "…", then hidden)."""
+    table; the others give way first (shortened with "…", then hidden). By default a
+    column is a key when its header names an ID or an email (:func:`is_key_header`), so
+    a new command's table cannot forget it."""
 
     header: str
     value: Callable[[Any], object]
-    key: bool = False
+    key: bool = attrs.field(
+        default=attrs.Factory(lambda self: is_key_header(self.header), takes_self=True)
+    )
+
+
+#: Headers of columns that hold IDs or emails besides ``id``, ``email``, ``*_id``, ``*_email``.
+_KEY_HEADERS = {"username", "user", "token", "subject", "created_by", "email_or_name", "on"}
+
+
+def is_key_header(header: str) -> bool:
+    """Whether a column called ``header`` holds IDs or emails (never cut in a table)."""
+    name = header.lower()
+    return name in {"id", "email", *_KEY_HEADERS} or name.endswith(("_id", "_email"))
 
 
 @attrs.frozen

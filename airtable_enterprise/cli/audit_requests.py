@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import aclosing
 from pathlib import Path
 
 import click
@@ -54,7 +55,7 @@ async def _finish(
 
 
 def _show(request: AuditLogRequest, fmt: str | None, out: Path | None) -> None:
-    with open_writer(fmt, REQUEST_VIEW, out) as writer:
+    with open_writer(fmt, REQUEST_VIEW, out, single=True) as writer:
         writer.write(request)
 
 
@@ -142,9 +143,11 @@ def events(ctx: click.Context, request_id: str) -> None:
 
     async def job(session: Session) -> None:
         nonlocal count
-        async for item in session.enterprise().audit_log_request_events(request_id):
-            sys.stdout.write(to_json(item.raw) + "\n")
-            count += 1
+        stream = session.enterprise().audit_log_request_events(request_id)
+        async with aclosing(stream):  # `| head` closes the stream before the loop ends
+            async for item in stream:
+                sys.stdout.write(to_json(item.raw) + "\n")
+                count += 1
         sys.stdout.flush()
 
     run_job(ctx, _watch(), job)

@@ -11,7 +11,7 @@ from ..models.bases import BaseCollaborators
 from ..models.collaborators import GroupCollaborator, IndividualCollaborator
 from ..models.shares import BaseShare
 from ._app import run
-from ._options import format_options
+from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 
@@ -77,6 +77,18 @@ _SHARES = View(
 )
 
 
+def _on_share(column: Column) -> Column:
+    """``column`` of a share, read from a (share, action) preview row."""
+    return Column(column.header, lambda row: column.value(row[0]), column.key)
+
+
+#: The preview of --disable/--delete: (share, action) rows, the action first.
+_SHARE_CHANGES = View(
+    columns=(Column("action", lambda row: row[1]), *map(_on_share, _SHARES.columns)),
+    json=lambda row: {"action": row[1], **row[0].raw},
+)
+
+
 @click.group()
 def bases() -> None:
     """Bases (app...): collaborators and share links."""
@@ -134,6 +146,11 @@ def shares(
 ) -> None:
     """List BASE's share links; with --disable/--delete, first show the shares that
     would change, then ask (or not, with --yes), then change them."""
+    both = sorted(set(disable_ids) & set(delete_ids))
+    if both:
+        raise click.BadParameter(
+            f"{both[0]} is given to both --disable and --delete", param_hint="SHARE_ID"
+        )
     changes = {**dict.fromkeys(disable_ids, "disable"), **dict.fromkeys(delete_ids, "delete")}
 
     async def job(session: Session) -> tuple[list[BaseShare], list[str]]:
@@ -145,16 +162,14 @@ def shares(
         unknown = sorted(set(changes) - known)
         if unknown:
             raise click.BadParameter(f"no share {unknown[0]} on {base_id}", param_hint="SHARE_ID")
-        preview = [s for s in listed if s.share_id in changes]
-        with open_writer(fmt, _SHARES, out) as writer:
+        preview = [(s, changes[s.share_id]) for s in listed if s.share_id in changes]
+        with open_writer(fmt, _SHARE_CHANGES, out) as writer:
             if writer.format == "table":
-                stderr_console().print(
-                    "Would " + ", ".join(f"{a} {i}" for i, a in changes.items()) + ":"
-                )
+                stderr_console().print(f"Would change {len(preview)} share(s):")
             writer.write_all(preview)
         if dry_run:
             return listed, []
-        if not yes and not click.confirm(f"Change {len(changes)} share(s) of {base_id}?", err=True):
+        if not yes and not confirm(f"Change {len(changes)} share(s) of {base_id}?"):
             raise click.Abort
         done: list[str] = []
         for share_id, action in changes.items():

@@ -9,6 +9,7 @@ from typing import IO
 import click
 
 from .._convert import format_datetime
+from ..change_events import RETENTION
 from ..models.changes import ChangeEvent
 from ._app import run, run_until_interrupted
 from ._checkpoint import Checkpoint, CheckpointError, checkpoint_path
@@ -88,6 +89,12 @@ def export(ctx: click.Context, since: str, until: str | None, out: Path, resume:
         end = parse_when("--until", until, now) if until else now
         if start >= end:
             raise click.BadParameter("must be before --until (or now)", param_hint="'--since'")
+        if start < now - RETENTION:
+            stderr_console().print(
+                f"note: Airtable keeps change events 14 days; --since {since} reaches "
+                "further back, so the export starts at the oldest event kept",
+                markup=False,
+            )
         checkpoint = Checkpoint(
             query={
                 **query,

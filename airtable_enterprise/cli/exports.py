@@ -54,7 +54,7 @@ async def _finish(
 
 
 def _show(export: Export, fmt: str | None, out: Path | None) -> None:
-    with open_writer(fmt, EXPORT_VIEW, out) as writer:
+    with open_writer(fmt, EXPORT_VIEW, out, single=True) as writer:
         writer.write(export)
 
 

@@ -39,6 +39,10 @@ _GROUP_VIEW = View(
 )
 
 
+#: SCIM user commands take IDs only (not emails, unlike the REST commands' USER).
+_SCIM_USER = {"user_id": "USER_ID"}
+
+
 @click.group()
 def scim() -> None:
     """SCIM 2.0 provisioning: users, groups, and `sync` from an HR file."""
@@ -74,7 +78,7 @@ def get_user(ctx: click.Context, user_id: str, fmt: str | None, out: Path | None
     async def job(session: Session) -> ScimUser:
         return await session.api.scim.get_user(user_id)
 
-    _write([run(ctx, job)], _USER_VIEW, fmt, out)
+    _write([run(ctx, job, names=_SCIM_USER)], _USER_VIEW, fmt, out, single=True)
 
 
 @users.command("create")
@@ -112,7 +116,8 @@ def create_user(
             enterprise=enterprise if enterprise != ScimEnterpriseUser() else None,
         )
 
-    _write([run(ctx, job)], _USER_VIEW, fmt, out)
+    created = run(ctx, job, names={"user_name": "EMAIL"})
+    _write([created], _USER_VIEW, fmt, out, single=True)
 
 
 def _user_action(name: str, verb: str, method: str) -> None:
@@ -124,7 +129,7 @@ def _user_action(name: str, verb: str, method: str) -> None:
             for user_id in user_ids:
                 await getattr(session.api.scim, method)(user_id)
 
-        run(ctx, job)
+        run(ctx, job, names=_SCIM_USER)
         stderr_console().print(f"{verb} {len(user_ids)} user(s).")
 
     command.__doc__ = f"{verb} users by ID ({'DELETE' if name == 'delete' else 'PATCH active'})."
@@ -163,7 +168,7 @@ def show_group(ctx: click.Context, group_id: str, fmt: str | None, out: Path | N
     async def job(session: Session) -> ScimGroup:
         return await session.api.scim.get_group(group_id)
 
-    _write([run(ctx, job)], _GROUP_VIEW, fmt, out)
+    _write([run(ctx, job)], _GROUP_VIEW, fmt, out, single=True)
 
 
 @groups.command("create")
@@ -176,7 +181,7 @@ def create_group(ctx: click.Context, name: str, fmt: str | None, out: Path | Non
     async def job(session: Session) -> ScimGroup:
         return await session.api.scim.create_group(name)
 
-    _write([run(ctx, job)], _GROUP_VIEW, fmt, out)
+    _write([run(ctx, job)], _GROUP_VIEW, fmt, out, single=True)
 
 
 def _members_action(name: str, method: str) -> None:
@@ -196,7 +201,7 @@ def _members_action(name: str, method: str) -> None:
             found: ScimGroup = await getattr(session.api.scim, method)(group_id, user_ids)
             return found
 
-        _write([run(ctx, job)], _GROUP_VIEW, fmt, out)
+        _write([run(ctx, job)], _GROUP_VIEW, fmt, out, single=True)
 
     verb = "Add" if method == "add_members" else "Remove"
     command.__doc__ = f"{verb} users (usr...) to/from a group (PATCH /scim/v2/Groups/{{id}})."
@@ -224,7 +229,12 @@ scim.add_command(sync)
 
 
 def _write(
-    records: list[ScimUser] | list[ScimGroup], view: View, fmt: str | None, out: Path | None
+    records: list[ScimUser] | list[ScimGroup],
+    view: View,
+    fmt: str | None,
+    out: Path | None,
+    *,
+    single: bool = False,
 ) -> None:
-    with open_writer(fmt, view, out) as writer:
+    with open_writer(fmt, view, out, single=single) as writer:
         writer.write_all(records)

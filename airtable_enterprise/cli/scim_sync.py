@@ -12,10 +12,10 @@ from pathlib import Path
 import click
 
 from ..scim.people import People, read_people
-from ..scim.sync import Change, Outcome, apply_sync, plan_sync, read_directory
+from ..scim.sync import Change, Directory, Outcome, apply_sync, plan_sync, read_directory
 from ._app import run
 from ._errors import EXIT_FAILURE, EXIT_USAGE, CliError
-from ._options import format_options, progress_bar
+from ._options import confirm, format_options, progress_bar
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 
@@ -39,6 +39,18 @@ def _read(path: Path, domains: set[str] | None) -> People:
             return read_people(stream, domains=domains)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise CliError(f"cannot read {path}: {exc}", EXIT_USAGE) from None
+
+
+def _warn_kept(people: People, directory: Directory, my_id: str) -> None:
+    """Say so when --deactivate-missing spares the token's own user."""
+    in_file = {person.key for person in people.people}
+    for user in directory.users:
+        if user.id == my_id and user.is_active and user.user_name.lower() not in in_file:
+            stderr_console().print(
+                f"{user.user_name} (the token's own user) is kept active: "
+                "--deactivate-missing never deactivates the admin running the sync",
+                markup=False,
+            )
 
 
 def _check(people: People, path: Path) -> None:
@@ -107,12 +119,19 @@ def sync(
         people = _read(source, {d.lower() for d in known})
         _check(people, source)
         directory = await read_directory(session.api.scim)
-        changes = plan_sync(people, directory, deactivate_missing=deactivate_missing)
+        keep: set[str] = set()
+        if deactivate_missing:
+            me = await session.api.whoami()
+            keep.add(me.id)
+            _warn_kept(people, directory, me.id)
+        changes = plan_sync(
+            people, directory, deactivate_missing=deactivate_missing, keep_active=keep
+        )
         with open_writer(fmt, _PLAN_VIEW, out) as writer:
             writer.write_all(changes)
         if not changes or dry_run:
             return changes, None
-        if not yes and not click.confirm(f"Apply {len(changes)} change(s)?", err=True):
+        if not yes and not confirm(f"Apply {len(changes)} change(s)?"):
             raise click.Abort
         with progress_bar() as progress:
             task = progress.add_task("Applying", total=len(changes))

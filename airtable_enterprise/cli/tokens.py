@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from .._validate import check_ids
 from ..models.tokens import AccessToken, RevokeTokensResponse
 from ._app import run
-from ._options import format_options
+from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 
@@ -16,13 +17,14 @@ __all__ = ["tokens"]
 
 _TOKENS = View(
     columns=(
+        # The flag before the lesser columns: a narrow terminal hides from the right.
         Column("id", lambda t: t.id),
-        Column("name", lambda t: t.name),
         Column("user", lambda t: t.user_id),
         Column("state", lambda t: t.state),
+        Column("broad", lambda t: ", ".join(t.broad_reasons)),
+        Column("name", lambda t: t.name),
         Column("access", lambda t: t.resource_access.mode if t.resource_access else ""),
         Column("scopes", lambda t: " ".join(t.scopes)),
-        Column("broad", lambda t: ", ".join(t.broad_reasons)),
         Column("created", lambda t: t.created_time),
     ),
     json=lambda t: {**t.raw, "broad": list(t.broad_reasons)},
@@ -150,6 +152,8 @@ def revoke(
         raise click.UsageError("name at least one TOKEN_ID or --user")
 
     async def job(session: Session) -> tuple[list[AccessToken], RevokeTokensResponse | None]:
+        if token_ids:  # before any request, dry run too
+            check_ids("token_ids", token_ids, "pat")
         enterprise = session.enterprise()
         listed = await enterprise.access_tokens()
         user_ids = await _user_ids(session, users) if users else ()
@@ -162,10 +166,14 @@ def revoke(
             if writer.format == "table":
                 stderr_console().print(f"Would revoke {len(chosen) + len(unlisted)} token(s):")
             writer.write_all(chosen)
+        if unlisted:
+            stderr_console().print(
+                f"Not among the enterprise's tokens (Airtable will say so): {', '.join(unlisted)}"
+            )
         ids = [t.id for t in chosen] + unlisted
         if dry_run or not ids:
             return chosen, None
-        if not yes and not click.confirm(f"Revoke {len(ids)} token(s)?", err=True):
+        if not yes and not confirm(f"Revoke {len(ids)} token(s)?"):
             raise click.Abort
         return chosen, await enterprise.revoke_access_tokens(ids)
 

@@ -17,7 +17,7 @@ from ..models.users import UserInfo
 from ._app import run
 from ._errors import EXIT_NOT_FOUND, EXIT_USAGE, CliError
 from ._fetch import fetch_all_users
-from ._options import format_options
+from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 from ._views import days_since, user_view
@@ -327,7 +327,7 @@ def offboard_user(
             )
         if dry_run:
             return preview, None
-        if not yes and not click.confirm(f"Offboard {user}?", err=True):
+        if not yes and not confirm(f"Offboard {user}?"):
             raise click.Abort
         done = await enterprise.remove_user(user, replacement, descendants=descendants)
         return preview, done

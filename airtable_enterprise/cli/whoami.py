@@ -35,5 +35,5 @@ def whoami(ctx: click.Context, fmt: str | None, out: Path | None) -> None:
         return await session.api.whoami()
 
     me = run(ctx, job)
-    with open_writer(fmt, _VIEW, out) as writer:
+    with open_writer(fmt, _VIEW, out, single=True) as writer:
         writer.write(me)

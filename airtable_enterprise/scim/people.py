@@ -85,8 +85,9 @@ def read_people(source: TextIO | str, *, domains: Collection[str] | None = None)
     """Read and check an HR file (an open text file or its text).
 
     Problems (a bad email, an email outside ``domains`` when given, a duplicate email,
-    a blank name, a bad ``active``) are collected with their line numbers; a missing
-    required column is a :class:`ValueError`.
+    a blank name, a bad ``active``) are collected with their line numbers; rows whose
+    cells are all empty are skipped as blank lines; a missing required column is a
+    :class:`ValueError`.
     """
     stream = io.StringIO(source) if isinstance(source, str) else source
     reader = csv.DictReader(stream)
@@ -103,6 +104,8 @@ def read_people(source: TextIO | str, *, domains: Collection[str] | None = None)
     for row in reader:
         line = reader.line_num
         cell = {key: (row.get(name) or "").strip() for key, name in columns.items()}
+        if not any(cell.values()):
+            continue  # a spreadsheet's empty row (",,,,"), like a blank line
         email = cell["email"]
         problem = _problem(cell, allowed, first_line.get(email.lower()))
         if problem is not None:

@@ -13,7 +13,7 @@ the file are deactivated. Users absent from the file keep their memberships.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 import anyio
@@ -157,9 +157,16 @@ def _user_change(person: Person, user: ScimUser) -> Change | None:
 
 
 def plan_sync(
-    people: People, directory: Directory, *, deactivate_missing: bool = False
+    people: People,
+    directory: Directory,
+    *,
+    deactivate_missing: bool = False,
+    keep_active: Collection[str] = (),
 ) -> list[Change]:
-    """The changes that make ``directory`` match ``people`` (pure; see the module doc)."""
+    """The changes that make ``directory`` match ``people`` (pure; see the module doc).
+
+    ``keep_active``: user IDs that ``deactivate_missing`` leaves alone (the CLI passes
+    the token's own user, so a file that forgets the admin cannot lock them out)."""
     by_email = {user.user_name.lower(): user for user in directory.users}
     changes: list[Change] = []
     for person in people.people:
@@ -182,7 +189,8 @@ def plan_sync(
     if deactivate_missing:
         in_file = {person.key for person in people.people}
         for user in directory.users:
-            if user.user_name.lower() not in in_file and user.is_active:
+            absent = user.user_name.lower() not in in_file
+            if absent and user.is_active and user.id not in keep_active:
                 changes.append(
                     Change(
                         "deactivate user",

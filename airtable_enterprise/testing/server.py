@@ -71,8 +71,10 @@ class _FileListener:
     def __init__(self, emulator: Emulator, host: str, log_level: str) -> None:
         self.socket = _bind(host, 0)
         port = int(self.socket.getsockname()[1])
-        netloc = f"[{host}]" if ":" in host else host
-        self.url = f"http://{netloc}:{port}"
+        # Bound to every address ("0.0.0.0", "::"), the URLs name loopback: a wildcard
+        # is not an address a client can fetch from (nor one it sends plain http to).
+        shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+        self.url = _url(shown, port)
         # uvicorn's start and stop lines are the API server's to print; the file host
         # speaks up only for warnings, or when debugging.
         quiet = log_level if log_level in ("debug", "trace") else "warning"

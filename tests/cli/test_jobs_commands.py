@@ -172,3 +172,30 @@ def test_changes_that_are_not_enabled_fail_with_a_clear_message(
     result = invoke(["changes", "export", "--out", str(tmp_path / "x.jsonl")])
     assert result.exit_code == 4
     assert "admin panel" in result.stderr
+
+
+@pytest.mark.parametrize("download", [True, False])
+def test_ctrl_c_names_the_download_directory_given(
+    invoke: Invoke,
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    download: bool,
+) -> None:
+    from airtable_enterprise.exports import Exports
+
+    async def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Exports, "wait", interrupted)
+    target = tmp_path / "my exports"
+    extra = ["--download", str(target)] if download else []
+    result = invoke(["exports", "create", "--base", a_base(emulator), "--wait", *extra])
+    assert result.exit_code == 130
+    [job] = emulator.world.jobs.of_kind("export")
+    hint = " ".join(result.stderr.split())  # the console may wrap the line
+    if download:
+        assert f"exports get {job.id} --wait --download '{target}'" in hint
+    else:
+        assert f"exports get {job.id} --wait" in hint
+        assert "DIR" not in hint
