@@ -15,7 +15,7 @@ from typing import TypedDict
 
 import attrs
 
-from ._backfill import BackfillPlan, cut, decode_token, is_token, plan_window
+from ._backfill_plan import BackfillPlan, cut, decode_token, is_token, plan_window
 from ._convert import format_datetime
 from ._resume import decode_chains, fingerprint, is_chain_token
 from ._validate import check_id
