@@ -55,7 +55,7 @@ def _fmt(value: float, digits: int = 2) -> str:
 
 def scim_sync(settings: Settings, say: Progress) -> WorkloadResult:
     """Run both variants and compare them (see the module doc)."""
-    from .workloads import _run  # the shared measuring step
+    from .workload_common import _run  # the shared measuring step
 
     s = SCIM_SETTINGS.get(settings.name, SCIM_SETTINGS["quick"])
     changes = s.new + s.updates + s.deactivations
