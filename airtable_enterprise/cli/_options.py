@@ -10,9 +10,8 @@ from typing import Any, TypeVar
 import click
 
 from ._output import FORMATS, SUFFIX_FORMATS, format_of_suffix, is_stdout
-from ._progress import progress_bar
 
-__all__ = ["format_options", "progress_bar", "redis_url_option"]
+__all__ = ["format_options", "redis_url_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
