@@ -13,21 +13,19 @@ import click
 from rich.progress import TaskID
 from rich.status import Status
 
+from ..exports import FileProgress
 from ._app import run
 from ._errors import EXIT_INTERRUPTED, CliError
 from ._output import stderr_console
 from ._progress import progress_bar
 from ._session import Session
 
-__all__ = ["DIRECTORY", "FileProgress", "JobWatch", "download_progress", "finish_job", "run_job"]
+__all__ = ["DIRECTORY", "JobWatch", "download_progress", "finish_job", "run_job"]
 
 T = TypeVar("T")
 
 #: ``--download DIR``: a directory, made if missing.
 DIRECTORY = click.Path(file_okay=False, path_type=Path)
-
-#: A ``progress(name, done, total)`` callback of a download.
-FileProgress = Callable[[str, int, int | None], None]
 
 
 class JobWatch:
