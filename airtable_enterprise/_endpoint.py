@@ -12,12 +12,17 @@ import httpx
 from .errors import InvalidInputError
 
 __all__ = [
+    "DEFAULT_SCIM_URL",
     "BearerAuth",
     "check_endpoint_url",
     "check_timeout",
     "is_loopback_host",
+    "scim_root",
     "tls_verification",
 ]
+
+#: Where SCIM lives by default: the host of the newest docs (REFERENCE §12, §18).
+DEFAULT_SCIM_URL = "https://api.airtable.com/scim/v2"
 
 
 def is_loopback_host(host: str) -> bool:
@@ -117,3 +122,16 @@ def _token_problem(token: object) -> str | None:
     if any(ch in token for ch in "\r\n\x00") or token != token.strip():
         return "must not contain whitespace at its ends or line breaks"
     return None
+
+
+def scim_root(scim_url: str | None, endpoint: httpx.URL, endpoint_url: str) -> str:
+    """The SCIM root: as given (checked like ``endpoint_url``), else the loopback
+    endpoint's ``/scim/v2``, else Airtable's (REFERENCE §12, §18: the host is configurable)."""
+    if scim_url is None:
+        if is_loopback_host(endpoint.host):
+            return f"{endpoint_url}/scim/v2"
+        return DEFAULT_SCIM_URL
+    try:
+        return str(check_endpoint_url(scim_url)).rstrip("/")
+    except InvalidInputError as exc:
+        raise InvalidInputError("scim_url", scim_url, exc.reason) from None

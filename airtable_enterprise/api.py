@@ -8,7 +8,6 @@ only build paths and bodies and structure what comes back.
 from __future__ import annotations
 
 import inspect
-import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -20,17 +19,26 @@ import attrs
 import httpx
 
 from . import errors
-from ._convert import converter, describe_error, salvage
 from ._downloads import SignedFiles
 from ._endpoint import (
+    DEFAULT_SCIM_URL,
     BearerAuth,
     check_endpoint_url,
     check_timeout,
-    is_loopback_host,
+    scim_root,
     tls_verification,
 )
+from ._options import check_options
 from ._ratelimit import RateLimiter
 from ._ratelimit_redis import SharedRateLimiter, open_store
+from ._responses import (
+    deadline_error,
+    decode_body,
+    drop_transport_frames,
+    final_error,
+    structure_body,
+    unknown_outcome,
+)
 from ._retry import (
     AIRTABLE_RATE_LIMIT_PENALTY,
     RETRIABLE_STATUSES,
@@ -59,9 +67,6 @@ T = TypeVar("T")
 #: Finite by default, never ``None``: connect 10 s, read/write/pool 60 s.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
-#: Where SCIM lives by default: the host of the newest docs (REFERENCE §12, §18).
-DEFAULT_SCIM_URL = "https://api.airtable.com/scim/v2"
-
 #: Query parameters: a mapping, or a sequence of pairs for repeated keys (``id[]``).
 QueryParams = Mapping[str, str | int | float | bool | None] | Sequence[tuple[str, str]]
 
@@ -81,18 +86,6 @@ _WRITING_EVENTS = frozenset(
 _WRITTEN_EVENTS = frozenset(
     {"http11.send_request_headers.complete", "http2.send_request_headers.complete"}
 )
-_TIMEOUT_ERRORS = (httpx.TimeoutException, TimeoutError)
-
-
-def _drop_transport_frames(exc: BaseException) -> None:
-    """Cut ``exc``'s traceback (and its chain's) at the frame that called httpx, so the
-    frames that held the ``Authorization`` header are no longer reachable from it."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        current.__traceback__ = None
-        current = current.__cause__ or current.__context__
 
 
 @attrs.define
@@ -182,48 +175,23 @@ class AsyncApi:
             del api_key
         url = check_endpoint_url(endpoint_url)
         checked_timeout = check_timeout(timeout)
-        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
-            raise errors.InvalidInputError("max_concurrency", max_concurrency, "must be an int")
-        if max_concurrency < 1:
-            raise errors.InvalidInputError("max_concurrency", max_concurrency, "must be >= 1")
-        for name, value in (
-            ("requests_per_second", requests_per_second),
-            ("base_requests_per_second", base_requests_per_second),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-                raise errors.InvalidInputError(name, value, "must be a positive number")
-        if retry is not None and not isinstance(retry, RetryPolicy):
-            raise errors.InvalidInputError("retry", retry, "must be a RetryPolicy")
-        if user_agent is not None and not (
-            isinstance(user_agent, str) and user_agent.isascii() and user_agent.isprintable()
-        ):
-            # A header value: printable ASCII (h11 refuses CR/LF only when sending).
-            raise errors.InvalidInputError(
-                "user_agent", user_agent, "must be a one-line printable ASCII string"
-            )
+        check_options(
+            max_concurrency=max_concurrency,
+            requests_per_second=requests_per_second,
+            base_requests_per_second=base_requests_per_second,
+            retry=retry,
+            user_agent=user_agent,
+            rate_limit_headroom=rate_limit_headroom,
+            rate_limit_cooldown=rate_limit_cooldown,
+            redis_fallback_share=redis_fallback_share,
+        )
 
         self.endpoint_url = str(url).rstrip("/")
-        self.scim_url = _scim_url(scim_url, url, self.endpoint_url)
+        self.scim_url = scim_root(scim_url, url, self.endpoint_url)
         self._scim: Scim | None = None
         self.retry = retry if retry is not None else RetryPolicy()
-        if not (isinstance(rate_limit_headroom, int | float) and 0 <= rate_limit_headroom < 1):
-            raise errors.InvalidInputError(
-                "rate_limit_headroom", rate_limit_headroom, "must be a number in [0, 1)"
-            )
         self._headroom = float(rate_limit_headroom)
-        if (
-            isinstance(rate_limit_cooldown, bool)
-            or not isinstance(rate_limit_cooldown, int | float)
-            or not 0 <= rate_limit_cooldown < math.inf
-        ):
-            raise errors.InvalidInputError(
-                "rate_limit_cooldown", rate_limit_cooldown, "must be a finite number >= 0"
-            )
         self._rate_limit_cooldown = float(rate_limit_cooldown)
-        if not (isinstance(redis_fallback_share, int | float) and 0 < redis_fallback_share <= 1):
-            raise errors.InvalidInputError(
-                "redis_fallback_share", redis_fallback_share, "must be a number in (0, 1]"
-            )
         self._store = open_store(redis_url, redis_client)
         self._store_options = (store_key, float(redis_fallback_share), bool(redis_fail_closed))
         self.limiter = limiter or self._new_limiter(float(requests_per_second), "token")
@@ -398,7 +366,7 @@ class AsyncApi:
             )
             if failure is None:
                 assert response is not None
-                return self._decode(method, path, response)
+                return decode_body(method, path, response)
             retry_after = (
                 parse_retry_after(response.headers.get("Retry-After"))
                 if response is not None
@@ -406,7 +374,7 @@ class AsyncApi:
             )
             decision = decide(method, failure)
             if decision is Decision.UNKNOWN_OUTCOME:
-                raise self._unknown_outcome(method, path, response, error)
+                raise unknown_outcome(method, path, response, error)
             remaining = deadline_at - clock()
             if failure is Failure.RATE_LIMITED:
                 assert response is not None
@@ -419,7 +387,9 @@ class AsyncApi:
                     or asked > policy.max_retry_after
                     or wait > remaining
                 ):
-                    raise self._final_error(method, path, failure, response, error, asked)
+                    raise final_error(
+                        method, path, failure, response, error, asked, self.retry.deadline
+                    )
             else:
                 wait = backoff_delay(policy, attempt)
                 if retry_after is not None:
@@ -429,7 +399,9 @@ class AsyncApi:
                     or (retry_after is not None and retry_after > policy.max_retry_after)
                     or wait > remaining
                 ):
-                    raise self._final_error(method, path, failure, response, error, retry_after)
+                    raise final_error(
+                        method, path, failure, response, error, retry_after, self.retry.deadline
+                    )
                 await anyio.sleep(wait)
             self.stats.retries += 1
             logger.debug(
@@ -491,12 +463,12 @@ class AsyncApi:
                         # httpcore's and h11's frames below hold the request's header
                         # bytes (the token) in their locals: a traceback rendered with
                         # locals (rich, Sentry, capture_locals) must not reach them.
-                        _drop_transport_frames(exc)
+                        drop_transport_frames(exc)
                         raise
         except TimeoutError as exc:
             # The policy's deadline ran out (anyio.fail_after).
             if not sent:
-                raise self._deadline_error(method, path) from None
+                raise deadline_error(method, path, self.retry.deadline) from None
             self.stats.transport_errors += 1
             return Failure.NO_RESPONSE, None, exc
         except _NOT_SENT_ERRORS as exc:
@@ -538,87 +510,6 @@ class AsyncApi:
                 path=path,
             )
 
-    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
-        status = response.status_code
-        content = response.content
-        if status >= 300:
-            raise errors.api_error_for(
-                status,
-                content,
-                method=method,
-                path=path,
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        if not content.strip():
-            return None
-        try:
-            return json.loads(content)
-        except RecursionError:
-            problem = "is nested too deeply to decode"
-        except (ValueError, UnicodeDecodeError) as exc:
-            problem = f"is not valid JSON ({exc})"
-        if method != "GET":
-            # The write was applied: never a failure. Nothing could be read (None).
-            logger.warning("%s %s succeeded, but its body %s", method, path, problem)
-            return None
-        raise errors.ResponseValidationError(
-            f"HTTP {status} body {problem}", method=method, path=path
-        )
-
-    def _final_error(
-        self,
-        method: str,
-        path: str,
-        failure: Failure,
-        response: httpx.Response | None,
-        error: Exception | None,
-        retry_after: float | None,
-    ) -> errors.AirtableError:
-        if response is not None:
-            return errors.api_error_for(
-                response.status_code,
-                response.content,
-                method=method,
-                path=path,
-                retry_after=retry_after,
-            )
-        return self._transport_error(method, path, failure, error)
-
-    def _transport_error(
-        self, method: str, path: str, failure: Failure, error: Exception | None
-    ) -> errors.TransportError:
-        if isinstance(error, TimeoutError):  # anyio.fail_after: the policy's deadline
-            return self._deadline_error(method, path)
-        detail = f"{type(error).__name__}: {error}" if error is not None else failure.value
-        if failure is Failure.NOT_SENT:
-            return errors.ConnectError(detail, method=method, path=path)
-        if isinstance(error, _TIMEOUT_ERRORS):
-            return errors.RequestTimeoutError(detail, method=method, path=path)
-        return errors.TransportError(detail, method=method, path=path)
-
-    def _deadline_error(self, method: str, path: str) -> errors.RequestTimeoutError:
-        return errors.RequestTimeoutError(
-            f"the retry policy's deadline of {self.retry.deadline} s ran out",
-            method=method,
-            path=path,
-        )
-
-    @staticmethod
-    def _unknown_outcome(
-        method: str, path: str, response: httpx.Response | None, error: Exception | None
-    ) -> errors.UnknownOutcomeError:
-        if response is not None:
-            return errors.UnknownOutcomeError(
-                f"HTTP {response.status_code}",
-                method=method,
-                path=path,
-                status_code=response.status_code,
-            )
-        reason = type(error).__name__ if error is not None else "no response"
-        if isinstance(error, TimeoutError):
-            reason = "deadline exceeded while waiting for the response"
-        return errors.UnknownOutcomeError(reason, method=method, path=path)
-
     def structure(self, data: object, cls: type[T], *, method: str, path: str) -> T:
         """Convert decoded JSON into model ``cls``; a mismatch raises
         :class:`~airtable_enterprise.ResponseValidationError` naming the endpoint and
@@ -628,21 +519,7 @@ class AsyncApi:
         a failure: what can be read of it is returned (the body stays in ``raw``) and a
         warning is logged.
         """
-        try:
-            return converter.structure(data, cls)
-        except Exception as exc:
-            detail = f"the response does not match {cls.__name__} ({describe_error(exc)})"
-        if method != "GET":
-            try:
-                result = salvage(data, cls)
-            except Exception as exc:  # e.g. a required field of a nested model
-                logger.debug("%s %s: nothing could be read (%s)", method, path, exc)
-            else:
-                logger.warning(
-                    "%s %s succeeded, but %s; returning what could be read", method, path, detail
-                )
-                return result
-        raise errors.ResponseValidationError(detail, method=method, path=path)
+        return structure_body(data, cls, method=method, path=path)
 
     async def request_model(
         self,
@@ -657,16 +534,3 @@ class AsyncApi:
         """:meth:`request`, then :meth:`structure` the body into ``cls``."""
         data = await self.request(method, path, params=params, json=json, base_id=base_id)
         return self.structure(data, cls, method=method, path=path)
-
-
-def _scim_url(scim_url: str | None, endpoint: httpx.URL, endpoint_url: str) -> str:
-    """The SCIM root: as given (checked like ``endpoint_url``), else the loopback
-    endpoint's ``/scim/v2``, else Airtable's (REFERENCE §12, §18: the host is configurable)."""
-    if scim_url is None:
-        if is_loopback_host(endpoint.host):
-            return f"{endpoint_url}/scim/v2"
-        return DEFAULT_SCIM_URL
-    try:
-        return str(check_endpoint_url(scim_url)).rstrip("/")
-    except errors.InvalidInputError as exc:
-        raise errors.InvalidInputError("scim_url", scim_url, exc.reason) from None

@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,10 @@ from .emulator import EmulatorSpec, Server, running
 from .redis_server import RedisServerMissing, running_redis
 from .results import Table, Target, WorkloadResult
 from .settings import Settings
+from .workload_common import Progress
 
 __all__ = ["scaleout"]
 
-Progress = Callable[[str], None]
 
 _ROOT = Path(__file__).resolve().parent.parent
 #: Airtable's limit per token, and its penalty after a 429 (REFERENCE §1.5).

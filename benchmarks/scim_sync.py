@@ -8,17 +8,14 @@ variant runs on a fresh emulator with the same seed, so each applies the same ch
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from .emulator import EmulatorSpec, running
 from .results import Bars, Table, Target, WorkloadResult, ratio
 from .settings import Settings
+from .workload_common import Progress, _fmt, _run
 
 __all__ = ["SCIM_SETTINGS", "ScimSyncSettings", "scim_sync"]
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -49,14 +46,8 @@ CONCURRENT = "scim sync (concurrent apply)"
 SEQUENTIAL = "same changes, one after another"
 
 
-def _fmt(value: float, digits: int = 2) -> str:
-    return "n/a" if math.isnan(value) else f"{value:,.{digits}f}"
-
-
 def scim_sync(settings: Settings, say: Progress) -> WorkloadResult:
     """Run both variants and compare them (see the module doc)."""
-    from .workloads import _run  # the shared measuring step
-
     s = SCIM_SETTINGS.get(settings.name, SCIM_SETTINGS["quick"])
     changes = s.new + s.updates + s.deactivations
     result = WorkloadResult(

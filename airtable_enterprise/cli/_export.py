@@ -1,5 +1,6 @@
 """Writing an export: events to a file page by page, each page made durable before
-its checkpoint moves; or to stdout or a pipe, with no checkpoint."""
+its checkpoint moves; or to stdout or a pipe, with no checkpoint. And where an export
+starts: a new checkpoint over the resolved window, or the saved one with ``--resume``."""
 
 from __future__ import annotations
 
@@ -8,19 +9,30 @@ import os
 import stat
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import attrs
+import click
 from rich.progress import Progress
 
+from .._convert import format_datetime
 from ..enterprise import Enterprise
 from ._checkpoint import Checkpoint, CheckpointError
-from ._output import View, encoder_for
+from ._errors import EXIT_USAGE, CliError
+from ._output import View, encoder_for, stderr_console
 from ._progress import TimeProgress
+from ._times import parse_when
 
-__all__ = ["durable", "export_bar", "is_stream", "open_output", "write_events"]
+__all__ = [
+    "durable",
+    "export_bar",
+    "is_stream",
+    "open_output",
+    "start_checkpoint",
+    "write_events",
+]
 
 
 def is_stream(out: Path) -> bool:
@@ -128,3 +140,52 @@ def durable(stream: IO[bytes]) -> int:
         return 0  # a pipe or a terminal: nothing to sync, never resumed
     os.fsync(stream.fileno())
     return stream.tell()
+
+
+def start_checkpoint(
+    query: dict[str, Any],
+    state_path: Path,
+    out: Path,
+    *,
+    since: str,
+    until: str | None,
+    resume: bool,
+    guard: bool = True,
+    retention: timedelta | None = None,
+) -> Checkpoint:
+    """The checkpoint an export starts from: with ``resume``, the one saved at
+    ``state_path`` (refused if made for another query); else a new one over
+    ``[--since, --until or now)``, refused (when ``guard``) while the checkpoint of an
+    interrupted export of ``out`` is still there. A ``--since`` further back than the
+    server's ``retention`` gets a note on stderr (the export starts at the oldest kept)."""
+    if resume:
+        try:
+            checkpoint = Checkpoint.load(state_path)
+            checkpoint.check_query(query, state_path)
+        except CheckpointError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+        return checkpoint
+    if guard and state_path.exists():
+        raise CliError(
+            f"{state_path} exists: an export of {out} was interrupted; "
+            "pass --resume to continue it, or delete the checkpoint to start over",
+            EXIT_USAGE,
+        )
+    now = datetime.now(UTC)
+    start = parse_when("--since", since, now)
+    end = parse_when("--until", until, now) if until else now
+    if start >= end:
+        raise click.BadParameter("must be before --until (or now)", param_hint="'--since'")
+    if retention is not None and start < now - retention:
+        stderr_console().print(
+            f"note: Airtable keeps these events {retention.days} days; --since {since} "
+            "reaches further back, so the export starts at the oldest event kept",
+            markup=False,
+        )
+    return Checkpoint(
+        query={
+            **query,
+            "resolved_start": format_datetime(start),
+            "resolved_end": format_datetime(end),
+        }
+    )

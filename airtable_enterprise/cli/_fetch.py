@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..enterprise import Enterprise
 from ..models.users import UserInfo
-from ._options import progress_bar
+from ._progress import progress_bar
 
 __all__ = ["fetch_all_users"]
 

@@ -1,26 +1,32 @@
 """What the job commands share: a spinner while a job runs, download progress bars,
-and the message that Ctrl-C during a wait leaves the job running server-side."""
+waiting then downloading a job's files, and the message that Ctrl-C during a wait
+leaves the job running server-side."""
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import click
 from rich.progress import TaskID
 from rich.status import Status
 
+from ..exports import FileProgress
 from ._app import run
 from ._errors import EXIT_INTERRUPTED, CliError
-from ._options import progress_bar
 from ._output import stderr_console
+from ._progress import progress_bar
 from ._session import Session
 
-__all__ = ["JobWatch", "download_progress", "run_job"]
+__all__ = ["DIRECTORY", "JobWatch", "download_progress", "finish_job", "run_job"]
 
 T = TypeVar("T")
+
+#: ``--download DIR``: a directory, made if missing.
+DIRECTORY = click.Path(file_okay=False, path_type=Path)
 
 
 class JobWatch:
@@ -77,7 +83,7 @@ def _resume_command(ctx: click.Context, watch: JobWatch) -> str:
 
 
 @contextmanager
-def download_progress() -> Iterator[Callable[[str, int, int | None], None]]:
+def download_progress() -> Iterator[FileProgress]:
     """A ``progress(name, done, total)`` callback drawing one bar per file (terminal only)."""
     with progress_bar() as bars:
         tasks: dict[str, TaskID] = {}
@@ -88,3 +94,26 @@ def download_progress() -> Iterator[Callable[[str, int, int | None], None]]:
             bars.update(tasks[name], completed=done, total=total)
 
         yield update
+
+
+async def finish_job(
+    job: T,
+    job_id: str,
+    watch: JobWatch,
+    *,
+    wait: bool,
+    download: Path | None,
+    wait_for: Callable[[T, Callable[[T], None]], Awaitable[T]],
+    save: Callable[[T, Path, FileProgress], Awaitable[list[Path]]],
+) -> T:
+    """``--wait`` / ``--download DIR`` of a job command: wait for ``job`` (spinner and
+    state lines), then save its files into DIR with a bar per file."""
+    if wait or download is not None:
+        with watch.waiting(job_id):
+            job = await wait_for(job, watch.update)
+    if download is not None:
+        with download_progress() as progress:
+            paths = await save(job, download, progress)
+        for path in paths:
+            stderr_console().print(f"saved {path}")
+    return job

@@ -12,9 +12,8 @@ import click
 
 from ._errors import EXIT_USAGE, CliError
 from ._output import FORMATS, SUFFIX_FORMATS, format_of_suffix, is_stdout
-from ._progress import progress_bar
 
-__all__ = ["confirm", "format_options", "progress_bar", "redis_url_option"]
+__all__ = ["confirm", "format_options", "redis_url_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -15,10 +15,10 @@ from .._convert import format_datetime
 from ..enterprise import Enterprise
 from ..models.audit import AuditLogEvent
 from ._app import run, run_until_interrupted
-from ._checkpoint import Checkpoint, CheckpointError, checkpoint_path
+from ._checkpoint import Checkpoint, checkpoint_path
 from ._errors import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_USAGE, CliError
 from ._event_types import unknown_event_type_warning
-from ._export import export_bar, is_stream, write_events
+from ._export import export_bar, is_stream, start_checkpoint, write_events
 from ._options import format_options
 from ._output import Column, View, format_of_suffix, open_writer, stderr_console
 from ._progress import TimeProgress, rate_limit_notices, time_progress_bar
@@ -172,31 +172,15 @@ def export(
         "page_size": page_size,
     }
     state_path = checkpoint_path(out)
-    if resume and not streaming:
-        try:
-            checkpoint = Checkpoint.load(state_path)
-            checkpoint.check_query(query, state_path)
-        except CheckpointError as exc:
-            raise CliError(str(exc), EXIT_USAGE) from None
-    else:
-        if not streaming and state_path.exists():
-            raise CliError(
-                f"{state_path} exists: an export of {out} was interrupted; "
-                "pass --resume to continue it, or delete the checkpoint to start over",
-                EXIT_USAGE,
-            )
-        now = datetime.now(UTC)
-        start = parse_when("--since", since, now)
-        end = parse_when("--until", until, now) if until else now
-        if start >= end:
-            raise click.BadParameter("must be before --until (or now)", param_hint="'--since'")
-        checkpoint = Checkpoint(
-            query={
-                **query,
-                "resolved_start": format_datetime(start),
-                "resolved_end": format_datetime(end),
-            }
-        )
+    checkpoint = start_checkpoint(
+        query,
+        state_path,
+        out,
+        since=since,
+        until=until,
+        resume=resume and not streaming,
+        guard=not streaming,
+    )
 
     async def job(session: Session) -> Checkpoint:
         enterprise = session.enterprise()

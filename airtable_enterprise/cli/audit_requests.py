@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..models.jobs import AuditLogRequest
-from ._jobs import JobWatch, download_progress, run_job
+from ._jobs import DIRECTORY, JobWatch, finish_job, run_job
 from ._options import format_options
 from ._output import Column, View, open_writer, stderr_console, to_json
 from ._session import Session
@@ -30,8 +30,6 @@ REQUEST_VIEW = View(
     title="Audit-log requests",
 )
 
-_DIRECTORY = click.Path(file_okay=False, path_type=Path)
-
 
 def _watch() -> JobWatch:
     return JobWatch("audit-log request", "audit requests get {id} --wait --download DIR")
@@ -41,17 +39,17 @@ async def _finish(
     session: Session, request: AuditLogRequest, watch: JobWatch, wait: bool, download: Path | None
 ) -> AuditLogRequest:
     enterprise = session.enterprise()
-    if wait or download is not None:
-        with watch.waiting(request.id):
-            request = await enterprise.wait_for_audit_log_request(request, on_progress=watch.update)
-    if download is not None:
-        with download_progress() as progress:
-            paths = await enterprise.download_audit_log_request(
-                request, download, progress=progress
-            )
-        for path in paths:
-            stderr_console().print(f"saved {path}")
-    return request
+    return await finish_job(
+        request,
+        request.id,
+        watch,
+        wait=wait,
+        download=download,
+        wait_for=lambda job, update: enterprise.wait_for_audit_log_request(job, on_progress=update),
+        save=lambda job, directory, progress: enterprise.download_audit_log_request(
+            job, directory, progress=progress
+        ),
+    )
 
 
 def _show(request: AuditLogRequest, fmt: str | None, out: Path | None) -> None:
@@ -71,7 +69,7 @@ def requests() -> None:
     "--filter", "filter_", metavar="ID_OR_IP", help="A user/workspace/base/table ID or IPv4."
 )
 @click.option("--wait", is_flag=True, help="Wait until the request is done (or failed).")
-@click.option("--download", type=_DIRECTORY, help="Wait, then save the files into DIR.")
+@click.option("--download", type=DIRECTORY, help="Wait, then save the files into DIR.")
 @format_options()
 @click.pass_context
 def create(
@@ -112,7 +110,7 @@ def list_requests(ctx: click.Context, fmt: str | None, out: Path | None) -> None
 @requests.command("get")
 @click.argument("request_id", metavar="ID")
 @click.option("--wait", is_flag=True, help="Wait until the request is done (or failed).")
-@click.option("--download", type=_DIRECTORY, help="Wait, then save the files into DIR.")
+@click.option("--download", type=DIRECTORY, help="Wait, then save the files into DIR.")
 @format_options()
 @click.pass_context
 def get(

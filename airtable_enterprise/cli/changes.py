@@ -12,9 +12,8 @@ from .._convert import format_datetime
 from ..change_events import RETENTION
 from ..models.changes import ChangeEvent
 from ._app import run, run_until_interrupted
-from ._checkpoint import Checkpoint, CheckpointError, checkpoint_path
-from ._errors import EXIT_USAGE, CliError
-from ._export import durable, open_output
+from ._checkpoint import Checkpoint, checkpoint_path
+from ._export import durable, open_output, start_checkpoint
 from ._output import Column, View, open_writer, stderr_console, to_json
 from ._session import Session
 from ._times import parse_when
@@ -71,37 +70,9 @@ def export(ctx: click.Context, since: str, until: str | None, out: Path, resume:
     """
     query = {"since": since, "until": until}
     state_path = checkpoint_path(out)
-    if resume:
-        try:
-            checkpoint = Checkpoint.load(state_path)
-            checkpoint.check_query(query, state_path)
-        except CheckpointError as exc:
-            raise CliError(str(exc), EXIT_USAGE) from None
-    else:
-        if state_path.exists():
-            raise CliError(
-                f"{state_path} exists: an export of {out} was interrupted; "
-                "pass --resume to continue it, or delete the checkpoint to start over",
-                EXIT_USAGE,
-            )
-        now = datetime.now(UTC)
-        start = parse_when("--since", since, now)
-        end = parse_when("--until", until, now) if until else now
-        if start >= end:
-            raise click.BadParameter("must be before --until (or now)", param_hint="'--since'")
-        if start < now - RETENTION:
-            stderr_console().print(
-                f"note: Airtable keeps change events 14 days; --since {since} reaches "
-                "further back, so the export starts at the oldest event kept",
-                markup=False,
-            )
-        checkpoint = Checkpoint(
-            query={
-                **query,
-                "resolved_start": format_datetime(start),
-                "resolved_end": format_datetime(end),
-            }
-        )
+    checkpoint = start_checkpoint(
+        query, state_path, out, since=since, until=until, resume=resume, retention=RETENTION
+    )
 
     async def job(session: Session) -> Checkpoint:
         return await _export(session, checkpoint, out, state_path)

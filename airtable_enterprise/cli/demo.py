@@ -28,8 +28,8 @@ from ..models.enterprise import EnterpriseInfo
 from ..models.users import UserInfo
 from ..models.workspaces import WorkspaceCollaborators
 from ._app import run_async, settings_of
-from ._options import progress_bar
 from ._output import cell, draw_table
+from ._progress import progress_bar
 from ._views import days_since, is_external
 from .audit import collect_events, summarize
 from .users import inactive

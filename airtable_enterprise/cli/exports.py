@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..models.jobs import JOB_STATES, Export
-from ._jobs import JobWatch, download_progress, run_job
+from ._jobs import DIRECTORY, JobWatch, finish_job, run_job
 from ._options import format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
@@ -29,8 +29,6 @@ EXPORT_VIEW = View(
     table=("id", "state", "base_id", "created", "user_email", "error"),
 )
 
-_DIRECTORY = click.Path(file_okay=False, path_type=Path)
-
 
 def _watch() -> JobWatch:
     return JobWatch("export", "exports get {id} --wait --download DIR")
@@ -40,17 +38,17 @@ async def _finish(
     session: Session, export: Export, watch: JobWatch, wait: bool, download: Path | None
 ) -> Export:
     enterprise = session.enterprise()
-    if wait or download is not None:
-        with watch.waiting(export.id):
-            export = await enterprise.wait_for_export(export, on_progress=watch.update)
-    if download is not None:
-        with download_progress() as progress:
-            paths = await enterprise.download_export(
-                export, download, csv=export.request.include_csv_format, progress=progress
-            )
-        for path in paths:
-            stderr_console().print(f"saved {path}")
-    return export
+    return await finish_job(
+        export,
+        export.id,
+        watch,
+        wait=wait,
+        download=download,
+        wait_for=lambda job, update: enterprise.wait_for_export(job, on_progress=update),
+        save=lambda job, directory, progress: enterprise.download_export(
+            job, directory, csv=job.request.include_csv_format, progress=progress
+        ),
+    )
 
 
 def _show(export: Export, fmt: str | None, out: Path | None) -> None:
@@ -68,7 +66,7 @@ def exports() -> None:
 @click.option("--csv", "include_csv", is_flag=True, help="Also export the tables as CSV (zip).")
 @click.option("--email", "send_email", is_flag=True, help="Email the creator when it is done.")
 @click.option("--wait", is_flag=True, help="Wait until the export is done (or failed).")
-@click.option("--download", type=_DIRECTORY, help="Wait, then save the files into DIR.")
+@click.option("--download", type=DIRECTORY, help="Wait, then save the files into DIR.")
 @format_options()
 @click.pass_context
 def create(
@@ -113,7 +111,7 @@ def list_exports(ctx: click.Context, state: str | None, fmt: str | None, out: Pa
 @exports.command("get")
 @click.argument("export_id", metavar="ID")
 @click.option("--wait", is_flag=True, help="Wait until the export is done (or failed).")
-@click.option("--download", type=_DIRECTORY, help="Wait, then save the files into DIR.")
+@click.option("--download", type=DIRECTORY, help="Wait, then save the files into DIR.")
 @format_options()
 @click.pass_context
 def get(

@@ -15,8 +15,9 @@ from ..scim.people import People, read_people
 from ..scim.sync import Change, Directory, Outcome, apply_sync, plan_sync, read_directory
 from ._app import run
 from ._errors import EXIT_FAILURE, EXIT_USAGE, CliError
-from ._options import confirm, format_options, progress_bar
+from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
+from ._progress import progress_bar
 from ._session import Session
 
 __all__ = ["sync"]

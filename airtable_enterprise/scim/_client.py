@@ -63,6 +63,14 @@ class Scim:
     def _path(self, kind: str, object_id: str | None = None) -> str:
         return f"{self._root}/{kind}" if object_id is None else f"{self._root}/{kind}/{object_id}"
 
+    def _user_path(self, user_id: str) -> str:
+        """``/Users/{userId}``, the ID checked (``usr...``) before any request."""
+        return self._path("Users", check_id("user_id", user_id, "usr"))
+
+    def _group_path(self, group_id: str) -> str:
+        """``/Groups/{groupId}``, the ID checked (``ugp...``) before any request."""
+        return self._path("Groups", check_id("group_id", group_id, "ugp"))
+
     async def _call(
         self,
         cls: type[T],
@@ -129,9 +137,7 @@ class Scim:
 
     async def get_user(self, user_id: str) -> ScimUser:
         """``GET /scim/v2/Users/{userId}``; an unknown ID raises ``NotFoundError`` (404)."""
-        return await self._call(
-            ScimUser, "GET", self._path("Users", check_id("user_id", user_id, "usr"))
-        )
+        return await self._call(ScimUser, "GET", self._user_path(user_id))
 
     async def create_user(
         self,
@@ -173,7 +179,7 @@ class Scim:
     ) -> ScimUser:
         """``PUT /scim/v2/Users/{userId}``: replace every attribute (those left out are
         cleared)."""
-        path = self._path("Users", check_id("user_id", user_id, "usr"))
+        path = self._user_path(user_id)
         body = user_body(
             user_name,
             given_name=given_name,
@@ -190,7 +196,7 @@ class Scim:
         self, user_id: str, operations: ScimPatch | Iterable[PatchOperation]
     ) -> ScimUser:
         """``PATCH /scim/v2/Users/{userId}``: the operations, applied in order."""
-        path = self._path("Users", check_id("user_id", user_id, "usr"))
+        path = self._user_path(user_id)
         return await self._call(ScimUser, "PATCH", path, body=_patch(operations).body())
 
     async def deactivate_user(self, user_id: str) -> ScimUser:
@@ -203,7 +209,7 @@ class Scim:
 
     async def delete_user(self, user_id: str) -> None:
         """``DELETE /scim/v2/Users/{userId}``: delete the user (empty response)."""
-        path = self._path("Users", check_id("user_id", user_id, "usr"))
+        path = self._user_path(user_id)
         await self._api.request("DELETE", path)
 
     # ------------------------------------------------------------------ groups
@@ -233,7 +239,7 @@ class Scim:
     async def get_group(self, group_id: str) -> ScimGroup:
         """``GET /scim/v2/Groups/{groupId}`` with its members. An unknown ID raises
         ``GroupNotFoundError`` (Airtable answers 400, not 404)."""
-        path = self._path("Groups", check_id("group_id", group_id, "ugp"))
+        path = self._group_path(group_id)
         return await self._call(ScimGroup, "GET", path)
 
     async def create_group(self, display_name: str) -> ScimGroup:
@@ -246,7 +252,7 @@ class Scim:
         self, group_id: str, display_name: str, member_ids: Iterable[str] = ()
     ) -> ScimGroup:
         """``PUT /scim/v2/Groups/{groupId}``: set the name and the whole member list."""
-        path = self._path("Groups", check_id("group_id", group_id, "ugp"))
+        path = self._group_path(group_id)
         members = list(member_ids)
         ids = check_ids("member_ids", members, "usr") if members else []
         body = {
@@ -260,7 +266,7 @@ class Scim:
         self, group_id: str, operations: ScimPatch | Iterable[PatchOperation]
     ) -> ScimGroup:
         """``PATCH /scim/v2/Groups/{groupId}``: the operations, applied in order."""
-        path = self._path("Groups", check_id("group_id", group_id, "ugp"))
+        path = self._group_path(group_id)
         return await self._call(ScimGroup, "PATCH", path, body=_patch(operations).body())
 
     async def add_members(self, group_id: str, user_ids: Iterable[str]) -> ScimGroup:
@@ -279,7 +285,7 @@ class Scim:
 
     async def delete_group(self, group_id: str) -> None:
         """``DELETE /scim/v2/Groups/{groupId}`` (empty response)."""
-        path = self._path("Groups", check_id("group_id", group_id, "ugp"))
+        path = self._group_path(group_id)
         await self._api.request("DELETE", path)
 
 

@@ -186,3 +186,21 @@ def test_next_step_follows_the_cursor_rules(
     response: AuditLogResponse, ascending: bool, bounded: bool, follow: bool, expected: Any
 ) -> None:
     assert next_step(response, ascending=ascending, bounded=bounded, follow=follow) == expected
+
+
+def test_audit_log_build_query_and_audit_log_options_take_the_same_arguments() -> None:
+    # Enterprise.audit_log keeps the explicit signature (the public face), build_query
+    # checks it, AuditLogOptions types audit_events: the three lists must not drift.
+    import inspect
+    import typing
+
+    from airtable_enterprise import Enterprise
+    from airtable_enterprise.audit import AuditLogOptions
+
+    checked = inspect.signature(build_query).parameters
+    public = dict(inspect.signature(Enterprise.audit_log).parameters)
+    public.pop("self")
+    assert [(p.name, p.default) for p in public.values()] == [
+        (p.name, p.default) for p in checked.values()
+    ]
+    assert set(typing.get_type_hints(AuditLogOptions)) == set(checked)

@@ -10,7 +10,7 @@ from .conftest import Invoke
 def test_since_beyond_retention_warns(invoke: Invoke, tmp_path: Path) -> None:
     result = invoke(["changes", "export", "--since", "30d", "--out", str(tmp_path / "c.jsonl")])
     assert result.exit_code == 0, result.output
-    assert "keeps change events 14 days" in result.stderr
+    assert "keeps these events 14 days" in result.stderr
 
 
 def test_since_within_retention_is_silent(invoke: Invoke, tmp_path: Path) -> None:

@@ -89,6 +89,20 @@ def _export_view(world: World, job: Job) -> dict[str, Any]:
     return view
 
 
+def _new_job(world: World, call: Call, prefix: str, kind: str, params: dict[str, Any]) -> Job:
+    """A new job of ``kind`` (ID ``prefix...``) made by the caller, queued in the world."""
+    return world.jobs.add(
+        Job(
+            id=world.new_id(prefix),
+            kind=kind,
+            created_time=world.now(),
+            created_by=call.caller.user_id,
+            params=params,
+            duration=world.jobs.duration,
+        )
+    )
+
+
 def create_export(world: World, call: Call) -> dict[str, Any]:
     """POST .../{ent}/exports (§10): 404 ``NOT_FOUND`` for an unknown base."""
     world.account(call.path["ent"])
@@ -101,16 +115,7 @@ def create_export(world: World, call: Call) -> dict[str, Any]:
     }
     if base_id not in world.bases:
         raise _not_found()
-    job = world.jobs.add(
-        Job(
-            id=world.new_id("etk"),
-            kind="export",
-            created_time=world.now(),
-            created_by=call.caller.user_id,
-            params=params,
-            duration=world.jobs.duration,
-        )
-    )
+    job = _new_job(world, call, "etk", "export", params)
     return _export_view(world, job)
 
 
@@ -194,16 +199,7 @@ def create_audit_log_request(world: World, call: Call) -> dict[str, Any]:
         "timePeriod": _check_period(world, body.string("timePeriod", required=True)),
         "filter": _check_filter(body.string("filter")),
     }
-    job = world.jobs.add(
-        Job(
-            id=world.new_id("eal"),
-            kind="auditLog",
-            created_time=world.now(),
-            created_by=call.caller.user_id,
-            params=params,
-            duration=world.jobs.duration,
-        )
-    )
+    job = _new_job(world, call, "eal", "auditLog", params)
     return _audit_view(world, job)
 
 
