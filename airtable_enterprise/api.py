@@ -29,7 +29,7 @@ from ._endpoint import (
     is_loopback_host,
     tls_verification,
 )
-from ._ratelimit import RateLimiter
+from ._ratelimit import RateLimiter, acquire_all
 from ._ratelimit_redis import SharedRateLimiter, open_store
 from ._retry import (
     AIRTABLE_RATE_LIMIT_PENALTY,
@@ -463,7 +463,7 @@ class AsyncApi:
             budget = None if math.isinf(deadline_at) else max(0.0, deadline_at - clock())
             with anyio.fail_after(budget):
                 async with self._concurrency:
-                    counted = [await limiter.acquire() for limiter in limiters]
+                    counted = await acquire_all(limiters)
                     started_at = counted[-1]
                     sent = True
                     self.stats.attempts += 1
