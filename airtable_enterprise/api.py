@@ -224,6 +224,11 @@ class AsyncApi:
             raise errors.InvalidInputError(
                 "redis_fallback_share", redis_fallback_share, "must be a number in (0, 1]"
             )
+        if limiter is not None and (redis_url is not None or redis_client is not None):
+            # The token's limit would stay in this process while the bases' are shared.
+            raise errors.InvalidInputError(
+                "limiter", limiter, "pass limiter or a store (redis_url, redis_client), not both"
+            )
         self._store = open_store(redis_url, redis_client)
         self._store_options = (store_key, float(redis_fallback_share), bool(redis_fail_closed))
         self.limiter = limiter or self._new_limiter(float(requests_per_second), "token")

@@ -1,21 +1,19 @@
-"""The shared limiter gives back a start granted to a call that never went out."""
+"""The shared limiter gives back a start granted to a call that never went out; a
+store and a limiter of the caller's own are not mixed."""
 
 from __future__ import annotations
 
-import functools
-
 import anyio
-import httpx
 import pytest
 
-from airtable_enterprise import AsyncApi, RateLimiter, RetryPolicy
-from airtable_enterprise._store import key_prefix
+from airtable_enterprise import AsyncApi, InvalidInputError, RateLimiter
+from airtable_enterprise._ratelimit import acquire_all
+from airtable_enterprise._ratelimit_redis import SharedRateLimiter
+from airtable_enterprise._store import RedisStore, key_prefix
 from benchmarks.redis_server import RedisServer
 from tests.reliability.test_limiter_cancellation import HandClock
 
 pytestmark = pytest.mark.anyio
-
-BASE = "appAAAAAAAAAAAAAA"
 
 
 class SignallingClock(HandClock):
@@ -33,25 +31,25 @@ class SignallingClock(HandClock):
 async def test_a_shared_base_start_is_given_back_when_the_token_wait_is_cancelled(
     shared_redis: RedisServer, anyio_backend: str
 ) -> None:
-    secret = f"patGiveBack.{anyio_backend}"
+    key = f"{key_prefix(f'patGiveBack.{anyio_backend}')}:base:appAAAAAAAAAAAAAA"
     clock = SignallingClock()
     token = RateLimiter(1, clock=clock, sleep=clock.sleep)
     await token.acquire()  # the token's budget is spent: the next caller waits on it
-    async with AsyncApi(
-        secret,
-        transport=httpx.MockTransport(lambda request: httpx.Response(200, json={})),
-        limiter=token,
-        base_requests_per_second=1,
-        retry=RetryPolicy(max_attempts=1),
-        redis_url=shared_redis.url,
-    ) as api:
+    async with RedisStore.from_url(shared_redis.url) as store:
+        base = SharedRateLimiter(store, key, 1)
         async with anyio.create_task_group() as tg:
-            tg.start_soon(functools.partial(api.request, "GET", "/v0/x", base_id=BASE))
+            tg.start_soon(acquire_all, [base, token])  # as AsyncApi does for a base call
             with anyio.fail_after(10):
                 await clock.sleeping.wait()  # the shared base granted; the token holds it
-            started_key = f"{key_prefix(secret)}:base:{BASE}:started"
-            assert shared_redis.command("ZCARD", started_key).strip() == b":1"
-            tg.cancel_scope.cancel()
+            assert shared_redis.command("ZCARD", f"{key}:started").strip() == b":1"
+            tg.cancel_scope.cancel()  # the web request behind it went away
         # Every process sharing the base may start at once: nothing counts any more.
-        assert shared_redis.command("ZCARD", started_key).strip() == b":0"
-        assert api.base_limiter(BASE).stats.started == 0
+        assert shared_redis.command("ZCARD", f"{key}:started").strip() == b":0"
+        assert shared_redis.command("ZCARD", f"{key}:booked").strip() == b":0"
+        assert base.stats.started == 0
+
+
+def test_a_limiter_of_ones_own_is_refused_beside_a_store() -> None:
+    # The token's limit would silently stay in this process while the bases' were shared.
+    with pytest.raises(InvalidInputError, match="not both"):
+        AsyncApi("patX.y", limiter=RateLimiter(), redis_url="redis://127.0.0.1:1/0")
