@@ -40,6 +40,7 @@ import attrs
 from anyio.abc import TaskGroup
 
 from ._convert import format_datetime
+from ._progress import ChainProgress
 from ._resume import decode_json_token, decode_key
 from .errors import InvalidInputError
 from .models.audit import AuditLogEvent, AuditLogPage, AuditLogPagination, AuditLogResponse
@@ -77,7 +78,8 @@ Span = tuple[int, int]
 #: Fetch one page of a range: ``(range params, cursor or None)`` to the response and
 #: the cursor to continue from (``None`` once the chain has ended).
 RangeFetch = Callable[
-    [Sequence[tuple[str, str]], str | None], Awaitable[tuple[AuditLogResponse, str | None]]
+    [Sequence[tuple[str, str]], str | None, ChainProgress],
+    Awaitable[tuple[AuditLogResponse, str | None]],
 ]
 
 
@@ -251,6 +253,8 @@ class _Range:
     #: same request with only the cursor added), and its cursor.
     params: list[tuple[str, str]] | None = None
     cursor: str | None = None
+    #: Whether the chain advances (a server's cursor cycle must not spin the walk).
+    progress: ChainProgress = attrs.Factory(ChainProgress)
 
 
 class Backfill:
@@ -447,7 +451,7 @@ class Backfill:
             self.reserved += 1
             self.peak_reserved = max(self.peak_reserved, self.reserved)
         try:
-            response, work.cursor = await self._fetch(work.params, work.cursor)
+            response, work.cursor = await self._fetch(work.params, work.cursor, work.progress)
         finally:
             if reserve:
                 self.reserved -= 1

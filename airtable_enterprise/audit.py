@@ -33,6 +33,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ._backfill import DEPTH, Backfill, BackfillPlan, cut, decode_token, is_token, plan_window
 from ._convert import format_datetime
+from ._progress import ChainProgress
 from ._resume import decode_chains, encode_chains, fingerprint, is_chain_token
 from ._validate import check_id
 from .errors import InvalidInputError, ResponseValidationError
@@ -496,28 +497,21 @@ class _Walker:
     #: The endpoint, for the error when the server's cursor does not advance.
     path: str = ""
     _idle_polls: int = 0
-    #: Cursors this chain followed (the most recent ones): one seen again is a loop.
-    _followed: dict[str, None] = attrs.Factory(dict)
-    _last_ids: frozenset[str] = frozenset()
+    #: Cursors this chain followed and events it handed out (the most recent ones).
+    _progress: ChainProgress = attrs.Factory(ChainProgress)
 
     def _check_progress(self, requested: str | None, response: AuditLogResponse) -> None:
-        """Refuse a page that takes the walk nowhere: the same cursor again (or one of
-        its recent cursors: a cycle), or only events of the previous page. A server
+        """Refuse a page that takes the walk nowhere (:class:`ChainProgress`): a server
         doing that would make the walk spin forever, spending requests."""
         cursor = self.cursor
         assert cursor is not None  # a CONTINUE step always has one
-        ids = frozenset(event.id for event in response.events)
-        if cursor == requested or cursor in self._followed or (ids and ids <= self._last_ids):
+        if self._progress.stalled(requested, cursor, (event.id for event in response.events)):
             raise ResponseValidationError(
                 f"the audit log cursor does not advance ({self.cursor_key}={cursor!r} "
-                "came back again, or a page repeated the previous one): stopped",
+                "came back again, or a page repeated recent events): stopped",
                 method="GET",
                 path=self.path,
             )
-        self._followed[cursor] = None
-        if len(self._followed) > _RECENT_IDS:
-            del self._followed[next(iter(self._followed))]
-        self._last_ids = ids
 
     async def fetch_next(self) -> _Fetched:
         """The next page to deliver (or, with ``report_idle``, an idle poll)."""
@@ -740,7 +734,7 @@ class AuditLog:
         return self._api.structure(data, AuditLogResponse, method="GET", path=self._path)
 
     async def _fetch_range(
-        self, params: Sequence[tuple[str, str]], cursor: str | None
+        self, params: Sequence[tuple[str, str]], cursor: str | None, progress: ChainProgress
     ) -> tuple[AuditLogResponse, str | None]:
         """One page of a parallel backfill's range (a bounded chain, §8.3)."""
         query = self._query
@@ -748,10 +742,14 @@ class AuditLog:
             params = [*params, (query.follow_key, cursor)]
         response = await self._fetch(params)
         step, following = next_step(response, ascending=query.ascending, bounded=True, follow=False)
-        if step is Step.CONTINUE and following == cursor:
+        if (
+            step is Step.CONTINUE
+            and following is not None
+            and progress.stalled(cursor, following, (event.id for event in response.events))
+        ):
             raise ResponseValidationError(
-                f"the audit log cursor does not advance ({query.follow_key}={cursor!r} "
-                "came back again): stopped",
+                f"the audit log cursor does not advance ({query.follow_key}={following!r} "
+                "came back again, or a page repeated recent events): stopped",
                 method="GET",
                 path=self._path,
             )
