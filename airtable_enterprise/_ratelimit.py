@@ -244,8 +244,12 @@ class RateLimiter:
         clock: Callable[[], float] = anyio.current_time,
         sleep: Callable[[float], Awaitable[object]] = anyio.sleep,
     ) -> None:
-        if not (isinstance(requests_per_second, int | float) and requests_per_second > 0):
-            raise ValueError(f"requests_per_second must be > 0, got {requests_per_second!r}")
+        if not (
+            isinstance(requests_per_second, int | float) and 0 < requests_per_second < math.inf
+        ):
+            raise ValueError(
+                f"requests_per_second must be a finite number > 0, got {requests_per_second!r}"
+            )
         if not 0.0 <= headroom < 1.0:
             raise ValueError(f"headroom must be in [0, 1), got {headroom!r}")
         if not (isinstance(cooldown, int | float) and 0 <= cooldown < math.inf):
