@@ -18,6 +18,7 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._audit_query import AuditLogQuery
+from ._progress import ChainProgress
 from .errors import ResponseValidationError
 from .models.audit import AuditLogResponse
 
@@ -106,28 +107,21 @@ class _Walker:
     #: The endpoint, for the error when the server's cursor does not advance.
     path: str = ""
     _idle_polls: int = 0
-    #: Cursors this chain followed (the most recent ones): one seen again is a loop.
-    _followed: dict[str, None] = attrs.Factory(dict)
-    _last_ids: frozenset[str] = frozenset()
+    #: Cursors this chain followed and events it handed out (the most recent ones).
+    _progress: ChainProgress = attrs.Factory(ChainProgress)
 
     def _check_progress(self, requested: str | None, response: AuditLogResponse) -> None:
-        """Refuse a page that takes the walk nowhere: the same cursor again (or one of
-        its recent cursors: a cycle), or only events of the previous page. A server
+        """Refuse a page that takes the walk nowhere (:class:`ChainProgress`): a server
         doing that would make the walk spin forever, spending requests."""
         cursor = self.cursor
         assert cursor is not None  # a CONTINUE step always has one
-        ids = frozenset(event.id for event in response.events)
-        if cursor == requested or cursor in self._followed or (ids and ids <= self._last_ids):
+        if self._progress.stalled(requested, cursor, (event.id for event in response.events)):
             raise ResponseValidationError(
                 f"the audit log cursor does not advance ({self.cursor_key}={cursor!r} "
-                "came back again, or a page repeated the previous one): stopped",
+                "came back again, or a page repeated recent events): stopped",
                 method="GET",
                 path=self.path,
             )
-        self._followed[cursor] = None
-        if len(self._followed) > _RECENT_IDS:
-            del self._followed[next(iter(self._followed))]
-        self._last_ids = ids
 
     async def fetch_next(self) -> _Fetched:
         """The next page to deliver (or, with ``report_idle``, an idle poll)."""

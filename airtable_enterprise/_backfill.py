@@ -51,6 +51,7 @@ from ._backfill_plan import (
     to_ms,
     trim,
 )
+from ._progress import ChainProgress
 from .models.audit import AuditLogEvent, AuditLogPage, AuditLogPagination, AuditLogResponse
 
 __all__ = [
@@ -84,7 +85,8 @@ STEAL_PAGES = 4
 
 #: the cursor to continue from (``None`` once the chain has ended).
 RangeFetch = Callable[
-    [Sequence[tuple[str, str]], str | None], Awaitable[tuple[AuditLogResponse, str | None]]
+    [Sequence[tuple[str, str]], str | None, ChainProgress],
+    Awaitable[tuple[AuditLogResponse, str | None]],
 ]
 
 
@@ -109,6 +111,8 @@ class _Range:
     #: same request with only the cursor added), and its cursor.
     params: list[tuple[str, str]] | None = None
     cursor: str | None = None
+    #: Whether the chain advances (a server's cursor cycle must not spin the walk).
+    progress: ChainProgress = attrs.Factory(ChainProgress)
 
 
 class Backfill:
@@ -305,7 +309,7 @@ class Backfill:
             self.reserved += 1
             self.peak_reserved = max(self.peak_reserved, self.reserved)
         try:
-            response, work.cursor = await self._fetch(work.params, work.cursor)
+            response, work.cursor = await self._fetch(work.params, work.cursor, work.progress)
         finally:
             if reserve:
                 self.reserved -= 1

@@ -34,8 +34,12 @@ def check_options(
         ("requests_per_second", requests_per_second),
         ("base_requests_per_second", base_requests_per_second),
     ):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise errors.InvalidInputError(name, value, "must be a positive number")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 < value < math.inf
+        ):
+            raise errors.InvalidInputError(name, value, "must be a positive finite number")
     if retry is not None and not isinstance(retry, RetryPolicy):
         raise errors.InvalidInputError("retry", retry, "must be a RetryPolicy")
     if user_agent is not None and not (

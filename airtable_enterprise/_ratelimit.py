@@ -33,17 +33,21 @@ import bisect
 import collections
 import contextlib
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
 
 import anyio
 import attrs
 
-__all__ = ["MAX_COOLDOWN", "PacingState", "RateLimiter", "RateLimiterStats"]
+__all__ = ["MAX_COOLDOWN", "PacingState", "RateLimiter", "RateLimiterStats", "acquire_all"]
 
 #: The longest pause one 429 can impose on every task sharing a limiter, whatever its
 #: ``Retry-After`` says (4x Airtable's documented 30 s penalty). The request that got
 #: the 429 still reports the server's value in :class:`~airtable_enterprise.RateLimitError`.
 MAX_COOLDOWN = 120.0
+
+#: Grant times remembered for :meth:`RateLimiter.give_back`, at most this long.
+_GRANT_MEMORY = 60.0
 
 #: After a 429 the pace restarts at this fraction of the pace that tripped.
 _RESTART_FRACTION = 0.5
@@ -240,8 +244,12 @@ class RateLimiter:
         clock: Callable[[], float] = anyio.current_time,
         sleep: Callable[[float], Awaitable[object]] = anyio.sleep,
     ) -> None:
-        if not (isinstance(requests_per_second, int | float) and requests_per_second > 0):
-            raise ValueError(f"requests_per_second must be > 0, got {requests_per_second!r}")
+        if not (
+            isinstance(requests_per_second, int | float) and 0 < requests_per_second < math.inf
+        ):
+            raise ValueError(
+                f"requests_per_second must be a finite number > 0, got {requests_per_second!r}"
+            )
         if not 0.0 <= headroom < 1.0:
             raise ValueError(f"headroom must be in [0, 1), got {headroom!r}")
         if not (isinstance(cooldown, int | float) and 0 <= cooldown < math.inf):
@@ -259,6 +267,8 @@ class RateLimiter:
         self._started = 0
         self._rate_limited = 0
         self._cooldown_seconds = 0.0
+        #: The slot each recent grant was booked at (grant time -> slot), for give_back.
+        self._slots: dict[float, float] = {}
 
     def __repr__(self) -> str:
         return f"<RateLimiter {self.requests_per_second:g}/s>"
@@ -285,8 +295,28 @@ class RateLimiter:
                 now = self._clock()
                 state.record_start(now)
                 self._started += 1
+                self._remember(now, start)
                 return now
             # A 429 arrived while we waited: our slot is void, queue again after the cooldown.
+
+    def _remember(self, granted_at: float, slot: float) -> None:
+        if len(self._slots) > 1000:  # grants never given back nor confirmed (no network)
+            self._slots = {
+                at: booked for at, booked in self._slots.items() if at > granted_at - _GRANT_MEMORY
+            }
+        self._slots[granted_at] = slot
+
+    async def give_back(self, granted_at: float) -> None:
+        """The request :meth:`acquire` let go at ``granted_at`` will not be sent after all
+        (its caller was cancelled while waiting for another scope's limiter): its start
+        and its slot in the window stop counting, so it costs the others nothing."""
+        slot = self._slots.pop(granted_at, None)
+        if slot is None:  # not a grant of this limiter, or one already on its way
+            return
+        self._state.forget_start(granted_at)
+        with contextlib.suppress(ValueError):  # already out of the window, or voided
+            self._state.starts.remove(slot)
+        self._started -= 1
 
     async def confirm_start(self, granted_at: float) -> float:
         """The request :meth:`acquire` let go at ``granted_at`` is being written now.
@@ -298,6 +328,7 @@ class RateLimiter:
         the start stays at ``granted_at``. Returns the time recorded.
         """
         state = self._state
+        self._slots.pop(granted_at, None)  # on its way: no longer given back
         state.forget_start(granted_at)
         await self._wait_for_window()
         now = self._clock()
@@ -349,3 +380,26 @@ class RateLimiter:
             cooldown_seconds=self._cooldown_seconds,
             pace=self._state.pace(self._clock()),
         )
+
+
+class _Limiter(Protocol):
+    async def acquire(self) -> float: ...
+    async def give_back(self, granted_at: float) -> None: ...
+
+
+async def acquire_all(limiters: Sequence[_Limiter]) -> list[float]:
+    """Wait for each limiter in turn (a base's, then the token's); return their grant times.
+
+    A caller cancelled while it waits for one of them gives back what the ones before
+    granted it: the request is not sent, so it must not count in their windows.
+    """
+    granted: list[float] = []
+    try:
+        for limiter in limiters:
+            granted.append(await limiter.acquire())
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            for limiter, at in zip(limiters, granted, strict=False):
+                await limiter.give_back(at)
+        raise
+    return granted

@@ -82,8 +82,10 @@ RESERVE = (
     _PRELUDE
     + """
 local start = math.max(now, next_start, resume_at)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', f(start - window))
-if redis.call('ZCARD', KEYS[2]) >= capacity then
+-- Only bookings in the past leave the set: the later ones are live (their callers wait
+-- for them), and RELEASE rolls the pace back to the latest live one.
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', f(now - window))
+if redis.call('ZCOUNT', KEYS[2], '(' .. f(start - window), '+inf') >= capacity then
   start = math.max(start, kth_latest(KEYS[2], capacity) + window)
 end
 redis.call('ZADD', KEYS[2], f(start), ARGV[5])

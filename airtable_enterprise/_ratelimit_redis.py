@@ -191,6 +191,12 @@ class SharedRateLimiter:
             try:
                 reply = await self._call(lua.RESERVE, booking)
                 started = await self._take(reply, booking)
+                if started is not None and (
+                    self._clock() - (started.value - self._offset) > _RESTATE_AFTER
+                ):
+                    # This task resumed late after the store counted its start: count
+                    # it again now, so the window of real starts sees when it really goes.
+                    await self._confirm_shared(booking)
             except StoreError:
                 continue
             except BaseException:
@@ -199,10 +205,6 @@ class SharedRateLimiter:
                     await self._release(booking)
                 raise
             if started is not None:
-                if self._clock() - (started.value - self._offset) > _RESTATE_AFTER:
-                    # This task resumed late after the store counted its start: count
-                    # it again now, so the window of real starts sees when it really goes.
-                    await self._confirm_shared(booking)
                 return self._grant(booking)
             # A 429 voided the booking while we waited: book again, after the cooldown.
 
@@ -215,6 +217,19 @@ class SharedRateLimiter:
             await self._sleep(reply.value)
             reply = await self._call(lua.START, booking, epoch)
         return reply
+
+    async def give_back(self, granted_at: float) -> None:
+        """The request :meth:`acquire` let go at ``granted_at`` will not be sent after all
+        (see :meth:`RateLimiter.give_back`): its start stops counting, at the store too."""
+        booking = self._grants.pop(granted_at, None)
+        if booking is None:
+            return
+        self._started -= 1
+        if booking == _LOCAL:
+            self._local_starts -= 1
+            await self._fallback.give_back(granted_at)
+        else:
+            await self._release(booking)
 
     async def _release(self, booking: str) -> None:
         # On failure, the booking leaves the window by itself within a second.

@@ -29,7 +29,7 @@ from ._endpoint import (
     tls_verification,
 )
 from ._options import check_options
-from ._ratelimit import RateLimiter
+from ._ratelimit import RateLimiter, acquire_all
 from ._ratelimit_redis import SharedRateLimiter, open_store
 from ._responses import (
     deadline_error,
@@ -192,6 +192,11 @@ class AsyncApi:
         self.retry = retry if retry is not None else RetryPolicy()
         self._headroom = float(rate_limit_headroom)
         self._rate_limit_cooldown = float(rate_limit_cooldown)
+        if limiter is not None and (redis_url is not None or redis_client is not None):
+            # The token's limit would stay in this process while the bases' are shared.
+            raise errors.InvalidInputError(
+                "limiter", limiter, "pass limiter or a store (redis_url, redis_client), not both"
+            )
         self._store = open_store(redis_url, redis_client)
         self._store_options = (store_key, float(redis_fallback_share), bool(redis_fail_closed))
         self.limiter = limiter or self._new_limiter(float(requests_per_second), "token")
@@ -435,7 +440,7 @@ class AsyncApi:
             budget = None if math.isinf(deadline_at) else max(0.0, deadline_at - clock())
             with anyio.fail_after(budget):
                 async with self._concurrency:
-                    counted = [await limiter.acquire() for limiter in limiters]
+                    counted = await acquire_all(limiters)
                     started_at = counted[-1]
                     sent = True
                     self.stats.attempts += 1

@@ -44,6 +44,7 @@ from ._audit_query import (
 )
 from ._audit_walk import _RECENT_IDS, Step, _Fetched, _OnDemand, _ReadAhead, _Walker, next_step
 from ._backfill import DEPTH, Backfill
+from ._progress import ChainProgress
 from ._resume import encode_chains
 from .errors import ResponseValidationError
 from .models.audit import AuditLogEvent, AuditLogPage, AuditLogPagination, AuditLogResponse
@@ -165,7 +166,7 @@ class AuditLog:
         return self._api.structure(data, AuditLogResponse, method="GET", path=self._path)
 
     async def _fetch_range(
-        self, params: Sequence[tuple[str, str]], cursor: str | None
+        self, params: Sequence[tuple[str, str]], cursor: str | None, progress: ChainProgress
     ) -> tuple[AuditLogResponse, str | None]:
         """One page of a parallel backfill's range (a bounded chain, §8.3)."""
         query = self._query
@@ -173,10 +174,14 @@ class AuditLog:
             params = [*params, (query.follow_key, cursor)]
         response = await self._fetch(params)
         step, following = next_step(response, ascending=query.ascending, bounded=True, follow=False)
-        if step is Step.CONTINUE and following == cursor:
+        if (
+            step is Step.CONTINUE
+            and following is not None
+            and progress.stalled(cursor, following, (event.id for event in response.events))
+        ):
             raise ResponseValidationError(
-                f"the audit log cursor does not advance ({query.follow_key}={cursor!r} "
-                "came back again): stopped",
+                f"the audit log cursor does not advance ({query.follow_key}={following!r} "
+                "came back again, or a page repeated recent events): stopped",
                 method="GET",
                 path=self._path,
             )

@@ -3,7 +3,9 @@
 
 ``python -m benchmarks.scaleout_worker '<job JSON>'`` prints one JSON line: the calls
 that succeeded, the 429s received, other errors, and the limiter's stats. Each call is
-one attempt (no retry), so every 429 the server sends is counted once.
+one attempt (no retry), so every 429 the server sends is counted once. With
+``progress``, it also prints one line per call that succeeded (``at``) or got a 429
+(``rate_limited_at``), as it happens; ``cooldown`` is the pause after a 429 (30 s).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         endpoint_url=job["url"],
         requests_per_second=job.get("rps", 50.0),
         retry=RetryPolicy(max_attempts=1),
+        rate_limit_cooldown=job.get("cooldown", 30.0),
         redis_url=job.get("redis_url"),
         redis_fallback_share=job.get("fallback_share", 0.5),
     )
@@ -40,6 +43,8 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
                 await api.request("GET", path)
             except RateLimitError:
                 counts["rate_limited"] += 1
+                if job.get("progress"):
+                    print(json.dumps({"rate_limited_at": time.time()}), flush=True)
             except AirtableError:
                 counts["errors"] += 1
                 await anyio.sleep(0.05)

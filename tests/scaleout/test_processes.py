@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
 from airtable_enterprise._ratelimit_redis import SharedRateLimiter
@@ -37,7 +38,7 @@ def emulator() -> Iterator[Server]:
 
 
 def _start(
-    server: Server, redis_url: str | None, index: int, seconds: float
+    server: Server, redis_url: str | None, index: int, seconds: float, **options: Any
 ) -> subprocess.Popen[str]:
     job = {
         "url": server.url,
@@ -49,6 +50,7 @@ def _start(
         "seconds": seconds,
         "backend": "trio" if index % 2 else "asyncio",
         "progress": True,
+        **options,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "benchmarks.scaleout_worker", json.dumps(job)],
@@ -79,9 +81,20 @@ def _finish(
         data = json.loads(line)
         if "result" in data:
             result = data["result"]
-        else:
+        elif "at" in data:
             times.append(data["at"])
     return result, times
+
+
+def _rate_limited_at(worker: subprocess.Popen[str], first: str) -> tuple[list[float], list[float]]:
+    """The times of a worker's calls that succeeded, and of the 429s it received."""
+    out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err[-3000:]
+    lines = [json.loads(line) for line in (first + out).splitlines()]
+    return (
+        [data["at"] for data in lines if "at" in data],
+        [data["rate_limited_at"] for data in lines if "rate_limited_at" in data],
+    )
 
 
 def test_three_processes_on_one_token_draw_no_429(
@@ -119,6 +132,47 @@ def test_a_429_reported_in_one_process_pauses_the_others(
     assert during == []  # every process waited out the shared cooldown
     assert after  # ... and went on afterwards
     assert sum(result["rate_limited"] for result, _ in runs) == 0
+
+
+@pytest.fixture(scope="module")
+def short_penalty_emulator() -> Iterator[Server]:
+    """An emulator whose 429 penalty lasts 4 s (Airtable's 30 s would make a slow test)."""
+    with running(EmulatorSpec(users=10, rps=RPS, penalty_s=4.0), ready_timeout=120) as server:
+        time.sleep(1.2)
+        yield server
+
+
+def test_a_real_429_received_by_one_process_pauses_the_others(
+    short_penalty_emulator: Server, shared_redis: RedisServer
+) -> None:
+    # Four workers share the budget; a client outside the store (a script someone runs
+    # on the same token) trips the server's window. The emulator then refuses every
+    # request for 4 s: the first worker to send one gets a real 429 and tells the
+    # store; the others pause without sending. With limiters of their own, each of
+    # them would send (they pace at 9.2/s each) and get a 429 of its own.
+    server = short_penalty_emulator
+    shared_redis.command("FLUSHALL")
+    options = {"tasks": 4, "cooldown": 4.0}
+    workers = [_start(server, shared_redis.url, index, 9.0, **options) for index in range(4)]
+    first_lines = [_running(worker) for worker in workers]
+    path = f"{server.url}/v0/meta/enterpriseAccounts/{server.enterprise_id}"
+    with httpx.Client(headers={"Authorization": f"Bearer {server.token}"}) as outsider:
+        for _ in range(100):
+            if outsider.get(path).status_code == 429:
+                break
+        else:
+            pytest.fail("the outsider never tripped the server's window")
+    tripped_at = time.time()
+    runs = [
+        _rate_limited_at(worker, first) for worker, first in zip(workers, first_lines, strict=True)
+    ]
+    refused = [times for _, times in runs if times]
+    assert refused, "no worker met the server's penalty"
+    # One worker (two if a request of another was already on its way) got the 429; the
+    # others heard of it from the store.
+    assert len(refused) <= 2, [len(times) for _, times in runs]
+    # ... and every worker went on after the cooldown.
+    assert all(any(at > tripped_at + 4.0 for at in ok) for ok, _ in runs)
 
 
 def test_a_worker_killed_mid_run_leaves_no_budget_behind(
