@@ -214,12 +214,19 @@ _new = object.__new__
 _set = object.__setattr__
 
 
+#: The types an optional string may have on the wire (absent reads as null).
+_OPTIONAL_STRING = frozenset({str, type(None)})
+
+
 def _structure_user(data: Mapping[str, Any]) -> AuditLogUser:
     get = data.get
+    email, name = get("email"), get("name")
+    if not (type(email) in _OPTIONAL_STRING and type(name) in _OPTIONAL_STRING):
+        _strings("actor.user", data, ("id",), _USER_STRINGS)
     user = _new(AuditLogUser)
     _set(user, "id", data["id"])
-    _set(user, "email", get("email"))
-    _set(user, "name", get("name"))
+    _set(user, "email", email)
+    _set(user, "name", name)
     _set(user, "raw", data)
     return user
 
@@ -227,36 +234,58 @@ def _structure_user(data: Mapping[str, Any]) -> AuditLogUser:
 def _structure_actor(data: Mapping[str, Any], _: object = None) -> AuditLogActor:
     get = data.get
     user = get("user")
+    view_id, automation_id = get("viewId"), get("automationId")
+    if not (type(view_id) in _OPTIONAL_STRING and type(automation_id) in _OPTIONAL_STRING):
+        _strings("actor", data, ("type",), _ACTOR_STRINGS)
     actor = _new(AuditLogActor)
     _set(actor, "type", data["type"])
     _set(actor, "user", _structure_user(user) if user is not None else None)
-    _set(actor, "view_id", get("viewId"))
-    _set(actor, "automation_id", get("automationId"))
+    _set(actor, "view_id", view_id)
+    _set(actor, "automation_id", automation_id)
     _set(actor, "raw", data)
     return actor
 
 
 def _structure_context(data: Mapping[str, Any], _: object = None) -> AuditLogContext:
     get = data.get
+    base_id, workspace_id = get("baseId"), get("workspaceId")
+    interface_id, descendant_id = get("interfaceId"), get("descendantEnterpriseAccountId")
+    if not (
+        type(base_id) in _OPTIONAL_STRING
+        and type(workspace_id) in _OPTIONAL_STRING
+        and type(interface_id) in _OPTIONAL_STRING
+        and type(descendant_id) in _OPTIONAL_STRING
+    ):
+        _strings("context", data, _CONTEXT_REQUIRED, _CONTEXT_STRINGS)
     context = _new(AuditLogContext)
     _set(context, "action_id", data["actionId"])
     _set(context, "enterprise_account_id", data["enterpriseAccountId"])
-    _set(context, "base_id", get("baseId"))
-    _set(context, "workspace_id", get("workspaceId"))
-    _set(context, "interface_id", get("interfaceId"))
-    _set(context, "descendant_enterprise_account_id", get("descendantEnterpriseAccountId"))
+    _set(context, "base_id", base_id)
+    _set(context, "workspace_id", workspace_id)
+    _set(context, "interface_id", interface_id)
+    _set(context, "descendant_enterprise_account_id", descendant_id)
     _set(context, "raw", data)
     return context
 
 
 def _structure_origin(data: Mapping[str, Any], _: object = None) -> AuditLogOrigin:
     get = data.get
+    ip_address, user_agent, session_id = get("ipAddress"), get("userAgent"), get("sessionId")
+    token_id, oauth_id = get("personalAccessTokenId"), get("oauthAccessTokenId")
+    if not (
+        type(ip_address) in _OPTIONAL_STRING
+        and type(user_agent) in _OPTIONAL_STRING
+        and type(session_id) in _OPTIONAL_STRING
+        and type(token_id) in _OPTIONAL_STRING
+        and type(oauth_id) in _OPTIONAL_STRING
+    ):
+        _strings("origin", data, (), _ORIGIN_STRINGS)
     origin = _new(AuditLogOrigin)
-    _set(origin, "ip_address", get("ipAddress"))
-    _set(origin, "user_agent", get("userAgent"))
-    _set(origin, "session_id", get("sessionId"))
-    _set(origin, "personal_access_token_id", get("personalAccessTokenId"))
-    _set(origin, "oauth_access_token_id", get("oauthAccessTokenId"))
+    _set(origin, "ip_address", ip_address)
+    _set(origin, "user_agent", user_agent)
+    _set(origin, "session_id", session_id)
+    _set(origin, "personal_access_token_id", token_id)
+    _set(origin, "oauth_access_token_id", oauth_id)
     _set(origin, "raw", data)
     return origin
 
@@ -345,7 +374,8 @@ _DEFERRED = frozenset({"actor", "context", "origin"})
 
 def _build_deferred(event: AuditLogEvent) -> None:
     raw = event.raw
-    _explain(raw)  # the optional strings: a wrong type raises TypeError naming the field
+    # The optional strings are checked by the part hooks, inline: a wrong type raises
+    # TypeError naming the field (the required ones were checked at decode).
     _set(event, "actor", _structure_actor(raw["actor"]))
     _set(event, "context", _structure_context(raw["context"]))
     _set(event, "origin", _structure_origin(raw["origin"]))
