@@ -116,7 +116,7 @@ def _exit_code(error: errors.AirtableError) -> int:
     for cls, code in table:
         if isinstance(error, cls):
             return code
-    if type(error).__name__ == "UserNotFoundError":  # the admin surface's lookup miss
+    if isinstance(error, LookupError):  # the client's own lookup misses: user, package
         return EXIT_NOT_FOUND
     return EXIT_FAILURE
 

@@ -11,6 +11,7 @@ from ..models.bases import BaseCollaborators
 from ..models.collaborators import GroupCollaborator, IndividualCollaborator
 from ..models.shares import BaseShare
 from ._app import run
+from ._errors import EXIT_NOT_FOUND, CliError
 from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
@@ -161,7 +162,7 @@ def shares(
         known = {s.share_id for s in listed}
         unknown = sorted(set(changes) - known)
         if unknown:
-            raise click.BadParameter(f"no share {unknown[0]} on {base_id}", param_hint="SHARE_ID")
+            raise CliError(f"no share {unknown[0]} on {base_id}", EXIT_NOT_FOUND)
         preview = [(s, changes[s.share_id]) for s in listed if s.share_id in changes]
         with open_writer(fmt, _SHARE_CHANGES, out) as writer:
             if writer.format == "table":

@@ -9,6 +9,7 @@ import click
 from .._validate import check_ids
 from ..models.tokens import AccessToken, RevokeTokensResponse
 from ._app import run
+from ._errors import EXIT_NOT_FOUND, CliError
 from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
@@ -66,7 +67,7 @@ async def _user_ids(session: Session, users: tuple[str, ...]) -> tuple[str, ...]
         return users
     found = await session.enterprise().users(users, collaborations=False)
     if found.missing:
-        raise click.BadParameter(f"no user {found.missing[0]}", param_hint="--user")
+        raise CliError(f"no user {found.missing[0]} (--user)", EXIT_NOT_FOUND)
     return tuple(u.id for u in found)
 
 

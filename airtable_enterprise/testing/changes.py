@@ -4,7 +4,7 @@
 the time) and the records of every base it has seen change, so that an update carries
 the previous cell values and an export holds the records. Events come from creating a
 base through the API (its tables), from :meth:`ChangeLog.modify` (the public
-``Emulator.modify_base``) and from the generator's history.
+``Emulator.modify_base``) and from the generator (:mod:`.generator_tables`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from ._wire import (
 if TYPE_CHECKING:
     from .state import World
 
-__all__ = ["RETENTION", "ChangeLog", "StoredChange", "generate_history"]
+__all__ = ["RETENTION", "ChangeLog", "StoredChange"]
 
 #: How long change events are kept (REFERENCE §11).
 RETENTION = timedelta(days=14)
@@ -127,6 +127,7 @@ class ChangeLog:
         tables: Sequence[Mapping[str, Any]],
         actor_id: str | None,
         ip_address: str,
+        moment: datetime | None = None,
     ) -> StoredChange:
         """The event of a base created through the API: ``createdTablesById``."""
         created = {
@@ -143,7 +144,12 @@ class ChangeLog:
         for table_id in created:
             self.records.setdefault(base_id, {}).setdefault(table_id, {})
         return self.record(
-            world, base_id, {"createdTablesById": created}, actor_id=actor_id, ip_address=ip_address
+            world,
+            base_id,
+            {"createdTablesById": created},
+            actor_id=actor_id,
+            ip_address=ip_address,
+            moment=moment,
         )
 
     def modify(
@@ -238,7 +244,7 @@ class ChangeLog:
         if table_id is None:
             if not tables_by_id:
                 raise ValueError(f"base {base_id} has no table; pass create_tables first")
-            table_id = next(iter(tables_by_id))
+            table_id = list(tables_by_id)[-1]  # the newest table
         table = tables_by_id.get(table_id)
         if table is None:
             raise ValueError(f"no table {table_id} in base {base_id}")
@@ -404,81 +410,3 @@ class ChangeLog:
 
 def _rng(seed: int) -> random.Random:
     return random.Random(seed)
-
-
-_STATUSES = ("Todo", "In progress", "Blocked", "Done")
-_WORDS = ("launch", "budget", "hiring", "vendor", "review", "audit", "roadmap", "migration")
-
-
-def generate_history(world: World, rng: random.Random, now: datetime, count: int) -> None:
-    """A realistic change history over the 14 days before ``now``: a few active bases
-    get a task table, then records are created, edited (mostly status changes),
-    deleted, and now and then a field is added or renamed, by their collaborators."""
-    bases = list(world.bases.values())
-    if count <= 0 or not bases:
-        return
-    users = [u.id for u in world.users.values() if u.state == "provisioned"]
-    active = rng.sample(bases, min(len(bases), 6))
-    # The history draws its IDs from its own random source: the world's stays as it
-    # was, so adding history changes no ID generated afterwards.
-    saved, world.rng = world.rng, rng
-    try:
-        _history(world, rng, now, count, active, users)
-    finally:
-        world.rng = saved
-
-
-def _history(
-    world: World,
-    rng: random.Random,
-    now: datetime,
-    count: int,
-    active: list[Any],
-    users: list[str],
-) -> None:
-    span = RETENTION.total_seconds() - 2 * 3600
-    moments = sorted(now - timedelta(seconds=rng.uniform(60, span)) for _ in range(count))
-    log = world.changes
-    for base in active:
-        if not base.tables:
-            log.modify(
-                world,
-                base.id,
-                create_tables=[
-                    {
-                        "name": "Tasks",
-                        "fields": [
-                            {"name": "Name"},
-                            {"name": "Status", "type": "singleSelect"},
-                            {"name": "Estimate", "type": "number"},
-                        ],
-                    }
-                ],
-                actor_id=rng.choice(users),
-                moment=moments[0] - timedelta(minutes=rng.randint(1, 50)),
-            )
-    for moment in moments:
-        base = rng.choice(active)
-        table_id = str(base.tables[0]["id"])
-        records = list(log.records.get(base.id, {}).get(table_id, {}))
-        roll = rng.random()
-        changes: dict[str, Any]
-        if roll < 0.35 or len(records) < 3:
-            changes = {
-                "create_records": [
-                    {
-                        "Name": f"{rng.choice(_WORDS).capitalize()} {rng.randint(1, 999)}",
-                        "Status": rng.choice(_STATUSES),
-                    }
-                    for _ in range(rng.randint(1, 3))
-                ]
-            }
-        elif roll < 0.85:
-            changes = {"update_records": {rng.choice(records): {"Status": rng.choice(_STATUSES)}}}
-        elif roll < 0.95:
-            changes = {"delete_records": [rng.choice(records)]}
-        else:
-            changes = {"create_fields": [{"name": f"Notes {rng.randint(1, 99)}"}]}
-        log.modify(
-            world, base.id, table_id=table_id, actor_id=rng.choice(users), moment=moment, **changes
-        )

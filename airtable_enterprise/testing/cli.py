@@ -44,6 +44,14 @@ def main_group() -> None:
     show_default=True,
     help="Port to listen on; 0 picks a free one (the banner shows which).",
 )
+@click.option(
+    "--files-port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port of the job-file host (signed URLs of exports and audit-log requests); "
+    "0 picks a free one (the banner shows which).",
+)
 @click.option("--token", required=True, metavar="TOKEN", help="The bearer token clients must send.")
 @click.option(
     "--enterprise-id",
@@ -113,10 +121,11 @@ def main_group() -> None:
     show_default=True,
     help="uvicorn's log level.",
 )
-def serve(host: str, port: int, log_level: str, **options: Any) -> None:
+def serve(host: str, port: int, files_port: int, log_level: str, **options: Any) -> None:
     """Serve a generated enterprise over HTTP (uvicorn) until Ctrl-C.
 
-    Clients use http://HOST:PORT as their endpoint URL and TOKEN as their token.
+    Clients use http://HOST:PORT as their endpoint URL and TOKEN as their token; job
+    files are served on HOST:FILES_PORT (a client must reach that port too).
     """
     from .server import serve_forever
 
@@ -126,17 +135,19 @@ def serve(host: str, port: int, log_level: str, **options: Any) -> None:
         click.echo(
             f"Airtable Enterprise emulator: enterprise {emulator.enterprise_id}, "
             f"{len(emulator.world.users)} users, {len(emulator.world.audit)} events, "
-            f"on {url}",
+            f"on {url}, job files on {emulator.files.base_url}",
             err=True,
         )
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            serve_forever(emulator, host, port, log_level, on_ready=announce)
+            serve_forever(emulator, host, port, log_level, on_ready=announce, files_port=files_port)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
+            taken = f"{host}:{port}" if not files_port else f"{host}:{port} or :{files_port}"
             raise click.ClickException(
-                f"{host}:{port} is already in use: pick another --port (0 picks a free one)"
+                f"{taken} is already in use: pick another --port or --files-port"
+                " (0 picks a free one)"
             ) from None
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 

@@ -194,7 +194,7 @@ class Emulator:
         """Change a base and record it as one change event (REFERENCE §11); its wire form.
 
         ``changes``: ``create_tables=[{"name", "fields": [{"name", "type"}]}]``,
-        ``table_id`` (default: the base's first table), ``create_records=[{field name
+        ``table_id`` (default: the base's newest table), ``create_records=[{field name
         or ID: value}]``, ``update_records={rec: {field: value}}``,
         ``delete_records=[rec]``, ``create_fields=[{"name", "type"}]``,
         ``rename_fields={fld: name}``, ``delete_fields=[fld]``, ``rename_table=name``,

@@ -1,5 +1,6 @@
 """A synthetic enterprise, deterministic by seed: users with realistic spreads, groups,
-workspaces, bases, interfaces, collaborators, invite links and 180 days of audit log.
+workspaces, bases (with tables and records), interfaces, collaborators, invite links,
+180 days of audit log and 14 days of change events.
 
 The same ``seed`` and the same ``clock`` give the same world, ID for ID. Times are
 relative to the clock's "now", so the audit log always ends at the present.
@@ -12,9 +13,9 @@ from datetime import datetime, timedelta
 
 from ._wire import make_id
 from .audit import AuditLog
-from .changes import generate_history
 from .generator_admin import add_admin_objects
 from .generator_audit import make_events
+from .generator_tables import add_tables, generate_history
 from .state import (
     Account,
     Base,
@@ -201,6 +202,7 @@ def generate_enterprise(
     _make_groups(world, rng, account_ids, now)
     _make_workspaces(world, rng, account_ids, now)
     make_events(world, rng, events, now)
+    add_tables(world, seed, now)
     add_admin_objects(world, seed, now)
     generate_history(world, random.Random(seed ^ 0x0C4A), now, changes)
     return world

@@ -7,6 +7,7 @@ leaves every user, workspace and event of a seed's world as it was.
 
 from __future__ import annotations
 
+import copy
 import random
 from datetime import datetime, timedelta
 
@@ -92,7 +93,7 @@ def _add_packages(world: World, rng: random.Random, now: datetime) -> None:
             tagline=rng.choice((None, "Approved company template")),
             install_count=rng.randint(0, 60) if released else 0,
             releases=[make_id("pkr", rng) for _ in range(rng.randint(1, 4))] if released else [],
-            tables=[dict(t) for t in source.tables]
+            tables=copy.deepcopy(source.tables)
             or [
                 {
                     "name": "Items",

@@ -68,8 +68,8 @@ class _FileListener:
     """The file host (export and audit-log request files) on its own port, in a daemon
     thread: signed URLs point at another origin than the API, as on Airtable."""
 
-    def __init__(self, emulator: Emulator, host: str, log_level: str) -> None:
-        self.socket = _bind(host, 0)
+    def __init__(self, emulator: Emulator, host: str, log_level: str, port: int = 0) -> None:
+        self.socket = _bind(host, port)
         port = int(self.socket.getsockname()[1])
         # Bound to every address ("0.0.0.0", "::"), the URLs name loopback: a wildcard
         # is not an address a client can fetch from (nor one it sends plain http to).
@@ -104,7 +104,8 @@ class BackgroundServer:
     """A uvicorn server for ``emulator`` in a daemon thread; ``port=0`` picks a free port.
 
     The file host of export and audit-log request files starts with it, on another
-    free port of the same host (:attr:`files_url`); the signed URLs point there.
+    free port of the same host, or on ``files_port`` (:attr:`files_url`); the signed
+    URLs point there.
 
     ```python
     with BackgroundServer(emulator) as server:
@@ -118,6 +119,7 @@ class BackgroundServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        files_port: int = 0,
         log_level: str = "warning",
     ) -> None:
         self.emulator = emulator
@@ -128,7 +130,11 @@ class BackgroundServer:
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
         )
-        self._files = _FileListener(emulator, host, log_level)
+        try:
+            self._files = _FileListener(emulator, host, log_level, files_port)
+        except OSError:
+            self._socket.close()
+            raise
 
     @property
     def files_url(self) -> str:
@@ -178,6 +184,7 @@ def serve_forever(
     log_level: str = "info",
     *,
     on_ready: Callable[[str], None] | None = None,
+    files_port: int = 0,
 ) -> None:
     """Serve in the foreground until interrupted (Ctrl-C).
 
@@ -191,12 +198,17 @@ def serve_forever(
     users), and, the process being the server's from here on, the objects that exist
     now (the world, most of them) are moved out of the garbage collector's reach
     (:func:`gc.freeze`): a full collection over a 25,000-user world took ~100 ms.
-    The file host of job files runs beside it on another free port.
+    The file host of job files runs beside it on ``files_port`` (0: a free port); its
+    URL is ``emulator.files.base_url`` by the time ``on_ready`` is called.
     """
     emulator.world.holders_of(())
     gc.freeze()
     sock = _bind(host, port)
-    files = _FileListener(emulator, host, log_level)
+    try:
+        files = _FileListener(emulator, host, log_level, files_port)
+    except OSError:
+        sock.close()
+        raise
     files.start(10.0)
     try:
         if on_ready is not None:

@@ -89,7 +89,8 @@ def test_bases_shares_lists_then_disables_after_a_dry_run(
 def test_bases_shares_refuses_an_unknown_share(invoke: Invoke, emulator: Emulator) -> None:
     base = next(iter(emulator.world.bases.values()))
     result = invoke(["bases", "shares", base.id, "--delete", "shrAAAAAAAAAAAAAA", "--yes"])
-    assert result.exit_code == 2
+    assert result.exit_code == 5  # a not-found, as `users get` of a missing user
+    assert "no share shrAAAAAAAAAAAAAA" in result.stderr
 
 
 def test_tokens_list_filters_and_flags_broad(invoke: Invoke, emulator: Emulator) -> None:
@@ -151,3 +152,23 @@ def test_packages_list_and_install(invoke: Invoke, emulator: Emulator) -> None:
         refused = invoke(["packages", "install", draft.id, workspace.id, "Nope"])
         assert refused.exit_code == 2
         assert "no release" in refused.stderr
+
+
+def test_lookup_misses_of_the_admin_commands_exit_not_found(
+    invoke: Invoke, emulator: Emulator
+) -> None:
+    workspace = next(iter(emulator.world.workspaces))
+    missing = invoke(["packages", "install", "pkgAAAAAAAAAAAAAA", workspace, "Nope"])
+    assert missing.exit_code == 5, missing.output
+    assert "no package or latest release" in missing.stderr
+    for command in ("list", "revoke"):
+        args = ["tokens", command, "--user", "nobody@nowhere.example"]
+        nobody = invoke([*args, "--yes"] if command == "revoke" else args)
+        assert nobody.exit_code == 5, nobody.output
+        assert "no user nobody@nowhere.example" in nobody.stderr
+    for args in (
+        ["exports", "get", "etkAAAAAAAAAAAAAA"],
+        ["audit", "requests", "get", "ealAAAAAAAAAAAAAA"],
+        ["scim", "groups", "show", "ugpAAAAAAAAAAAAAA"],
+    ):
+        assert invoke(args).exit_code == 5, args

@@ -30,8 +30,8 @@ FAST = {"poll": 0.001, "max_poll": 0.001}
 
 
 def a_base(emulator: Emulator) -> str:
-    """A base the generated change history left alone (no tables yet)."""
-    return next(b.id for b in emulator.world.bases.values() if not b.tables)
+    """A base of the generated world (the first one): it has tables and records."""
+    return next(iter(emulator.world.bases))
 
 
 def test_the_documented_export_structures() -> None:
@@ -46,7 +46,7 @@ def test_the_documented_export_structures() -> None:
 
 async def test_create_wait_and_download_an_export(emulator: Emulator, tmp_path: Path) -> None:
     base_id = a_base(emulator)
-    emulator.modify_base(base_id, create_tables=[{"name": "Tasks", "fields": [{"name": "Name"}]}])
+    emulator.modify_base(base_id, create_tables=[{"name": "Reports", "fields": [{"name": "Name"}]}])
     emulator.modify_base(base_id, create_records=[{"Name": "Write the report"}])
     states: list[str] = []
     async with emulator.api() as api:
@@ -70,13 +70,13 @@ async def test_create_wait_and_download_an_export(emulator: Emulator, tmp_path: 
     assert [p.name for p in paths] == [f"{done.id}.json", f"{done.id}.csv.zip"]
     document = json.loads(paths[0].read_text())
     assert document["base"]["id"] == base_id
-    tasks = next(t for t in document["tables"] if t["name"] == "Tasks")
+    tasks = next(t for t in document["tables"] if t["name"] == "Reports")
     assert [r["cellValuesByFieldId"] for r in tasks["records"]] == [
         {tasks["fields"][0]["id"]: "Write the report"}
     ]
     with zipfile.ZipFile(paths[1]) as archive:
-        assert "Tasks.csv" in archive.namelist()
-        assert "Write the report" in archive.read("Tasks.csv").decode()
+        assert "Reports.csv" in archive.namelist()
+        assert "Write the report" in archive.read("Reports.csv").decode()
     assert progress[-1][1] == paths[1].stat().st_size
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".part")]
     # The no-token rule: the file host saw our downloads and no Authorization header.

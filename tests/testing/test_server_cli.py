@@ -156,7 +156,35 @@ def test_port_0_prints_the_real_port_after_binding(fake_server: FakeServer) -> N
     assert result.exit_code == 0, result.output
     [port] = fake_server.ports
     assert port != 0
-    assert result.stderr.strip().endswith(f"on http://127.0.0.1:{port}")
+    banner = result.stderr.strip()
+    assert f"on http://127.0.0.1:{port}, job files on http://127.0.0.1:" in banner
+    files_port = int(banner.rsplit(":", 1)[1])
+    assert files_port not in (0, port)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_files_port_puts_the_job_file_host_on_a_chosen_port(fake_server: FakeServer) -> None:
+    from airtable_enterprise.cli import cli as tool
+
+    wanted = _free_port()
+    args = ["emulator", *SERVE, "--port", "0", "--files-port", str(wanted)]
+    result = CliRunner().invoke(tool, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().endswith(f"job files on http://127.0.0.1:{wanted}")
+
+
+def test_background_server_takes_a_files_port(emulator: Emulator) -> None:
+    wanted = _free_port()
+    with BackgroundServer(emulator, files_port=wanted) as server:
+        assert server.files_url == f"http://127.0.0.1:{wanted}"
+        assert emulator.files.base_url == server.files_url
+        # The file host answers there (an unsigned request is refused, not unreachable).
+        assert httpx.get(f"{server.files_url}/files/nothing").status_code in (403, 404)
 
 
 def test_main_serves_until_interrupted(fake_server: FakeServer) -> None:
