@@ -214,14 +214,10 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-#: The types an optional string may have on the wire (absent reads as null).
-_OPTIONAL_STRING = frozenset({str, type(None)})
-
-
 def _structure_user(data: Mapping[str, Any]) -> AuditLogUser:
     get = data.get
     email, name = get("email"), get("name")
-    if not (type(email) in _OPTIONAL_STRING and type(name) in _OPTIONAL_STRING):
+    if not ((email is None or type(email) is str) and (name is None or type(name) is str)):
         _strings("actor.user", data, ("id",), _USER_STRINGS)
     user = _new(AuditLogUser)
     _set(user, "id", data["id"])
@@ -235,7 +231,10 @@ def _structure_actor(data: Mapping[str, Any], _: object = None) -> AuditLogActor
     get = data.get
     user = get("user")
     view_id, automation_id = get("viewId"), get("automationId")
-    if not (type(view_id) in _OPTIONAL_STRING and type(automation_id) in _OPTIONAL_STRING):
+    if not (
+        (view_id is None or type(view_id) is str)
+        and (automation_id is None or type(automation_id) is str)
+    ):
         _strings("actor", data, ("type",), _ACTOR_STRINGS)
     actor = _new(AuditLogActor)
     _set(actor, "type", data["type"])
@@ -251,10 +250,10 @@ def _structure_context(data: Mapping[str, Any], _: object = None) -> AuditLogCon
     base_id, workspace_id = get("baseId"), get("workspaceId")
     interface_id, descendant_id = get("interfaceId"), get("descendantEnterpriseAccountId")
     if not (
-        type(base_id) in _OPTIONAL_STRING
-        and type(workspace_id) in _OPTIONAL_STRING
-        and type(interface_id) in _OPTIONAL_STRING
-        and type(descendant_id) in _OPTIONAL_STRING
+        (base_id is None or type(base_id) is str)
+        and (workspace_id is None or type(workspace_id) is str)
+        and (interface_id is None or type(interface_id) is str)
+        and (descendant_id is None or type(descendant_id) is str)
     ):
         _strings("context", data, _CONTEXT_REQUIRED, _CONTEXT_STRINGS)
     context = _new(AuditLogContext)
@@ -273,11 +272,11 @@ def _structure_origin(data: Mapping[str, Any], _: object = None) -> AuditLogOrig
     ip_address, user_agent, session_id = get("ipAddress"), get("userAgent"), get("sessionId")
     token_id, oauth_id = get("personalAccessTokenId"), get("oauthAccessTokenId")
     if not (
-        type(ip_address) in _OPTIONAL_STRING
-        and type(user_agent) in _OPTIONAL_STRING
-        and type(session_id) in _OPTIONAL_STRING
-        and type(token_id) in _OPTIONAL_STRING
-        and type(oauth_id) in _OPTIONAL_STRING
+        (ip_address is None or type(ip_address) is str)
+        and (user_agent is None or type(user_agent) is str)
+        and (session_id is None or type(session_id) is str)
+        and (token_id is None or type(token_id) is str)
+        and (oauth_id is None or type(oauth_id) is str)
     ):
         _strings("origin", data, (), _ORIGIN_STRINGS)
     origin = _new(AuditLogOrigin)
