@@ -24,6 +24,8 @@ def check_options(
     rate_limit_headroom: object,
     rate_limit_cooldown: object,
     redis_fallback_share: object,
+    limiter: object = None,
+    store: bool = False,
 ) -> None:
     """Refuse a bad tuning option of ``AsyncApi(...)`` (the arguments of the same names)."""
     if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
@@ -64,4 +66,9 @@ def check_options(
     if not (isinstance(redis_fallback_share, int | float) and 0 < redis_fallback_share <= 1):
         raise errors.InvalidInputError(
             "redis_fallback_share", redis_fallback_share, "must be a number in (0, 1]"
+        )
+    if limiter is not None and store:
+        # The token's limit would stay in this process while the bases' are shared.
+        raise errors.InvalidInputError(
+            "limiter", limiter, "pass limiter or a store (redis_url, redis_client), not both"
         )

@@ -35,7 +35,7 @@ from ._ratelimit import MAX_COOLDOWN, RateLimiter, RateLimiterStats
 from ._store import RedisStore, StoreError
 from .errors import InvalidInputError
 
-__all__ = ["SharedRateLimiter", "SharedRateLimiterStats", "open_store"]
+__all__ = ["LimiterFactory", "SharedRateLimiter", "SharedRateLimiterStats", "open_store"]
 
 #: A start this late (let go after the store counted it, or written after it was let
 #: go) is counted again, at the store.
@@ -365,3 +365,30 @@ def open_store(redis_url: object, redis_client: object) -> RedisStore | None:
         return RedisStore.from_url(redis_url)  # type: ignore[arg-type]
     except (ValueError, ImportError) as exc:
         raise InvalidInputError("redis_url", "<hidden>", str(exc)) from None
+
+
+@attrs.frozen(kw_only=True)
+class LimiterFactory:
+    """How an ``AsyncApi`` makes the limiter of one scope (the token, a base): in this
+    process, or shared through ``store`` under ``key`` (a hash of the token)."""
+
+    headroom: float
+    cooldown: float
+    store: RedisStore | None = None
+    key: str = ""
+    fallback_share: float = 0.5
+    fail_closed: bool = False
+
+    def __call__(self, rps: float, scope: str) -> RateLimiter | SharedRateLimiter:
+        """A limiter of ``rps`` requests per second for ``scope``."""
+        if self.store is None:
+            return RateLimiter(rps, headroom=self.headroom, cooldown=self.cooldown)
+        return SharedRateLimiter(
+            self.store,
+            f"{self.key}:{scope}",
+            rps,
+            headroom=self.headroom,
+            cooldown=self.cooldown,
+            fallback_share=self.fallback_share,
+            fail_closed=self.fail_closed,
+        )

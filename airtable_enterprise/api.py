@@ -30,7 +30,7 @@ from ._endpoint import (
 )
 from ._options import check_options
 from ._ratelimit import RateLimiter, acquire_all
-from ._ratelimit_redis import SharedRateLimiter, open_store
+from ._ratelimit_redis import LimiterFactory, SharedRateLimiter, open_store
 from ._responses import (
     deadline_error,
     decode_body,
@@ -184,21 +184,23 @@ class AsyncApi:
             rate_limit_headroom=rate_limit_headroom,
             rate_limit_cooldown=rate_limit_cooldown,
             redis_fallback_share=redis_fallback_share,
+            limiter=limiter,
+            store=redis_url is not None or redis_client is not None,
         )
 
         self.endpoint_url = str(url).rstrip("/")
         self.scim_url = scim_root(scim_url, url, self.endpoint_url)
         self._scim: Scim | None = None
         self.retry = retry if retry is not None else RetryPolicy()
-        self._headroom = float(rate_limit_headroom)
-        self._rate_limit_cooldown = float(rate_limit_cooldown)
-        if limiter is not None and (redis_url is not None or redis_client is not None):
-            # The token's limit would stay in this process while the bases' are shared.
-            raise errors.InvalidInputError(
-                "limiter", limiter, "pass limiter or a store (redis_url, redis_client), not both"
-            )
         self._store = open_store(redis_url, redis_client)
-        self._store_options = (store_key, float(redis_fallback_share), bool(redis_fail_closed))
+        self._new_limiter = LimiterFactory(
+            headroom=float(rate_limit_headroom),
+            cooldown=float(rate_limit_cooldown),
+            store=self._store,
+            key=store_key,
+            fallback_share=float(redis_fallback_share),
+            fail_closed=bool(redis_fail_closed),
+        )
         self.limiter = limiter or self._new_limiter(float(requests_per_second), "token")
         self.stats = RequestStats()
         self._base_rps = float(base_requests_per_second)
@@ -313,21 +315,6 @@ class AsyncApi:
             found = self._new_limiter(self._base_rps, f"base:{base_id}")
             self._base_limiters[base_id] = found
         return found
-
-    def _new_limiter(self, rps: float, scope: str) -> RateLimiter | SharedRateLimiter:
-        """A limiter of ``rps``: in this process, or shared through the store if any."""
-        if self._store is None:
-            return RateLimiter(rps, headroom=self._headroom, cooldown=self._rate_limit_cooldown)
-        key, share, fail_closed = self._store_options
-        return SharedRateLimiter(
-            self._store,
-            f"{key}:{scope}",
-            rps,
-            headroom=self._headroom,
-            cooldown=self._rate_limit_cooldown,
-            fallback_share=share,
-            fail_closed=fail_closed,
-        )
 
     async def request(
         self,
