@@ -1,12 +1,9 @@
 """airtable-enterprise: an async client for Airtable's Enterprise administration API."""
 
-from ._ratelimit import RateLimiter
-from ._retry import RetryPolicy
+from ._core.retry import RetryPolicy
 from ._version import __version__
 from .api import AsyncApi
-from .audit import AuditLog, AuditLogEvents
-from .audit_requests import AuditLogRequestEvent
-from .change_events import ChangeEvents
+from .audit.log import AuditLog, AuditLogEvents
 from .enterprise import Enterprise
 from .errors import (
     AirtableError,
@@ -38,6 +35,7 @@ from .errors import (
     UserNotFoundError,
 )
 from .interface import Interface
+from .jobs.audit_requests import AuditLogRequestEvent
 from .models import (
     AccessToken,
     AiAllowlistResponse,
@@ -77,6 +75,8 @@ from .models.audit import (
 from .models.changes import ChangedTable, ChangeEvent, ChangeEventsData, CreatedTable
 from .models.jobs import AuditLogRequest, Export, ExportData
 from .models.scim import ScimEnterpriseUser, ScimGroup, ScimUser
+from .ratelimit.local import RateLimiter
+from .resources.change_events import ChangeEvents
 from .scim import PatchOperation, Scim, ScimPatch
 from .workspace import Base, Workspace
 

@@ -19,8 +19,7 @@ import attrs
 import httpx
 
 from . import errors
-from ._downloads import SignedFiles
-from ._endpoint import (
+from ._core.endpoint import (
     DEFAULT_SCIM_URL,
     BearerAuth,
     check_endpoint_url,
@@ -28,10 +27,8 @@ from ._endpoint import (
     scim_root,
     tls_verification,
 )
-from ._options import check_options
-from ._ratelimit import RateLimiter, acquire_all
-from ._ratelimit_redis import LimiterFactory, SharedRateLimiter, open_store
-from ._responses import (
+from ._core.options import check_options
+from ._core.responses import (
     deadline_error,
     decode_body,
     drop_transport_frames,
@@ -39,7 +36,7 @@ from ._responses import (
     structure_body,
     unknown_outcome,
 )
-from ._retry import (
+from ._core.retry import (
     AIRTABLE_RATE_LIMIT_PENALTY,
     RETRIABLE_STATUSES,
     Decision,
@@ -49,8 +46,11 @@ from ._retry import (
     decide,
     parse_retry_after,
 )
-from ._store import key_prefix
 from ._version import __version__
+from .jobs.downloads import SignedFiles
+from .ratelimit.local import RateLimiter, acquire_all
+from .ratelimit.shared import LimiterFactory, SharedRateLimiter, open_store
+from .ratelimit.store import key_prefix
 
 if TYPE_CHECKING:
     from .enterprise import Enterprise

@@ -13,9 +13,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Unpack
 
-from ._jobs import DEFAULT_MAX_POLL, DEFAULT_POLL, ProgressCallback
-from ._validate import answered_id, check_id, check_name
-from .audit import (
+from ._core.validate import answered_id, check_id, check_name
+from .audit.log import (
     AuditLog,
     AuditLogEvents,
     AuditLogOptions,
@@ -23,9 +22,9 @@ from .audit import (
     TimeInput,
     build_query,
 )
-from .audit_requests import AuditLogRequestEvent, AuditLogRequests
-from .change_events import ChangeEvents
-from .exports import ExportRef, Exports, FileProgress
+from .jobs.audit_requests import AuditLogRequestEvent, AuditLogRequests
+from .jobs.exports import ExportRef, Exports, FileProgress
+from .jobs.polling import DEFAULT_MAX_POLL, DEFAULT_POLL, ProgressCallback
 from .models.enterprise import EnterpriseInfo
 from .models.jobs import AuditLogRequest, Export
 from .resources import access_tokens as _access_tokens
@@ -35,6 +34,7 @@ from .resources import packages as _packages
 from .resources import users as _users
 from .resources import workspaces as _workspaces
 from .resources._common import CreatedId, include
+from .resources.change_events import ChangeEvents
 
 if TYPE_CHECKING:
     from .api import AsyncApi
@@ -158,7 +158,7 @@ class Enterprise:
         """The pages of ``GET /v0/meta/enterpriseAccounts/{id}/auditLogEvents``.
 
         Iterate with ``async for`` (inside ``async with`` for read-ahead). Arguments are
-        checked before any request; see :func:`airtable_enterprise.audit.build_query`
+        checked before any request; see :func:`airtable_enterprise.audit.log.build_query`
         and the audit-log guide (``docs/guides/audit-log.md``) for paging, ``follow``,
         ``parallel`` and resuming from ``page.cursor``.
         """
@@ -190,7 +190,8 @@ class Enterprise:
         return self.audit_log(**options).events()
 
     # ---------------------- long-running jobs and change feeds (§9, §10, §11)
-    # Thin delegates: the bodies live in exports.py, audit_requests.py, change_events.py.
+    # Thin delegates: the bodies live in jobs/exports.py, jobs/audit_requests.py and
+    # resources/change_events.py.
 
     @property
     def exports_api(self) -> Exports:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._validate import INTERFACE_PERMISSION_LEVELS, check_bool, check_choice, check_id
+from ._core.validate import INTERFACE_PERMISSION_LEVELS, check_bool, check_choice, check_id
 from .models.interfaces import InterfaceInfo
 
 if TYPE_CHECKING:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._gather import gather
-from ._validate import (
+from ._core.gather import gather
+from ._core.validate import (
     PERMISSION_LEVELS,
     RESTRICTIONS,
     answered_id,

@@ -1,6 +1,6 @@
 """``python -m benchmarks``: see :mod:`benchmarks.cli`."""
 
-from airtable_enterprise._extras import require_extra
+from airtable_enterprise._core.extras import require_extra
 
 # Without the `bench` extra: one line saying what to install, not a traceback at the end
 # of a ten-minute run (the chart needs matplotlib).

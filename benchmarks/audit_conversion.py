@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airtable_enterprise import AuditLogResponse
-from airtable_enterprise._convert import converter
+from airtable_enterprise._core.convert import converter
 
 ACTOR_TYPES = ["user"] * 6 + ["formSubmission", "automation", "system", "sync", "anonymousUser"]
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 import anyio
 import click
 
-from .._retry import RetryPolicy
+from .._core.retry import RetryPolicy
 from .._version import __version__
 from ._checkpoint import CheckpointError
 from ._errors import (

@@ -17,7 +17,7 @@ import attrs
 import click
 from rich.progress import Progress
 
-from .._convert import format_datetime
+from .._core.convert import format_datetime
 from ..enterprise import Enterprise
 from ._checkpoint import Checkpoint, CheckpointError
 from ._errors import EXIT_USAGE, CliError

@@ -14,7 +14,7 @@ import click
 from rich.progress import TaskID
 from rich.status import Status
 
-from ..exports import FileProgress
+from ..jobs.exports import FileProgress
 from ._app import run
 from ._errors import EXIT_INTERRUPTED, CliError
 from ._output import stderr_console

@@ -24,7 +24,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
-from .._convert import format_datetime
+from .._core.convert import format_datetime
 
 __all__ = [
     "FORMATS",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._retry import RetryPolicy
+from .._core.retry import RetryPolicy
 from ..api import AsyncApi
 from ..enterprise import Enterprise
 from ._errors import EXIT_USAGE, CliError

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from ..audit import to_wire_time
+from ..audit.log import to_wire_time
 from ..errors import InvalidInputError
 
 __all__ = ["parse_when"]

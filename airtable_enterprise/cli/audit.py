@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 import click
 
-from .._convert import format_datetime
+from .._core.convert import format_datetime
 from ..enterprise import Enterprise
 from ..models.audit import AuditLogEvent
 from ._app import run, run_until_interrupted

@@ -8,9 +8,9 @@ from typing import IO
 
 import click
 
-from .._convert import format_datetime
-from ..change_events import RETENTION
+from .._core.convert import format_datetime
 from ..models.changes import ChangeEvent
+from ..resources.change_events import RETENTION
 from ._app import run, run_until_interrupted
 from ._checkpoint import Checkpoint, checkpoint_path
 from ._export import durable, open_output, start_checkpoint

@@ -35,7 +35,7 @@ from .audit import collect_events, summarize
 from .users import inactive
 
 if TYPE_CHECKING:
-    from ..testing.state import World
+    from ..testing.world.state import World
 
 __all__ = ["demo", "longest_idle_admins", "users_by_account"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .._validate import check_ids
+from .._core.validate import check_ids
 from ..models.tokens import AccessToken, RevokeTokensResponse
 from ._app import run
 from ._errors import EXIT_NOT_FOUND, CliError

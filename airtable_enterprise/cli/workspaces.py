@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .._gather import gather
+from .._core.gather import gather
 from ..models.collaborators import GroupCollaborator, IndividualCollaborator
 from ..models.workspaces import WorkspaceCollaborators
 from ._app import run

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from .._convert import EMPTY_RAW
+from .._core.convert import EMPTY_RAW
 
 __all__ = ["raw_field"]
 

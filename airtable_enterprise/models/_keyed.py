@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .._convert import converter, wire_name
+from .._core.convert import converter, wire_name
 
 __all__ = ["find", "register_keyed_tuple"]
 

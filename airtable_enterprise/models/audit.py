@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 
-from .._convert import EMPTY_RAW, converter, parse_datetime
+from .._core.convert import EMPTY_RAW, converter, parse_datetime
 from ..errors import ResponseValidationError
 from ._base import raw_field
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .._convert import converter, wire_name
+from .._core.convert import converter, wire_name
 from ._base import raw_field
 
 __all__ = [

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from .._validate import check_bool, check_id, check_user, is_email
+from .._core.validate import check_bool, check_id, check_user, is_email
 from ..errors import ResponseValidationError
 from ..models._base import raw_field
 from ..models.users import UserInfo

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._batch import chunked
-from .._gather import gather
-from .._validate import check_bool, check_ids
+from .._core.batch import chunked
+from .._core.gather import gather
+from .._core.validate import check_bool, check_ids
 from ..models._base import raw_field
 from ..models.tokens import AccessToken, RevokeTokensResponse
 from ._common import merge_answers

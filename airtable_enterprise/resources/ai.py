@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._batch import chunked
-from .._gather import gather
-from .._validate import check_bool, check_id
+from .._core.batch import chunked
+from .._core.gather import gather
+from .._core.validate import check_bool, check_id
 from ..errors import InvalidInputError
 from ..models.results import AiAllowlistResponse
 from ..workspace import Workspace

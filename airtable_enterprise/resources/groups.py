@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .._gather import gather
-from .._validate import check_bool, check_id, check_ids
+from .._core.gather import gather
+from .._core.validate import check_bool, check_id, check_ids
 from ..models.groups import UserGroup
 from ..models.results import MoveGroupsResponse
 from ._common import enterprise_id, include

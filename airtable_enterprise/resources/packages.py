@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._validate import check_bool, check_id, check_name
+from .._core.validate import check_bool, check_id, check_name
 from ..errors import InvalidInputError, PackageNotFoundError
 from ..models._base import raw_field
 from ..models.bases import CreatedBase

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._validate import check_id
+from .._core.validate import check_id
 from ..models._base import raw_field
 from ..models.shares import BaseShare, BlockInstallation
 

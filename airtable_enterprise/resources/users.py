@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._batch import chunked, encoded_length, merge_users, query_batches, unique_users
-from .._gather import gather
-from .._validate import (
+from .._core.batch import chunked, encoded_length, merge_users, query_batches, unique_users
+from .._core.gather import gather
+from .._core.validate import (
     MEMBERSHIP_STATES,
     USER_STATES,
     check_bool,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .._validate import check_ids, check_name
+from .._core.validate import check_ids, check_name
 from ..models.results import MoveWorkspacesResponse
 from ..workspace import Workspace
 from ._common import CreatedId, UserRef, enterprise_id

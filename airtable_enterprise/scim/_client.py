@@ -14,8 +14,8 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._convert import converter
-from .._validate import check_bool, check_email, check_id, check_ids, check_name
+from .._core.convert import converter
+from .._core.validate import check_bool, check_email, check_id, check_ids, check_name
 from ..errors import InvalidInputError
 from ..models.scim import (
     SCHEMA_ENTERPRISE_USER,

@@ -14,7 +14,7 @@ from typing import Any, Literal, Self
 
 import attrs
 
-from .._validate import check_id
+from .._core.validate import check_id
 from ..errors import InvalidInputError
 from ..models.scim import SCHEMA_ENTERPRISE_USER, SCHEMA_PATCH_OP
 

@@ -16,7 +16,7 @@ from typing import TextIO
 
 import attrs
 
-from .._validate import is_email
+from .._core.validate import is_email
 
 __all__ = ["ATTRIBUTE_COLUMNS", "People", "Person", "RowProblem", "read_people"]
 

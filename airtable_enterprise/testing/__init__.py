@@ -18,13 +18,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .._extras import install_hint
+from .._core.extras import install_hint
 
 if TYPE_CHECKING:
-    from .app import EmulatorStats
     from .cli import main
     from .emulator import DEFAULT_TOKEN, Emulator
-    from .faults import (
+    from .generate.enterprise import generate_enterprise
+    from .http.app import EmulatorStats
+    from .http.faults import (
         DropConnection,
         Fault,
         FaultPlan,
@@ -33,10 +34,9 @@ if TYPE_CHECKING:
         StatusFault,
         TruncatedBody,
     )
-    from .generator import generate_enterprise
     from .server import BackgroundServer, serve_forever
-    from .state import World
     from .transport import EmulatorTransport
+    from .world.state import World
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -63,18 +63,18 @@ _EXTRA_MODULES = frozenset({"starlette", "uvicorn", "click"})
 _HOMES = {
     "DEFAULT_TOKEN": "emulator",
     "BackgroundServer": "server",
-    "DropConnection": "faults",
+    "DropConnection": "http.faults",
     "Emulator": "emulator",
-    "EmulatorStats": "app",
+    "EmulatorStats": "http.app",
     "EmulatorTransport": "transport",
-    "Fault": "faults",
-    "FaultPlan": "faults",
-    "MalformedBody": "faults",
-    "SlowResponse": "faults",
-    "StatusFault": "faults",
-    "TruncatedBody": "faults",
-    "World": "state",
-    "generate_enterprise": "generator",
+    "Fault": "http.faults",
+    "FaultPlan": "http.faults",
+    "MalformedBody": "http.faults",
+    "SlowResponse": "http.faults",
+    "StatusFault": "http.faults",
+    "TruncatedBody": "http.faults",
+    "World": "world.state",
+    "generate_enterprise": "generate.enterprise",
     "main": "cli",
     "serve_forever": "server",
 }

@@ -2,7 +2,7 @@
 
 import sys
 
-from .._extras import require_extra
+from .._core.extras import require_extra
 
 require_extra("testing", ("starlette", "uvicorn", "click"))
 

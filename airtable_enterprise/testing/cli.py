@@ -170,7 +170,7 @@ def emulator_from_options(
     # Imported here: `airtable-enterprise --help` and every other command load this
     # module, and the emulator (starlette and the generator) takes ~0.3 s to import.
     from .emulator import Emulator
-    from .generator import generate_enterprise
+    from .generate.enterprise import generate_enterprise
 
     world = generate_enterprise(
         seed=seed,

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp
 
-from .app import EmulatorStats, build_app
-from .factories import make_event, make_group, make_user
-from .faults import FaultPlan
-from .files import FileHost
-from .generator import generate_enterprise
-from .ratelimit import StrictWindowLimiter
-from .state import Group, User, World
+from .generate.enterprise import generate_enterprise
+from .generate.factories import make_event, make_group, make_user
+from .http.app import EmulatorStats, build_app
+from .http.faults import FaultPlan
+from .http.files import FileHost
+from .http.ratelimit import StrictWindowLimiter
 from .transport import EmulatorTransport
+from .world.state import Group, User, World
 
 if TYPE_CHECKING:
     from ..api import AsyncApi
@@ -161,7 +161,7 @@ class Emulator:
     # ------------------------------------------------------------------ factories
 
     def make_user(self, email: str | None = None, **fields: Any) -> User:
-        """Add a user (see :func:`~airtable_enterprise.testing.factories.make_user`)."""
+        """Add a user (see :func:`~airtable_enterprise.testing.generate.factories.make_user`)."""
         with self.lock:
             return make_user(self.world, email, **fields)
 

@@ -21,14 +21,14 @@ import pytest
 if TYPE_CHECKING:
     from ..api import AsyncApi
     from .emulator import Emulator
-    from .state import Group, User
+    from .world.state import Group, User
 
 
 @pytest.fixture
 def airtable_emulator() -> Emulator:
     """A fresh emulator on ``generate_enterprise(seed=1, users=50, events=500)``."""
     from .emulator import Emulator
-    from .generator import generate_enterprise
+    from .generate.enterprise import generate_enterprise
 
     return Emulator(generate_enterprise(seed=1, users=50, events=500))
 

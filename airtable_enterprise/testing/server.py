@@ -16,7 +16,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from .emulator import Emulator
-from .faults import ConnectionDropped
+from .http.faults import ConnectionDropped
 
 __all__ = ["BackgroundServer", "serve_forever"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from starlette.types import ASGIApp
 
-from .faults import ConnectionDropped
+from .http.faults import ConnectionDropped
 
 __all__ = ["EmulatorTransport"]
 

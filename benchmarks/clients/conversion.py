@@ -49,7 +49,7 @@ def convert_page(body: bytes, *, repeats: int, loops: int) -> Mapping[str, Any]:
     """Time decode, our structuring and pyairtable's validation of one page body."""
     from pyairtable.models.audit import AuditLogResponse as PyAirtablePage
 
-    from airtable_enterprise._convert import converter
+    from airtable_enterprise._core.convert import converter
     from airtable_enterprise.models.audit import AuditLogResponse
 
     data = json.loads(body)

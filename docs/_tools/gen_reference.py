@@ -33,7 +33,7 @@ def home(namespace: ModuleType, name: str) -> str:
 
 
 def title(module_name: str) -> str:
-    """``airtable_enterprise._ratelimit`` -> ``ratelimit``; the package itself -> ``package``."""
+    """``airtable_enterprise._core.retry`` -> ``core.retry``; the package itself -> ``package``."""
     short = module_name.removeprefix("airtable_enterprise").strip(".")
     return ".".join(part.lstrip("_") for part in short.split(".")) or "package"
 

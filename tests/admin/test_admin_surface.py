@@ -399,7 +399,7 @@ async def test_api_errors_map_to_the_error_tree(
 
 
 def test_collaborations_are_falsy_when_empty_and_looked_up_by_id() -> None:
-    from airtable_enterprise._convert import converter
+    from airtable_enterprise._core.convert import converter
 
     assert not Collaborations()
     user = converter.structure(

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from airtable_enterprise import InvalidInputError, UserInfo
-from airtable_enterprise._batch import (
+from airtable_enterprise._core.batch import (
     MAX_URL_LENGTH,
     chunked,
     encoded_length,
@@ -16,7 +16,7 @@ from airtable_enterprise._batch import (
     query_batches,
     unique_users,
 )
-from airtable_enterprise._gather import gather
+from airtable_enterprise._core.gather import gather
 
 
 def user(n: int, email: str | None = None) -> UserInfo:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airtable_enterprise import ResponseValidationError
-from airtable_enterprise._convert import converter
+from airtable_enterprise._core.convert import converter
 from airtable_enterprise.api import AsyncApi
 from airtable_enterprise.models import (
     BaseCollaborators,

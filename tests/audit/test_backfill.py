@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from airtable_enterprise import AsyncApi, AuditLogPage, Enterprise, UnprocessableEntityError
-from airtable_enterprise._backfill import CAPACITY_FACTOR, DEPTH
+from airtable_enterprise.audit.backfill import CAPACITY_FACTOR, DEPTH
 from airtable_enterprise.errors import InvalidInputError
 from airtable_enterprise.testing import Emulator, generate_enterprise
 

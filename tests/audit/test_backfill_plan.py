@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from airtable_enterprise._backfill import (
+from airtable_enterprise._core.convert import converter
+from airtable_enterprise.audit.backfill import (
     boundary_split,
     cut,
     decode_token,
@@ -18,8 +19,7 @@ from airtable_enterprise._backfill import (
     to_ms,
     trim,
 )
-from airtable_enterprise._convert import converter
-from airtable_enterprise.audit import build_query
+from airtable_enterprise.audit.log import build_query
 from airtable_enterprise.errors import InvalidInputError
 from airtable_enterprise.models.audit import AuditLogEvent
 

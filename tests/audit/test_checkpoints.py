@@ -22,9 +22,9 @@ from airtable_enterprise import (
     ResponseValidationError,
     ServerError,
 )
-from airtable_enterprise._backfill import decode_token
-from airtable_enterprise._resume import decode_chains
-from airtable_enterprise.audit import build_query
+from airtable_enterprise.audit.backfill import decode_token
+from airtable_enterprise.audit.checkpoint import decode_chains
+from airtable_enterprise.audit.log import build_query
 
 from .fake import T0, FakeAuditLog, iso, make_event
 

@@ -19,7 +19,7 @@ from airtable_enterprise import (
     AuditLogResponse,
     ResponseValidationError,
 )
-from airtable_enterprise._convert import _make_converter, converter
+from airtable_enterprise._core.convert import _make_converter, converter
 
 from .fake import make_event
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from airtable_enterprise import AuditLogEvent, AuditLogResponse, InvalidInputError
-from airtable_enterprise._convert import converter
-from airtable_enterprise._resume import encode_chains
-from airtable_enterprise.audit import (
+from airtable_enterprise._core.convert import converter
+from airtable_enterprise.audit.checkpoint import encode_chains
+from airtable_enterprise.audit.log import (
     Step,
     build_query,
     next_step,
@@ -195,7 +195,7 @@ def test_audit_log_build_query_and_audit_log_options_take_the_same_arguments() -
     import typing
 
     from airtable_enterprise import Enterprise
-    from airtable_enterprise.audit import AuditLogOptions
+    from airtable_enterprise.audit.log import AuditLogOptions
 
     checked = inspect.signature(build_query).parameters
     public = dict(inspect.signature(Enterprise.audit_log).parameters)

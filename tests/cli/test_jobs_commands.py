@@ -65,7 +65,7 @@ def test_exports_create_wait_download_then_list_and_get(
 def test_ctrl_c_while_waiting_leaves_the_export_running_and_says_how_to_resume(
     invoke: Invoke, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from airtable_enterprise.exports import Exports
+    from airtable_enterprise.jobs.exports import Exports
 
     async def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -182,7 +182,7 @@ def test_ctrl_c_names_the_download_directory_given(
     tmp_path: Path,
     download: bool,
 ) -> None:
-    from airtable_enterprise.exports import Exports
+    from airtable_enterprise.jobs.exports import Exports
 
     async def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from airtable_enterprise.testing import Emulator
-from airtable_enterprise.testing.scim_views import scim_users
+from airtable_enterprise.testing.http.scim_views import scim_users
 
 from .conftest import Invoke
 

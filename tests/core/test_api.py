@@ -486,7 +486,7 @@ def test_plain_http_is_allowed_for_loopback(url: str) -> None:
 
 
 def test_plain_http_loopback_reads_no_ca_bundle_and_trusts_no_certificate() -> None:
-    from airtable_enterprise._endpoint import tls_verification
+    from airtable_enterprise._core.endpoint import tls_verification
 
     assert tls_verification(httpx.URL("https://api.airtable.com")) is True
     context = tls_verification(httpx.URL("http://127.0.0.1:8787"))

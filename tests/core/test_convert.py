@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 import pytest
 
-from airtable_enterprise._convert import (
+from airtable_enterprise._core.convert import (
     EMPTY_RAW,
     converter,
     format_datetime,

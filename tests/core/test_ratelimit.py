@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from airtable_enterprise import AsyncApi, RateLimiter
-from airtable_enterprise._ratelimit import PacingState
+from airtable_enterprise.ratelimit.local import PacingState
 from tests.helpers import most_in_any_window, virtual_time
 
 # ------------------------------------------------------------------ pure pacing

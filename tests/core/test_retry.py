@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from airtable_enterprise._retry import (
+from airtable_enterprise._core.retry import (
     Decision,
     Failure,
     RetryPolicy,

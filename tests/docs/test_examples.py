@@ -17,7 +17,7 @@ import pytest
 
 import airtable_enterprise
 from airtable_enterprise.testing import Emulator, generate_enterprise
-from airtable_enterprise.testing.state import Grant
+from airtable_enterprise.testing.world.state import Grant
 
 from .blocks import DOCS_ENTERPRISE_ID, DOCS_USERS, Block, python_blocks
 

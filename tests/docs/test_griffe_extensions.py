@@ -94,7 +94,7 @@ def test_sphinx_roles_become_links_to_public_names_or_code() -> None:
     roles = tool("sphinx_roles").SphinxRoles()
     docstring = (
         "See :class:`~airtable_enterprise.AsyncApi`, :meth:`Enterprise.users`, "
-        ":func:`airtable_enterprise.audit.build_query` and :class:`httpx.Timeout`."
+        ":func:`airtable_enterprise.audit.log.build_query` and :class:`httpx.Timeout`."
     )
     obj = griffe.Class("Example", docstring=griffe.Docstring(docstring))
     roles.on_instance(obj=obj, node=None, agent=None)
@@ -102,5 +102,5 @@ def test_sphinx_roles_become_links_to_public_names_or_code() -> None:
     assert obj.docstring.value == (
         "See [`AsyncApi`][airtable_enterprise.AsyncApi], "
         "[`Enterprise.users`][airtable_enterprise.Enterprise.users], "
-        "`airtable_enterprise.audit.build_query` and `httpx.Timeout`."
+        "`airtable_enterprise.audit.log.build_query` and `httpx.Timeout`."
     )

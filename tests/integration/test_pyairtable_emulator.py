@@ -16,7 +16,7 @@ from pyairtable.api.enterprise import Enterprise as PyEnterprise
 
 from airtable_enterprise.testing import Emulator, generate_enterprise
 from airtable_enterprise.testing.server import BackgroundServer
-from airtable_enterprise.testing.state import InviteLink
+from airtable_enterprise.testing.world.state import InviteLink
 
 TABLES = [{"name": "Tasks", "fields": [{"name": "Name", "type": "singleLineText"}]}]
 

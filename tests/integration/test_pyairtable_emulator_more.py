@@ -14,7 +14,7 @@ from pyairtable.api.enterprise import Enterprise as PyEnterprise
 
 from airtable_enterprise.testing import Emulator, generate_enterprise
 from airtable_enterprise.testing.server import BackgroundServer
-from airtable_enterprise.testing.state import InviteLink
+from airtable_enterprise.testing.world.state import InviteLink
 
 
 @pytest.fixture(scope="module")

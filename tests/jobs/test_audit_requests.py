@@ -17,10 +17,14 @@ from airtable_enterprise import (
     DownloadError,
     InvalidInputError,
 )
-from airtable_enterprise._convert import converter
-from airtable_enterprise.audit_requests import check_filter, check_time_period, iter_ndjson_gzip
+from airtable_enterprise._core.convert import converter
+from airtable_enterprise.jobs.audit_requests import (
+    check_filter,
+    check_time_period,
+    iter_ndjson_gzip,
+)
 from airtable_enterprise.testing import Emulator, generate_enterprise
-from airtable_enterprise.testing.audit import AuditEvent
+from airtable_enterprise.testing.world.audit import AuditEvent
 from tests.helpers import load_fixture
 
 from .conftest import ManualClock

@@ -13,9 +13,9 @@ from airtable_enterprise import (
     InvalidInputError,
     PermissionDeniedError,
 )
-from airtable_enterprise._convert import converter
-from airtable_enterprise.change_events import decode_checkpoint, encode_checkpoint
+from airtable_enterprise._core.convert import converter
 from airtable_enterprise.models.changes import ChangeEventsResponse
+from airtable_enterprise.resources.change_events import decode_checkpoint, encode_checkpoint
 from airtable_enterprise.testing import Emulator, generate_enterprise
 from tests.helpers import load_fixture
 

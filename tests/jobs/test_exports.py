@@ -18,7 +18,7 @@ from airtable_enterprise import (
     InvalidInputError,
     NotFoundError,
 )
-from airtable_enterprise._convert import converter
+from airtable_enterprise._core.convert import converter
 from airtable_enterprise.testing import BackgroundServer, Emulator
 from tests.helpers import load_fixture
 

@@ -7,8 +7,8 @@ import attrs
 import pytest
 
 from airtable_enterprise import InvalidInputError
-from airtable_enterprise._jobs import offset_pages, poll_until_done
 from airtable_enterprise.errors import JobTimeoutError, ResponseValidationError
+from airtable_enterprise.jobs.polling import offset_pages, poll_until_done
 
 pytestmark = pytest.mark.anyio
 

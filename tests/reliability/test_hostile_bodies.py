@@ -87,7 +87,7 @@ def event(**patch: Any) -> dict[str, Any]:
     ],
 )
 def test_a_wrong_type_in_an_audit_event_names_the_field(patch: dict[str, Any], field: str) -> None:
-    from airtable_enterprise._convert import converter, describe_error
+    from airtable_enterprise._core.convert import converter, describe_error
 
     with pytest.raises(Exception) as caught:
         converter.structure({"events": [event(**patch)]}, AuditLogResponse)
@@ -216,7 +216,7 @@ async def test_a_get_with_a_body_that_is_not_json_still_raises() -> None:
     "email", ["a\x00@b.co", "a\x01@b.co", "a..b@c.co", ".a@b.co", "a\u202e@b.co", "a@b..co"]
 )
 def test_emails_with_controls_or_empty_labels_are_refused(email: str) -> None:
-    from airtable_enterprise._validate import check_email
+    from airtable_enterprise._core.validate import check_email
 
     with pytest.raises(InvalidInputError, match="email"):
         check_email("email", email)
@@ -224,7 +224,7 @@ def test_emails_with_controls_or_empty_labels_are_refused(email: str) -> None:
 
 def test_an_optional_nested_string_of_the_wrong_type_is_a_typed_error_when_read() -> None:
     # Checked when actor/context/origin are first built (kept off the page's fast path).
-    from airtable_enterprise._convert import converter
+    from airtable_enterprise._core.convert import converter
 
     bad = event(origin={"ipAddress": 5})
     (parsed,) = converter.structure({"events": [bad]}, AuditLogResponse).events
@@ -234,7 +234,7 @@ def test_an_optional_nested_string_of_the_wrong_type_is_a_typed_error_when_read(
 
 
 def test_a_null_payload_reads_as_empty() -> None:
-    from airtable_enterprise._convert import converter
+    from airtable_enterprise._core.convert import converter
 
     (parsed,) = converter.structure({"events": [event(payload=None)]}, AuditLogResponse).events
     assert parsed.payload == {}

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from airtable_enterprise import AsyncApi, RateLimiter, RateLimitError, RetryPolicy
-from airtable_enterprise._ratelimit import MAX_COOLDOWN, PacingState
+from airtable_enterprise.ratelimit.local import MAX_COOLDOWN, PacingState
 
 pytestmark = pytest.mark.anyio
 

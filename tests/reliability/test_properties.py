@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 import airtable_enterprise.models
 from airtable_enterprise import RateLimiter
-from airtable_enterprise._convert import converter
+from airtable_enterprise._core.convert import converter
 from airtable_enterprise.testing import Emulator, generate_enterprise
 from tests.helpers import most_in_any_window
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from airtable_enterprise._store import key_prefix
 from airtable_enterprise.cli import cli
+from airtable_enterprise.ratelimit.store import key_prefix
 from airtable_enterprise.testing import BackgroundServer, Emulator, generate_enterprise
 from benchmarks.redis_server import RedisServer
 

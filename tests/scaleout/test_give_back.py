@@ -8,10 +8,10 @@ import anyio.lowlevel
 import pytest
 
 from airtable_enterprise import AsyncApi, InvalidInputError, RateLimiter
-from airtable_enterprise import _ratelimit_lua as lua
-from airtable_enterprise._ratelimit import acquire_all
-from airtable_enterprise._ratelimit_redis import SharedRateLimiter
-from airtable_enterprise._store import RedisStore, key_prefix
+from airtable_enterprise.ratelimit import lua
+from airtable_enterprise.ratelimit.local import acquire_all
+from airtable_enterprise.ratelimit.shared import SharedRateLimiter
+from airtable_enterprise.ratelimit.store import RedisStore, key_prefix
 from benchmarks.redis_server import RedisServer
 from tests.reliability.test_limiter_cancellation import HandClock
 

@@ -20,8 +20,8 @@ import anyio
 import httpx
 import pytest
 
-from airtable_enterprise._ratelimit_redis import SharedRateLimiter
-from airtable_enterprise._store import RedisStore, key_prefix
+from airtable_enterprise.ratelimit.shared import SharedRateLimiter
+from airtable_enterprise.ratelimit.store import RedisStore, key_prefix
 from benchmarks.emulator import EmulatorSpec, Server, running
 from benchmarks.redis_server import RedisServer
 

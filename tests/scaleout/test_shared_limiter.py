@@ -9,9 +9,9 @@ import anyio
 import pytest
 
 from airtable_enterprise import AsyncApi, InvalidInputError, RateLimitError, RetryPolicy
-from airtable_enterprise._ratelimit import MAX_COOLDOWN
-from airtable_enterprise._ratelimit_redis import SharedRateLimiter
-from airtable_enterprise._store import RedisStore, check_store_url, key_prefix
+from airtable_enterprise.ratelimit.local import MAX_COOLDOWN
+from airtable_enterprise.ratelimit.shared import SharedRateLimiter
+from airtable_enterprise.ratelimit.store import RedisStore, check_store_url, key_prefix
 from airtable_enterprise.testing import BackgroundServer, Emulator
 from benchmarks.redis_server import RedisServer
 from tests.helpers import most_in_any_window

@@ -13,7 +13,7 @@ from airtable_enterprise import (
     ScimPatch,
 )
 from airtable_enterprise.testing import Emulator
-from airtable_enterprise.testing.scim_views import scim_users
+from airtable_enterprise.testing.http.scim_views import scim_users
 
 pytestmark = pytest.mark.anyio
 

@@ -16,7 +16,7 @@ from airtable_enterprise.models.scim import (
     SCHEMA_USER,
 )
 from airtable_enterprise.testing import Emulator
-from airtable_enterprise.testing.scim_views import scim_users
+from airtable_enterprise.testing.http.scim_views import scim_users
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ from airtable_enterprise import (
     ScimEnterpriseUser,
     ScimPatch,
 )
-from airtable_enterprise._convert import converter
+from airtable_enterprise._core.convert import converter
 from airtable_enterprise.models.scim import (
     SCHEMA_ENTERPRISE_USER,
     ScimGroup,

@@ -16,8 +16,8 @@ from airtable_enterprise import AsyncApi
 from airtable_enterprise.scim.people import People, Person, read_people
 from airtable_enterprise.scim.sync import apply_sync, plan_sync, read_directory
 from airtable_enterprise.testing import Emulator, generate_enterprise
-from airtable_enterprise.testing.scim_views import scim_users
-from airtable_enterprise.testing.state import GroupMember
+from airtable_enterprise.testing.http.scim_views import scim_users
+from airtable_enterprise.testing.world.state import GroupMember
 
 HEADER = "email,first name,last name,active,groups,title,department,employee number\n"
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from airtable_enterprise.testing import Emulator
-from airtable_enterprise.testing.state import Grant, InviteLink, User, Workspace
+from airtable_enterprise.testing.world.state import Grant, InviteLink, User, Workspace
 
 from .conftest import ent_path, fixture
 

@@ -10,7 +10,7 @@ import pytest
 
 from airtable_enterprise import AsyncApi, Enterprise, PermissionDeniedError, RetryPolicy
 from airtable_enterprise.testing import Emulator
-from airtable_enterprise.testing.access_tokens import AccessToken
+from airtable_enterprise.testing.world.access_tokens import AccessToken
 
 from .conftest import fixture
 

@@ -11,7 +11,7 @@ import pytest
 
 from airtable_enterprise.testing import Emulator
 from airtable_enterprise.testing._wire import ApiFailure, format_time
-from airtable_enterprise.testing.audit import AuditEvent, AuditLog, AuditQuery, encode_cursor
+from airtable_enterprise.testing.world.audit import AuditEvent, AuditLog, AuditQuery, encode_cursor
 
 from .conftest import NOW, ent_path
 

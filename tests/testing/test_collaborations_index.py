@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from airtable_enterprise.testing import generate_enterprise
 from airtable_enterprise.testing._wire import format_time
-from airtable_enterprise.testing.state import Base, Grant, GrantTable, Interface, World
-from airtable_enterprise.testing.views import collaborations_of, groups_of
+from airtable_enterprise.testing.http.views import collaborations_of, groups_of
+from airtable_enterprise.testing.world.state import Base, Grant, GrantTable, Interface, World
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

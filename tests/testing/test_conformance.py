@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from airtable_enterprise.testing import Emulator, StatusFault
-from airtable_enterprise.testing.state import Grant, Interface, InviteLink
+from airtable_enterprise.testing.world.state import Grant, Interface, InviteLink
 
 from .conftest import ent_path, fixture
 

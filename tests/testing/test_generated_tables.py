@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from airtable_enterprise.testing import generate_enterprise
-from airtable_enterprise.testing import generator as generator_module
 from airtable_enterprise.testing._wire import parse_time
-from airtable_enterprise.testing.changes import RETENTION
-from airtable_enterprise.testing.state import World
+from airtable_enterprise.testing.generate import enterprise as generator_module
+from airtable_enterprise.testing.world.changes import RETENTION
+from airtable_enterprise.testing.world.state import World
 
 from .conftest import NOW, Clock
 

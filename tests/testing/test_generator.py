@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from airtable_enterprise.testing import generate_enterprise
-from airtable_enterprise.testing.audit import AuditQuery
+from airtable_enterprise.testing.world.audit import AuditQuery
 
 from .conftest import NOW, Clock
 

@@ -10,7 +10,7 @@ import pytest
 
 from airtable_enterprise import AsyncApi
 from airtable_enterprise.testing import Emulator
-from airtable_enterprise.testing.state import Group, User
+from airtable_enterprise.testing.world.state import Group, User
 
 
 @pytest.mark.anyio

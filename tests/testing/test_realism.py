@@ -14,7 +14,7 @@ from airtable_enterprise.testing import (
     StatusFault,
     TruncatedBody,
 )
-from airtable_enterprise.testing.ratelimit import StrictWindowLimiter
+from airtable_enterprise.testing.http.ratelimit import StrictWindowLimiter
 
 from .conftest import ent_path, fixture
 

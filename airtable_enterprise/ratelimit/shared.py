@@ -1,0 +1,394 @@
+"""The rate limiter shared through a Redis/Valkey store by every process using one token.
+
+:class:`SharedRateLimiter` has :class:`~airtable_enterprise.ratelimit.local.RateLimiter`'s
+interface and semantics, with the state in the store (see
+:mod:`~airtable_enterprise.ratelimit.lua`) instead of in the process: starts spread
+evenly at the paced rate across all processes, never more than the limit of real
+starts in the guard window, one 429 anywhere pausing everyone until the shared resume
+time, and the adaptive restart pace and ceiling shared too.
+
+A request costs one store round trip (booking, and starting at once when its slot is
+due), plus one when it had to wait for its slot (to check that no 429 voided it in
+the meantime, and count its real start), plus one when its headers were written more
+than ``_RESTATE_AFTER`` after it was let go.
+
+When the store fails (refused, reset, slower than its timeout), the process limits
+itself with a local :class:`RateLimiter` at ``fallback_share`` of the limit; the
+store's :class:`~airtable_enterprise.ratelimit.store.StoreHealth`, shared by every limiter of
+an ``AsyncApi``, logs once and probes the store again with a backoff (1 s doubling to
+30 s). With ``fail_closed`` the limiter waits for the store instead. No store error
+reaches the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import uuid
+from collections.abc import Awaitable, Callable
+
+import anyio
+import attrs
+
+from ..errors import InvalidInputError
+from . import lua
+from .local import MAX_COOLDOWN, RateLimiter, RateLimiterStats
+from .store import RedisStore, StoreError
+
+__all__ = ["LimiterFactory", "SharedRateLimiter", "SharedRateLimiterStats", "open_store"]
+
+#: A start this late (let go after the store counted it, or written after it was let
+#: go) is counted again, at the store.
+_RESTATE_AFTER = 0.02
+#: How long one measure of the store clock's offset is trusted.
+_OFFSET_REFRESH = 30.0
+#: Local grant times remembered for confirm_start / restate_start, at most this long.
+_GRANT_MEMORY = 60.0
+
+_LOCAL = ""  # the booking id of a start granted by the local fallback limiter
+
+
+@attrs.frozen
+class SharedRateLimiterStats(RateLimiterStats):
+    """:class:`RateLimiterStats` of this process, and how the store answered.
+
+    ``pace`` is the shared pace; ``shared`` whether the store answers right now;
+    ``local_starts`` the starts granted by the local fallback while it did not.
+    """
+
+    shared: bool = True
+    store_calls: int = 0
+    store_failures: int = 0
+    local_starts: int = 0
+
+
+@attrs.frozen
+class _Reply:
+    status: str
+    value: float
+    store_now: float
+    resume_at: float
+    pace: float
+    epoch: int
+
+
+class SharedRateLimiter:
+    """Paces request starts for one rate-limit scope shared through ``store``.
+
+    ``key`` names the scope in the store (built from a hash of the token, see
+    :func:`~airtable_enterprise.ratelimit.store.key_prefix`). The other arguments are
+    :class:`RateLimiter`'s, plus ``fallback_share`` (the share of the limit this
+    process uses alone while the store fails) and ``fail_closed`` (wait for the store
+    instead).
+    """
+
+    def __init__(
+        self,
+        store: RedisStore,
+        key: str,
+        requests_per_second: float = 50.0,
+        *,
+        headroom: float = 0.08,
+        cooldown: float = 30.0,
+        max_cooldown: float = MAX_COOLDOWN,
+        fallback_share: float = 0.5,
+        fail_closed: bool = False,
+        clock: Callable[[], float] = anyio.current_time,
+        sleep: Callable[[float], Awaitable[object]] = anyio.sleep,
+    ) -> None:
+        if not (isinstance(fallback_share, int | float) and 0 < fallback_share <= 1):
+            raise ValueError(f"fallback_share must be in (0, 1], got {fallback_share!r}")
+        self._fallback = RateLimiter(
+            requests_per_second * fallback_share,
+            headroom=headroom,
+            cooldown=cooldown,
+            max_cooldown=max_cooldown,
+            clock=clock,
+            sleep=sleep,
+        )
+        self.requests_per_second = float(requests_per_second)
+        # The same ceiling as the in-process limiter: a bogus Retry-After must not stop
+        # every process sharing the token for days (README, "Rate limiting").
+        self.max_cooldown = self._fallback.max_cooldown
+        self.cooldown = self._fallback.cooldown
+        self._share = float(fallback_share)
+        self.fail_closed = fail_closed
+        self._store = store
+        self._keys = (f"{key}:state", f"{key}:booked", f"{key}:started")
+        target = self.requests_per_second * (1.0 - headroom)
+        ttl_ms = int(1000 * max(3600.0, 2 * self.max_cooldown))
+        self._args = (f"{self.requests_per_second!r}", f"{target!r}", "1.0", str(ttl_ms))
+        self._clock = clock
+        self._sleep = sleep
+        self._offset = 0.0  # store time minus local time, from the quickest recent answer
+        self._offset_rtt = math.inf
+        self._offset_at = -math.inf
+        self._resume_local = -math.inf
+        self._pace = target
+        self._grants: dict[float, str] = {}
+        self._health = store.health
+        self._started = self._rate_limited = self._local_starts = 0
+        self._store_calls = self._store_failures = 0
+        self._cooldown_seconds = 0.0
+
+    def __repr__(self) -> str:
+        return f"<SharedRateLimiter {self.requests_per_second:g}/s>"
+
+    # ------------------------------------------------------------------ store
+
+    async def _call(self, script: str, *args: str | float) -> _Reply:
+        """Run one script; remember the store's clock offset, resume time and pace."""
+        self._store_calls += 1
+        before = self._clock()
+        try:
+            raw = await self._store.run(script, self._keys, (*self._args, *args))
+            reply = _Reply(
+                str(raw[0]),
+                float(raw[1]),
+                float(raw[2]),
+                float(raw[3]),
+                float(raw[4]),
+                int(raw[5]),
+            )
+        except StoreError as exc:
+            self._failed(str(exc))
+            raise
+        except (TypeError, ValueError, IndexError) as exc:  # not our scripts' answer
+            self._failed(f"unexpected answer ({type(exc).__name__})")
+            raise StoreError("unexpected answer") from None
+        self._health.answered()
+        after = self._clock()
+        # The quickest answer tells the clocks' offset best (a slow one was late either
+        # going or coming back); it is refreshed every _OFFSET_REFRESH seconds.
+        if after - before <= self._offset_rtt or after - self._offset_at > _OFFSET_REFRESH:
+            self._offset = reply.store_now - (before + after) / 2
+            self._offset_rtt = after - before
+            self._offset_at = after
+        self._resume_local = reply.resume_at - self._offset
+        self._pace = reply.pace
+        return reply
+
+    def _failed(self, reason: str) -> None:
+        self._store_failures += 1
+        meanwhile = (
+            "waiting for it (fail_closed)"
+            if self.fail_closed
+            else f"each limit of this process goes on alone at {self._share:g} of itself"
+        )
+        self._health.failed(self._clock(), reason, meanwhile)
+
+    # ---------------------------------------------------------------- acquire
+
+    async def acquire(self) -> float:
+        """Wait for this task's turn and return the (local clock) time at which it started."""
+        while True:
+            if self._health.waiting(self._clock()):
+                if self.fail_closed:
+                    await self._sleep(self._health.probe_at - self._clock())
+                    continue
+                return await self._acquire_locally()
+            booking = uuid.uuid4().hex
+            try:
+                reply = await self._call(lua.RESERVE, booking)
+                started = await self._take(reply, booking)
+                if started is not None and (
+                    self._clock() - (started.value - self._offset) > _RESTATE_AFTER
+                ):
+                    # This task resumed late after the store counted its start: count
+                    # it again now, so the window of real starts sees when it really goes.
+                    await self._confirm_shared(booking)
+            except StoreError:
+                continue
+            except BaseException:
+                # Cancelled (or failed) before starting: give the booking back.
+                with anyio.CancelScope(shield=True):
+                    await self._release(booking)
+                raise
+            if started is not None:
+                return self._grant(booking)
+            # A 429 voided the booking while we waited: book again, after the cooldown.
+
+    async def _take(self, reply: _Reply, booking: str) -> _Reply | None:
+        """Wait for a booked slot: the ``started`` answer, or None when a 429 voided it."""
+        epoch = reply.epoch
+        while reply.status != "started":
+            if reply.status == "void":
+                return None
+            await self._sleep(reply.value)
+            reply = await self._call(lua.START, booking, epoch)
+        return reply
+
+    async def give_back(self, granted_at: float) -> None:
+        """The request :meth:`acquire` let go at ``granted_at`` will not be sent after all
+        (see :meth:`RateLimiter.give_back`): its start stops counting, at the store too."""
+        booking = self._grants.pop(granted_at, None)
+        if booking is None:
+            return
+        self._started -= 1
+        if booking == _LOCAL:
+            self._local_starts -= 1
+            await self._fallback.give_back(granted_at)
+        else:
+            await self._release(booking)
+
+    async def _release(self, booking: str) -> None:
+        # On failure, the booking leaves the window by itself within a second.
+        with contextlib.suppress(StoreError):
+            await self._call(lua.RELEASE, booking)
+
+    def _grant(self, booking: str) -> float:
+        now = self._clock()
+        self._remember(now, booking)
+        self._started += 1
+        return now
+
+    def _remember(self, at: float, booking: str) -> None:
+        """Which booking a start time belongs to (for confirm/restate); without a network
+        transport those are never called, so old entries are dropped here."""
+        if len(self._grants) > 1000:
+            self._grants = {
+                when: kind for when, kind in self._grants.items() if when > at - _GRANT_MEMORY
+            }
+        self._grants[at] = booking
+
+    async def _acquire_locally(self) -> float:
+        wait = self._resume_local - self._clock()
+        if wait > 0:  # the last shared cooldown known still holds
+            await self._sleep(wait)
+        granted = await self._fallback.acquire()
+        self._remember(granted, _LOCAL)
+        self._started += 1
+        self._local_starts += 1
+        return granted
+
+    # -------------------------------------------------- the request's real start
+
+    async def confirm_start(self, granted_at: float) -> float:
+        """The request let go at ``granted_at`` is being written now (see
+        :meth:`RateLimiter.confirm_start`): counted again at the store when it is late."""
+        booking = self._grants.pop(granted_at, None)
+        if booking is None:
+            return granted_at
+        if booking == _LOCAL:
+            now = await self._fallback.confirm_start(granted_at)
+        elif self._clock() - granted_at <= _RESTATE_AFTER:
+            now = granted_at
+        else:
+            now = await self._confirm_shared(booking)
+        self._grants[now] = booking
+        return now
+
+    async def _confirm_shared(self, booking: str) -> float:
+        with contextlib.suppress(StoreError):
+            reply = await self._call(lua.CONFIRM, booking)
+            while reply.status == "wait":
+                await self._sleep(reply.value)
+                reply = await self._call(lua.CONFIRM, booking)
+        return self._clock()
+
+    def restate_start(self, recorded_at: float) -> float:
+        """The request's headers are written (see :meth:`RateLimiter.restate_start`).
+
+        A local start is restated locally; a shared one was counted by
+        :meth:`confirm_start` already (one more round trip would buy nothing).
+        """
+        booking = self._grants.pop(recorded_at, None)
+        if booking != _LOCAL:
+            return recorded_at
+        now = self._fallback.restate_start(recorded_at)
+        self._grants[now] = _LOCAL
+        return now
+
+    # ------------------------------------------------------------------- 429s
+
+    async def penalize(self, *, started_at: float, retry_after: float | None) -> float:
+        """Report a 429 for a request started at ``started_at``; return the cooldown (s).
+
+        Every process sharing the store waits until the cooldown ends. A
+        ``Retry-After`` above :attr:`max_cooldown` counts as that.
+        """
+        wait = (
+            self.cooldown if retry_after is None else min(max(retry_after, 0.0), self.max_cooldown)
+        )
+        now = self._clock()
+        before = max(now, self._resume_local, now + self._fallback.cooldown_remaining())
+        self._rate_limited += 1
+        self._fallback.penalize(started_at=started_at, retry_after=wait)
+        self._resume_local = max(self._resume_local, now + wait)
+        if not self._health.waiting(self._clock()):
+            with anyio.CancelScope(shield=True):  # everyone else must hear of it
+                with contextlib.suppress(StoreError):
+                    await self._call(lua.PENALIZE, wait, started_at + self._offset)
+        resume = max(self._resume_local, now + self._fallback.cooldown_remaining())
+        self._cooldown_seconds += max(0.0, resume - before)
+        return resume - now
+
+    def cooldown_remaining(self) -> float:
+        """Seconds until requests may start again after a 429, as last heard from the store
+        (0 when not cooling down)."""
+        remaining = max(0.0, self._resume_local - self._clock())
+        if self._health.down:
+            remaining = max(remaining, self._fallback.cooldown_remaining())
+        return remaining
+
+    @property
+    def stats(self) -> SharedRateLimiterStats:
+        """Counters of this process since the limiter was made."""
+        return SharedRateLimiterStats(
+            started=self._started,
+            rate_limited=self._rate_limited,
+            cooldown_seconds=self._cooldown_seconds,
+            pace=self._fallback.stats.pace if self._health.down else self._pace,
+            shared=not self._health.down,
+            store_calls=self._store_calls,
+            store_failures=self._store_failures,
+            local_starts=self._local_starts,
+        )
+
+
+def open_store(redis_url: object, redis_client: object) -> RedisStore | None:
+    """The store ``AsyncApi(redis_url=..., redis_client=...)`` asks for (None: neither).
+
+    Raises :class:`~airtable_enterprise.InvalidInputError` for a bad URL or client; the
+    URL may hold a password, so the error never shows it.
+    """
+    if redis_url is None and redis_client is None:
+        return None
+    if redis_url is not None and redis_client is not None:
+        raise InvalidInputError("redis_client", "<client>", "pass redis_url or redis_client")
+    if redis_client is not None:
+        try:
+            return RedisStore(redis_client)
+        except TypeError as exc:
+            raise InvalidInputError("redis_client", type(redis_client).__name__, str(exc)) from None
+    try:
+        return RedisStore.from_url(redis_url)  # type: ignore[arg-type]
+    except (ValueError, ImportError) as exc:
+        raise InvalidInputError("redis_url", "<hidden>", str(exc)) from None
+
+
+@attrs.frozen(kw_only=True)
+class LimiterFactory:
+    """How an ``AsyncApi`` makes the limiter of one scope (the token, a base): in this
+    process, or shared through ``store`` under ``key`` (a hash of the token)."""
+
+    headroom: float
+    cooldown: float
+    store: RedisStore | None = None
+    key: str = ""
+    fallback_share: float = 0.5
+    fail_closed: bool = False
+
+    def __call__(self, rps: float, scope: str) -> RateLimiter | SharedRateLimiter:
+        """A limiter of ``rps`` requests per second for ``scope``."""
+        if self.store is None:
+            return RateLimiter(rps, headroom=self.headroom, cooldown=self.cooldown)
+        return SharedRateLimiter(
+            self.store,
+            f"{self.key}:{scope}",
+            rps,
+            headroom=self.headroom,
+            cooldown=self.cooldown,
+            fallback_share=self.fallback_share,
+            fail_closed=self.fail_closed,
+        )
