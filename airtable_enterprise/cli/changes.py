@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -10,7 +10,7 @@ import click
 
 from .._core.convert import format_datetime
 from ..models.changes import ChangeEvent
-from ..resources.change_events import RETENTION
+from ..resources.change_events import DEFAULT_LAG, RETENTION
 from ._app import run, run_until_interrupted
 from ._checkpoint import Checkpoint, checkpoint_path
 from ._export import durable, open_output, start_checkpoint
@@ -44,6 +44,15 @@ CHANGE_VIEW = View(
 )
 
 
+_LAG_OPTION = click.option(
+    "--lag",
+    type=click.FloatRange(min=0, max=RETENTION.total_seconds()),
+    default=DEFAULT_LAG.total_seconds(),
+    show_default=True,
+    help="Seconds an event must be old before it is read, so late events are not missed.",
+)
+
+
 @click.group()
 def changes() -> None:
     """Change events: record-level changes of bases (Enterprise Scale; must be enabled
@@ -61,21 +70,33 @@ def changes() -> None:
     help="The JSON Lines file to write.",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted export of FILE.")
+@_LAG_OPTION
 @click.pass_context
-def export(ctx: click.Context, since: str, until: str | None, out: Path, resume: bool) -> None:
+def export(
+    ctx: click.Context, since: str, until: str | None, out: Path, resume: bool, lag: float
+) -> None:
     """Export change events, oldest first, to FILE as JSON Lines (one event per line).
 
     Resumable like `audit export`: FILE.checkpoint records the position after events
     that are on disk; --resume cuts FILE back to it and goes on, each event exactly once.
+    An export ending less than --lag seconds ago waits until its end is that old, so
+    events Airtable makes readable late are in the file too.
     """
     query = {"since": since, "until": until}
     state_path = checkpoint_path(out)
     checkpoint = start_checkpoint(
         query, state_path, out, since=since, until=until, resume=resume, retention=RETENTION
     )
+    end = datetime.fromisoformat(str(checkpoint.query["resolved_end"]))
+    if end > datetime.now(UTC) - timedelta(seconds=lag):
+        stderr_console().print(
+            f"note: the export ends at {format_datetime(end)}; it waits until that is {lag:g} s "
+            "old, so that late events are included (--lag)",
+            markup=False,
+        )
 
     async def job(session: Session) -> Checkpoint:
-        return await _export(session, checkpoint, out, state_path)
+        return await _export(session, checkpoint, out, state_path, lag)
 
     done = run(ctx, job)
     state_path.unlink(missing_ok=True)
@@ -83,12 +104,12 @@ def export(ctx: click.Context, since: str, until: str | None, out: Path, resume:
 
 
 async def _export(
-    session: Session, checkpoint: Checkpoint, out: Path, state_path: Path
+    session: Session, checkpoint: Checkpoint, out: Path, state_path: Path, lag: float
 ) -> Checkpoint:
     start = datetime.fromisoformat(str(checkpoint.query["resolved_start"]))
     end = datetime.fromisoformat(str(checkpoint.query["resolved_end"]))
     feed = session.enterprise().change_events(
-        start_time=start, end_time=end, sort_asc=True, resume=checkpoint.cursor
+        start_time=start, end_time=end, sort_asc=True, resume=checkpoint.cursor, lag=lag
     )
     pending = 0
     with open_output(out, checkpoint) as stream:
@@ -122,8 +143,11 @@ def _saved(
     help="Seconds between polls (backs off while idle).",
 )
 @click.option("--max-events", type=click.IntRange(min=1), help="Stop after this many events.")
+@_LAG_OPTION
 @click.pass_context
-def tail(ctx: click.Context, since: str, poll_interval: float, max_events: int | None) -> None:
+def tail(
+    ctx: click.Context, since: str, poll_interval: float, max_events: int | None, lag: float
+) -> None:
     """Follow new change events until Ctrl-C (a clean stop): one line per event on a
     terminal, JSON Lines when piped."""
     start = parse_when("--since", since, datetime.now(UTC))
@@ -137,6 +161,7 @@ def tail(ctx: click.Context, since: str, poll_interval: float, max_events: int |
             start_time=start,
             poll_interval=poll_interval,
             max_poll_interval=max(poll_interval, 60.0),
+            lag=lag,
         )
         async for event in feed:
             if writer.format == "table":
