@@ -349,3 +349,40 @@ def test_a_bad_lag_fails_before_any_request(lag: object) -> None:
     with pytest.raises(InvalidInputError, match="lag"):
         api.enterprise(ENT_A).change_events(lag=lag)  # type: ignore[arg-type]
     assert fake.requests == 0
+
+
+# ------------------------------------------------------------- the emulator's delay
+
+
+async def test_the_emulator_publishes_events_publish_delay_after_their_timestamp() -> None:
+    emulator, clock, base_id = late_world(publish_delay=2)
+    change = emulator.modify_base(base_id, create_records=[{"Name": "late"}])
+    audit = emulator.make_event("createBase", timestamp=clock.now)
+    async with emulator.api() as api:
+        enterprise = api.enterprise(emulator.enterprise_id)
+
+        async def visible() -> tuple[bool, bool]:
+            changes = [e.id async for e in enterprise.change_events()]
+            events = [e.id async for e in enterprise.audit_events(start_time=T0)]
+            return change["id"] in changes, audit["id"] in events
+
+        assert await visible() == (False, False)
+        clock.advance(1.999)
+        assert await visible() == (False, False)
+        clock.advance(0.001)
+        assert await visible() == (True, True)
+
+
+def test_publish_delay_is_an_emulator_and_serve_option() -> None:
+    from click.testing import CliRunner
+
+    from airtable_enterprise.testing import cli
+
+    emulator = cli.emulator_from_options(token="T", users=10, events=0, publish_delay=2.5)
+    assert emulator.world.changes.publish_delay == emulator.world.audit.publish_delay == 2.5
+    assert cli.emulator_from_options(token="T", users=10, events=0).world.audit.publish_delay == 0
+    help_text = CliRunner().invoke(cli.main_group, ["serve", "--help"], terminal_width=200)
+    assert "--publish-delay" in help_text.stdout
+    for bad in (-1, float("inf"), float("nan")):
+        with pytest.raises(ValueError, match="publish_delay"):
+            Emulator(generate_enterprise(seed=1, users=5, events=0), publish_delay=bad)
