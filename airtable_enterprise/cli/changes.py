@@ -44,11 +44,18 @@ CHANGE_VIEW = View(
 )
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if value != value:  # NaN passes FloatRange's comparisons
+        raise click.BadParameter("must be a number of seconds")
+    return value
+
+
 _LAG_OPTION = click.option(
     "--lag",
     type=click.FloatRange(min=0, max=RETENTION.total_seconds()),
     default=DEFAULT_LAG.total_seconds(),
     show_default=True,
+    callback=_finite,
     help="Seconds an event must be old before it is read, so late events are not missed.",
 )
 
