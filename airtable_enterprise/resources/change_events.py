@@ -348,12 +348,15 @@ class ChangeEvents:
         return found
 
     async def _ascending(self) -> Any:
+        # Nothing older than the retention exists: a start (or a checkpoint) further back
+        # would only cost one empty request per day of the gap (a day of margin for clocks).
+        oldest = self._clock() - RETENTION
         if self._after is not None:
-            lower = self._after[0]
+            lower = max(self._after[0], oldest - _MAX_WINDOW)
         elif self._start is not None:
-            lower = self._start
+            lower = max(self._start, oldest - _MAX_WINDOW)
         else:
-            lower = self._clock() - RETENTION
+            lower = oldest
         window = _MAX_WINDOW
         idle = 0
         while True:

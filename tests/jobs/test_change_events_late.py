@@ -386,3 +386,22 @@ def test_publish_delay_is_an_emulator_and_serve_option() -> None:
     for bad in (-1, float("inf"), float("nan")):
         with pytest.raises(ValueError, match="publish_delay"):
             Emulator(generate_enterprise(seed=1, users=5, events=0), publish_delay=bad)
+
+
+@pytest.mark.parametrize("origin", ["start", "resume"])
+async def test_a_start_far_before_the_retention_costs_no_request_per_missing_day(
+    origin: str,
+) -> None:
+    fake = FakeFeed(lambda offset, start: {"events": []})
+    ancient = datetime(2001, 1, 1, tzinfo=UTC)
+    options: dict[str, Any] = (
+        {"start_time": ancient}
+        if origin == "start"
+        else {"resume": encode_checkpoint((ancient, "ev1"), None, None)}
+    )
+    async with fake.api() as api:
+        feed = api.enterprise(ENT_A).change_events(
+            sort_asc=True, lag=0, clock=lambda: T0, **options
+        )
+        assert [e async for e in feed] == []
+    assert fake.requests <= 16  # 15 days of windows, not 9,000
