@@ -251,7 +251,12 @@ def cycling_offset(offset: str | None, start: str | None) -> dict[str, Any]:
 
 MODES: dict[str, dict[str, Any]] = {
     "newest first": {},
-    "oldest first": {"sort_asc": True, "start_time": T0, "end_time": T0 + timedelta(hours=1)},
+    "oldest first": {
+        "sort_asc": True,
+        "start_time": T0,
+        "end_time": T0 + timedelta(hours=1),
+        "clock": lambda: T0 + timedelta(days=1),
+    },
 }
 
 
@@ -283,7 +288,12 @@ async def test_a_millisecond_with_more_events_than_max_buffer_is_an_error() -> N
     fake = FakeFeed(endless)
     async with fake.api() as api:
         feed = api.enterprise(ENT_A).change_events(
-            sort_asc=True, start_time=T0, end_time=T0 + timedelta(days=1), max_buffer=5, lag=0
+            sort_asc=True,
+            start_time=T0,
+            end_time=T0 + timedelta(days=1),
+            max_buffer=5,
+            lag=0,
+            clock=lambda: T0 + timedelta(days=2),
         )
         with pytest.raises(ResponseValidationError, match="max_buffer=5"):
             _ = [e async for e in feed]
@@ -297,7 +307,9 @@ async def test_a_millisecond_with_more_events_than_max_buffer_is_an_error() -> N
 async def test_a_checkpoint_of_another_enterprise_is_refused_before_any_request() -> None:
     fake = FakeFeed(lambda offset, start: {"events": [event(1)]})
     async with fake.api() as api:
-        feed = api.enterprise(ENT_A).change_events(sort_asc=True, start_time=T0, lag=0)
+        feed = api.enterprise(ENT_A).change_events(
+            sort_asc=True, start_time=T0, lag=0, clock=lambda: T0 + timedelta(hours=1)
+        )
         with anyio.fail_after(10):
             _ = [e async for e in feed]
         token = feed.checkpoint
