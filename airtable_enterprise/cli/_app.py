@@ -193,9 +193,9 @@ def run(
             return await job(session)
 
     endpoint = None if settings.emulated else settings.endpoint_url
-    # The command's own names, its options, the house table, then its arguments.
+    # The house table, then the command's arguments and options, then its own names.
     arguments, options = command_names(ctx)
-    named = {**arguments, **CLI_NAMES, **options, **(names or {})}
+    named = {**CLI_NAMES, **arguments, **options, **(names or {})}
     return run_async(main, secret=settings.token, names=named, endpoint_url=endpoint)
 
 
