@@ -25,19 +25,23 @@ def test_remove_previews_asks_and_only_then_removes(tmp_path: Path) -> None:
     grants = _world(scene).workspace(scene.ws).grants
     args = ["workspaces", "collaborators", "remove", scene.ws, scene.user_email]
     code, _, err = scene.run([*args, "--dry-run"])
-    assert code == 0 and "Would remove" in err and scene.user in grants
+    assert code == 0
+    assert "Would remove" in err
+    assert scene.user in grants
     from click.testing import CliRunner
 
     from airtable_enterprise.cli import cli
     from airtable_enterprise.cli._session import EmulatorSpec
 
     declined = CliRunner().invoke(cli, args, input="n\n", obj=EmulatorSpec(emulator=scene.emulator))
-    assert declined.exit_code == 1 and scene.user in grants
+    assert declined.exit_code == 1
+    assert scene.user in grants
     code, _, err = scene.run([*args, "--yes"])
     assert code == 0, err
     assert scene.user not in grants
     code, _, err = scene.run([*args, "--yes"])  # again: not a collaborator any more
-    assert code == 5 and "not a collaborator" in err
+    assert code == 5
+    assert "not a collaborator" in err
 
 
 def test_add_twice_is_a_note_the_second_time(tmp_path: Path) -> None:
@@ -45,9 +49,11 @@ def test_add_twice_is_a_note_the_second_time(tmp_path: Path) -> None:
     args = ["bases", "collaborators", "add", scene.base, scene.spare_email, "comment"]
     assert scene.run(args)[0] == 0
     code, _, err = scene.run(args)
-    assert code == 0 and "nothing to do" in err
+    assert code == 0
+    assert "nothing to do" in err
     code, _, err = scene.run([*args[:-1], "edit"])
-    assert code == 1 and "collaborators update" in err
+    assert code == 1
+    assert "collaborators update" in err
     assert _world(scene).base(scene.base).grants[scene.spare].permission_level == "comment"
 
 
@@ -56,7 +62,8 @@ def test_an_invite_that_is_not_outstanding_exits_5(tmp_path: Path) -> None:
     code, _, err = scene.run(
         ["workspaces", "invites", "delete", scene.ws, "invAAAAAAAAAAAAAA", "--yes"]
     )
-    assert code == 5 and "no outstanding invite" in err
+    assert code == 5
+    assert "no outstanding invite" in err
 
 
 def test_block_installations_idempotent_and_checked(tmp_path: Path) -> None:
@@ -65,7 +72,8 @@ def test_block_installations_idempotent_and_checked(tmp_path: Path) -> None:
     state = installations[scene.bli].state
     verb = "enable" if state == "enabled" else "disable"
     code, _, err = scene.run(["bases", "block-installations", verb, scene.base, scene.bli])
-    assert code == 0 and "nothing to do" in err
+    assert code == 0
+    assert "nothing to do" in err
     before = set(installations)
     code, _, err = scene.run(
         [
@@ -78,7 +86,8 @@ def test_block_installations_idempotent_and_checked(tmp_path: Path) -> None:
             "--yes",
         ]
     )
-    assert code == 5 and set(installations) == before  # nothing removed
+    assert code == 5
+    assert set(installations) == before
 
 
 def test_users_delete_checks_every_user_before_deleting_any(tmp_path: Path) -> None:
@@ -94,7 +103,8 @@ def test_scim_user_replace_keeps_the_state_and_refuses_unknown_keys(tmp_path: Pa
     document = {"userName": scene.user_email, "name": {"givenName": "New", "familyName": "Name"}}
     path = scene.json_file("u.json", document)
     code, _, err = scene.run(["scim", "users", "replace", scene.user, "--input", path, "--dry-run"])
-    assert code == 0 and "givenName" in err
+    assert code == 0
+    assert "givenName" in err
     assert _world(scene).user(scene.user).first_name != "New"
     code, out, err = scene.run(
         ["scim", "users", "replace", scene.user, "--input", path, "--yes", "-f", "json"]
@@ -104,7 +114,8 @@ def test_scim_user_replace_keeps_the_state_and_refuses_unknown_keys(tmp_path: Pa
     assert _world(scene).user(scene.user).first_name == "New"
     bad = scene.json_file("bad.json", {**document, "locale": "fr"})
     code, _, err = scene.run(["scim", "users", "replace", scene.user, "--input", bad, "--yes"])
-    assert code == 2 and "locale" in err
+    assert code == 2
+    assert "locale" in err
 
 
 def test_scim_group_replace_shows_who_joins_and_leaves(tmp_path: Path) -> None:
@@ -113,5 +124,6 @@ def test_scim_group_replace_shows_who_joins_and_leaves(tmp_path: Path) -> None:
     path = scene.json_file("g.json", document)
     code, _, err = scene.run(["scim", "groups", "replace", scene.group, "--input", path, "--yes"])
     assert code == 0, err
-    assert f"+ {scene.spare}" in err and f"- {scene.user}" in err
+    assert f"+ {scene.spare}" in err
+    assert f"- {scene.user}" in err
     assert set(_world(scene).group(scene.group).members) == {scene.spare}

@@ -128,12 +128,15 @@ def test_paging_rules_per_family() -> None:
     ent = "/v0/meta/enterpriseAccounts/entAAAAAAAAAAAAAA"
     assert paging_for("GET", f"{ent}/auditLogEvents", {}).send_key == "previous"  # type: ignore[union-attr]
     ascending = paging_for("GET", f"{ent}/auditLogEvents", {"sortOrder": ["ascending"]})
-    assert ascending is not None and ascending.send_key == "next"
+    assert ascending is not None
+    assert ascending.send_key == "next"
     assert paging_for("GET", f"{ent}/exports", {}).items == "exports"  # type: ignore[union-attr]
     assert paging_for("GET", f"{ent}/auditLogs", {}).send_key == "offset"  # type: ignore[union-attr]
     assert paging_for("GET", f"{ent}/changeEvents", {}).send_key == "offset"  # type: ignore[union-attr]
     hyper = paging_for("POST", "/v0/entAAAAAAAAAAAAAA/dtbAAAAAAAAAAAAAA/getRecords", {})
-    assert hyper is not None and hyper.body and hyper.send_key == "cursor"
+    assert hyper is not None
+    assert hyper.body
+    assert hyper.send_key == "cursor"
     assert paging_for("GET", "/v0/meta/whoami", {}) is None
 
 
