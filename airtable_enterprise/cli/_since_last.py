@@ -59,19 +59,27 @@ def state_path(out: Path) -> Path:
 @attrs.frozen(kw_only=True)
 class RunState:
     """Where the last run ended: its ``end`` time (exclusive), the output's ``size``
-    after it, and ``seen``: event ID -> timestamp of the events in its last overlap."""
+    after it, ``seen``: event ID -> timestamp of the events it wrote in its last
+    overlap (from ``cover``), and the ``query`` (options, enterprise) every run of the
+    file must share."""
 
     end: datetime
     size: int
+    #: ``seen`` holds every event written with a timestamp in ``[cover, end)``: the
+    #: next run reads from ``cover``.
+    cover: datetime
     seen: Mapping[str, str] = attrs.Factory(dict)
+    query: Mapping[str, Any] = attrs.Factory(dict)
 
     def save(self, path: Path) -> None:
         """Write atomically (a temporary file renamed over the old one, fsynced)."""
         data = {
             "version": _VERSION,
             "end": format_datetime(self.end),
+            "cover": format_datetime(self.cover),
             "size": self.size,
             "seen": dict(self.seen),
+            "query": dict(self.query),
         }
         temporary = path.with_name(path.name + ".tmp")
         with temporary.open("w", encoding="utf-8") as stream:
@@ -89,9 +97,14 @@ class RunState:
             if not isinstance(data, dict) or data.get("version") != _VERSION:
                 raise ValueError("not a state file of this version")
             end = datetime.fromisoformat(str(data["end"]))
-            size, seen = data["size"], data["seen"]
-            if end.tzinfo is None or not isinstance(size, int) or size < 0:
+            cover = datetime.fromisoformat(str(data["cover"]))
+            size, seen, query = data["size"], data["seen"], data["query"]
+            if end.tzinfo is None or cover.tzinfo is None or cover > end:
+                raise ValueError("bad end or cover")
+            if not isinstance(size, int) or size < 0:
                 raise ValueError("bad end or size")
+            if not isinstance(query, dict):
+                raise ValueError("bad query")
             if not isinstance(seen, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in seen.items()
             ):
@@ -100,7 +113,7 @@ class RunState:
             raise CliError(
                 f"cannot use {path} ({exc}); delete it to start over", EXIT_USAGE
             ) from None
-        return cls(end=end, size=size, seen=seen)
+        return cls(end=end, size=size, cover=cover, seen=seen, query=query)
 
 
 def refuse_overwrite(out: Path, *, force: bool) -> None:
@@ -150,6 +163,17 @@ def begin_run(
         size = 0
     elif not out.is_file():
         raise CliError(f"{out} is gone; delete {path} to start over", EXIT_USAGE)
+    elif _options(previous.query) != _options(query):
+        changed = sorted(
+            key
+            for key in _options(query).keys() | _options(previous.query).keys()
+            if _options(query).get(key) != _options(previous.query).get(key)
+        )
+        raise CliError(
+            f"{out} was written with other options ({', '.join(changed)} differ): use the "
+            f"same ones, another --out, or delete {path} to start over",
+            EXIT_USAGE,
+        )
     elif size != previous.size:
         raise CliError(
             f"{out} changed since the last run ({size} bytes, {previous.size} expected); "
@@ -157,7 +181,9 @@ def begin_run(
             EXIT_USAGE,
         )
     else:
-        start = previous.end - overlap
+        # From where the last run's seen IDs are complete: a changed --overlap neither
+        # repeats nor skips an event.
+        start = previous.cover
     if start >= end:
         start = end - timedelta(microseconds=1000)
     resolved = {
@@ -169,24 +195,43 @@ def begin_run(
     return Checkpoint(query=resolved, offset=size), previous
 
 
+#: Options a run may change: they decide how events are fetched, not which.
+_FREE = frozenset({"page_size", "parallel", "overlap_seconds"})
+
+
+def _options(query: Mapping[str, Any]) -> dict[str, Any]:
+    """The options of a query that every run of a file must share (which events, in
+    which format, of which enterprise), without what each run resolves."""
+    return {
+        key: value
+        for key, value in query.items()
+        if not key.startswith("resolved_") and key not in _FREE
+    }
+
+
 def finish_run(
     out: Path, checkpoint: Checkpoint, previous: RunState | None, overlap: timedelta, fmt: str
 ) -> RunState:
     """Save the state after a completed run: its end, the output's size, and the IDs of
-    the events (the last run's and this one's) within ``overlap`` of its end."""
+    the events written (by the last run or this one) from ``cover`` on: the last
+    ``overlap`` before the end, or less when this run's window was shorter."""
     end = datetime.fromisoformat(str(checkpoint.query["resolved_end"]))
-    floor = end - overlap
+    start = datetime.fromisoformat(str(checkpoint.query["resolved_start"]))
+    # Every event of [start, end) is in the file now; the last run's seen IDs are
+    # complete from ``start`` (its cover), so the union is complete from ``cover``.
+    cover = min(max(end - overlap, start), end)
     kept = {
         event_id: stamp
         for event_id, stamp in (previous.seen.items() if previous else ())
-        if datetime.fromisoformat(stamp) >= floor
+        if datetime.fromisoformat(stamp) >= cover
     }
     for event_id, stamp in _written(out, int(checkpoint.query.get(_FROM, 0)), fmt):
         if stamp is None:
             kept[event_id] = format_datetime(end)
-        elif datetime.fromisoformat(stamp) >= floor:
+        elif datetime.fromisoformat(stamp) >= cover:
             kept[event_id] = stamp
-    state = RunState(end=end, size=out.stat().st_size, seen=kept)
+    recorded = {k: v for k, v in checkpoint.query.items() if not k.startswith("resolved_")}
+    state = RunState(end=end, size=out.stat().st_size, cover=cover, seen=kept, query=recorded)
     state.save(state_path(out))
     return state
 
@@ -220,10 +265,12 @@ def start_export(
     overlap: timedelta,
     streaming: bool = False,
     retention: timedelta | None = None,
+    enterprise: str | None = None,
 ) -> ExportStart:
     """How an ``audit export`` / ``changes export`` starts: a ``--since-last`` run
-    (:func:`begin_run`), a ``--resume``, or a new export, which refuses to overwrite a
-    finished ``out`` without ``--force`` (:func:`refuse_overwrite`)."""
+    (:func:`begin_run`, bound to ``enterprise`` and the options), a ``--resume``, or a
+    new export, which refuses to overwrite a finished ``out`` without ``--force``
+    (:func:`refuse_overwrite`)."""
     if since_last:
         if streaming:
             raise CliError("--since-last needs --out FILE: a stream has no state", EXIT_USAGE)
@@ -235,7 +282,14 @@ def start_export(
             raise CliError("--since-last reads up to now: drop --until", EXIT_USAGE)
         now = datetime.now(UTC)
         start = parse_when("--since", since, now)
-        marked = {**query, "since_last": True, "overlap_seconds": overlap.total_seconds()}
+        # --since and --until say where a first run starts; later runs start at the state.
+        kept = {key: value for key, value in query.items() if key not in ("since", "until")}
+        marked = {
+            **kept,
+            "since_last": True,
+            "overlap_seconds": overlap.total_seconds(),
+            "enterprise": enterprise,
+        }
         checkpoint, previous = begin_run(
             marked, out, checkpoint_file, start=start, end=now, overlap=overlap, force=force
         )

@@ -14,7 +14,7 @@ import click
 from .._core.convert import format_datetime
 from ..enterprise import Enterprise
 from ..models.audit import AuditLogEvent
-from ._app import run, run_until_interrupted
+from ._app import run, run_until_interrupted, settings_of
 from ._checkpoint import Checkpoint, checkpoint_path
 from ._errors import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_USAGE, CliError
 from ._event_types import unknown_event_type_warning
@@ -203,6 +203,7 @@ def export(
         force=force,
         since_last=since_last,
         overlap=parse_duration("--overlap", overlap),
+        enterprise=settings_of(ctx).enterprise_id,
         streaming=streaming,
     )
     checkpoint = started.checkpoint

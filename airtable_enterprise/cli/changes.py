@@ -11,7 +11,7 @@ import click
 from .._core.convert import format_datetime
 from ..models.changes import ChangeEvent
 from ..resources.change_events import RETENTION
-from ._app import run, run_until_interrupted
+from ._app import run, run_until_interrupted, settings_of
 from ._checkpoint import Checkpoint, checkpoint_path
 from ._export import durable, open_output
 from ._output import Column, View, open_writer, stderr_console, to_json
@@ -106,6 +106,7 @@ def export(
         force=force,
         since_last=since_last,
         overlap=parse_duration("--overlap", overlap),
+        enterprise=settings_of(ctx).enterprise_id,
         retention=RETENTION,
     )
 

@@ -206,20 +206,27 @@ async def _pages(
             yield item
         if max_pages is not None and pages >= max_pages:
             return
-        if paging.scim:
-            total = answer.get("totalResults") if isinstance(answer, Mapping) else None
-            start += len(items)
-            if not items or not isinstance(total, int) or start > total:
-                return
-            continue
-        following = _get(answer, paging.answer_key)
-        if following is None or following == "null" or (streaming and not items):
-            return
         ids = [
             str(item.get("id") or item.get("primaryKey"))
             for item in items
             if isinstance(item, Mapping)
         ]
+        if paging.scim:
+            total = answer.get("totalResults") if isinstance(answer, Mapping) else None
+            start += len(items)
+            if not items or not isinstance(total, int) or start > total:
+                return
+            # A server that ignores startIndex answers the same users again: stop.
+            if progress.stalled(str(start - len(items)), str(start), ids):
+                raise ResponseValidationError(
+                    f"startIndex {start - len(items)} answered users already seen",
+                    method=method,
+                    path=path,
+                )
+            continue
+        following = _get(answer, paging.answer_key)
+        if following is None or following == "null" or (streaming and not items):
+            return
         if progress.stalled(cursor, str(following), ids):
             raise ResponseValidationError(
                 f"the {paging.send_key} cursor stopped advancing after {pages} pages",

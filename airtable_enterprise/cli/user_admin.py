@@ -116,9 +116,14 @@ def delete_users_command(
             return None
         if not yes and not confirm(f"Delete {len(chosen)} user(s)?"):
             raise click.Abort
-        emails = [target for target in targets if "@" in target]
+        ids = list(dict.fromkeys(t for t in targets if "@" not in t))
+        # A user named by ID and by email is deleted once (by ID).
+        id_of = {user.email.casefold(): user.id for user in chosen}
+        emails = [
+            t for t in dict.fromkeys(targets) if "@" in t and id_of.get(t.casefold()) not in ids
+        ]
         deleted: list[DeletedUser] = []
-        for target in dict.fromkeys(t for t in targets if "@" not in t):
+        for target in ids:
             await enterprise.delete_user(target)
             deleted.append(DeletedUser(id=target, email=""))
         if not emails:

@@ -127,3 +127,10 @@ def test_scim_group_replace_shows_who_joins_and_leaves(tmp_path: Path) -> None:
     assert f"+ {scene.spare}" in err
     assert f"- {scene.user}" in err
     assert set(_world(scene).group(scene.group).members) == {scene.spare}
+
+
+def test_a_user_named_by_id_and_email_is_deleted_once(tmp_path: Path) -> None:
+    scene = make_scene(tmp_path)
+    code, _, err = scene.run(["users", "delete", scene.spare, scene.spare_email.upper(), "--yes"])
+    assert code == 0, err
+    assert scene.spare not in _world(scene).users

@@ -184,3 +184,35 @@ def test_a_cursor_that_goes_nowhere_ends_in_a_typed_error() -> None:
     with pytest.raises(ResponseValidationError, match="stopped advancing"):
         anyio.run(main)
     assert api.calls == 2
+
+
+class _ScimIgnoringStartIndex:
+    """A SCIM server that answers the first page whatever startIndex says."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def request(self, method: str, path: str, **kwargs: object) -> object:
+        self.calls += 1
+        users = [{"id": "usrAAAAAAAAAAAAAA"}, {"id": "usrBBBBBBBBBBBBBB"}]
+        return {"totalResults": 1_000_000, "Resources": users}
+
+
+def test_scim_pages_that_repeat_end_in_a_typed_error() -> None:
+    import anyio
+
+    from airtable_enterprise.cli.raw_api import _pages
+    from airtable_enterprise.errors import ResponseValidationError
+
+    api = _ScimIgnoringStartIndex()
+    session = type("S", (), {"api": api})()
+    paging = paging_for("GET", "/scim/v2/Users", {})
+    assert paging is not None
+
+    async def main() -> None:
+        async for _ in _pages(session, "GET", "/x", [], None, paging, None, None):  # type: ignore[arg-type]
+            pass
+
+    with pytest.raises(ResponseValidationError, match="already seen"):
+        anyio.run(main)
+    assert api.calls == 2

@@ -163,3 +163,37 @@ def test_since_last_refuses_a_file_it_did_not_write(
     refused = tool(url, emulator, "audit", "export", "--out", str(out), "--since-last")
     assert refused.returncode == 2
     assert "--since-last" in refused.stderr
+
+
+def test_since_last_runs_must_share_their_filters_and_enterprise(
+    served: tuple[str, Emulator], tmp_path: Path
+) -> None:
+    url, emulator = served
+    out = tmp_path / "audit.jsonl"
+    run = ["audit", "export", "--out", str(out), "--since-last", "--event-type", "createBase"]
+    assert tool(url, emulator, *run).returncode == 0
+    other = tool(url, emulator, "audit", "export", "--out", str(out), "--since-last")
+    assert other.returncode == 2
+    assert "event_types" in other.stderr
+    elsewhere = tool(
+        url, emulator, "--enterprise", emulator.world.descendant_ids()[0], *run
+    )  # the last --enterprise wins
+    assert elsewhere.returncode == 2
+    assert "enterprise" in elsewhere.stderr
+
+
+def test_a_longer_overlap_later_repeats_nothing(
+    served: tuple[str, Emulator], tmp_path: Path
+) -> None:
+    url, emulator = served
+    out = tmp_path / "audit.jsonl"
+    run = ["audit", "export", "--out", str(out), "--since-last"]
+    for overlap in ("1m", "1d", "1d", "5m"):
+        # Readable 10 s late: within every overlap used here.
+        emulator.make_event("createBase", timestamp=emulator.world.now() - timedelta(seconds=10))
+        emulator.make_event("updateBaseName")
+        result = tool(url, emulator, *run, "--overlap", overlap)
+        assert result.returncode == 0, result.stderr
+        ids = _ids(out)
+        assert len(ids) == len(set(ids)), overlap
+    assert sorted(_ids(out)) == sorted(e.id for e in emulator.world.audit)
