@@ -18,6 +18,7 @@ import attrs
 import click
 
 from .._core.progress import ChainProgress
+from .._core.validate import check_id
 from ..errors import ResponseValidationError
 from ._app import run
 from ._errors import EXIT_USAGE, CliError
@@ -151,7 +152,7 @@ def _resolve_path(path: str, enterprise_id: str | None, scim_url: str) -> str:
             raise CliError(
                 "PATH has {ent}: pass --enterprise or set AIRTABLE_ENTERPRISE_ID", EXIT_USAGE
             )
-        path = path.replace("{ent}", enterprise_id)
+        path = path.replace("{ent}", check_id("enterprise_account_id", enterprise_id, "ent"))
     if path == "/scim/v2" or path.startswith("/scim/v2/"):
         path = scim_url + path[len("/scim/v2") :]
     return path

@@ -216,3 +216,13 @@ def test_scim_pages_that_repeat_end_in_a_typed_error() -> None:
     with pytest.raises(ResponseValidationError, match="already seen"):
         anyio.run(main)
     assert api.calls == 2
+
+
+def test_a_bad_enterprise_in_the_path_is_refused_before_any_request(
+    invoke: Invoke, emulator: Emulator
+) -> None:
+    emulator.stats.reset()
+    result = invoke(["--enterprise", "bogus", "api", "GET", "/v0/meta/enterpriseAccounts/{ent}"])
+    assert result.exit_code == 2
+    assert "invalid --enterprise 'bogus'" in result.stderr
+    assert emulator.stats.requests == 0
