@@ -100,7 +100,8 @@ def _silence_stdout() -> None:
     "--emulator",
     is_flag=True,
     help="Run against an in-process emulator holding a synthetic enterprise "
-    "(no token; nothing real is read or changed).",
+    "(no token; nothing real is read or changed). Each command gets a new one: what "
+    "one changes is gone for the next (for several commands: `emulator serve`).",
 )
 @redis_url_option
 @click.version_option(__version__, "-V", "--version", prog_name="airtable-enterprise")

@@ -331,6 +331,10 @@ def api(
             return await session.api.request(
                 method, resolved, params=params or None, json=body, base_id=base_id
             )
+        if paging.body and body is not None and not isinstance(body, dict):
+            raise CliError(
+                "--paginate sends its cursor in the body: --input must be an object", EXIT_USAGE
+            )
         # Items are written as pages arrive: memory stays flat however long the walk.
         with open_writer(fmt or ("jsonl" if is_stdout(out) else None), _ITEMS, out) as writer:
             pages = _pages(session, method, resolved, params, body, paging, base_id, max_pages)
