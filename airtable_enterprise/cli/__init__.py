@@ -11,6 +11,7 @@ from .audit import audit
 from .audit_requests import requests
 from .bases import bases
 from .changes import changes
+from .data_tables import data_tables
 from .demo import demo
 from .emulator import emulator
 from .exports import exports
@@ -34,6 +35,8 @@ for _command in (whoami, bases, tokens, packages):
 audit.add_command(requests)
 cli.add_command(exports)
 cli.add_command(changes)
+# HyperDB data tables (issue 24).
+cli.add_command(data_tables)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
