@@ -32,9 +32,9 @@ def _value(rng: random.Random, field: str) -> CellValue:
     return f"{rng.choice(_WORDS)}-{rng.randint(1, 999)}"
 
 
-def add_data_tables(world: World, seed: int, now: datetime, *, records: int = 120) -> None:
+def add_data_tables(world: World, seed: int, now: datetime, *, records: int = 300) -> None:
     """Add one data table per entry of ``_TABLES`` to the root account, with about
-    ``records`` records each (enough for several getRecords pages)."""
+    ``records`` records each (at least half that: more than one getRecords page)."""
     rng = random.Random(f"{seed}:data-tables")
     for name, key_prefix, fields in _TABLES:
         table = DataTable(
@@ -43,6 +43,6 @@ def add_data_tables(world: World, seed: int, now: datetime, *, records: int = 12
             account_id=world.root_id,
             created_time=now - timedelta(days=rng.randint(30, 600)),
         )
-        for n in range(rng.randint(records // 2, records)):
+        for n in range(rng.randint(max(records // 2, 1), records)):
             table.records[f"{key_prefix}-{n + 1:05d}"] = {f: _value(rng, f) for f in fields}
         world.data_tables[table.id] = table
