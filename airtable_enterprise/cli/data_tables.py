@@ -120,27 +120,42 @@ def records(
     stderr_console().print(f"{count} record(s)")
 
 
-def _read_lines(source: Path) -> Iterator[tuple[int, dict[str, object]]]:
-    """``(line number, record body)`` for each non-blank line of a JSON Lines file,
-    checked as upsert checks it (a usage error names the line)."""
+def _items(source: Path) -> Iterator[tuple[int, object]]:
+    """``(number, decoded item)``: each non-blank line of a JSON Lines file, or each
+    element of a ``.json`` file's array (read whole: for a large file, use JSON Lines)."""
     try:
         handle = source.open(encoding="utf-8")
     except OSError as exc:
         raise CliError(f"cannot read {source}: {exc.strerror}", EXIT_USAGE) from None
     with handle:
+        if source.suffix.lower() == ".json":
+            try:
+                items: Any = json.load(handle)
+            except (ValueError, RecursionError) as exc:
+                raise CliError(f"{source}: not JSON ({exc})", EXIT_USAGE) from None
+            if not isinstance(items, list):
+                raise CliError(f"{source}: a .json file must hold an array", EXIT_USAGE)
+            yield from enumerate(items, 1)
+            return
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             try:
-                item: Any = json.loads(line)
-            except ValueError as exc:
+                yield number, json.loads(line)
+            except (ValueError, RecursionError) as exc:
                 raise CliError(f"{source}:{number}: not JSON ({exc})", EXIT_USAGE) from None
-            try:
-                (body,) = check_records([item])
-            except InvalidInputError as exc:
-                reason = f"{exc.argument.replace('records[0]', 'record')} {exc.reason}"
-                raise CliError(f"{source}:{number}: {reason}", EXIT_USAGE) from None
-            yield number, body
+
+
+def _read_lines(source: Path) -> Iterator[tuple[int, dict[str, object]]]:
+    """``(number, record body)`` for each record of the file (:func:`_items`), checked
+    as upsert checks it (a usage error names the line, or the array item)."""
+    for number, item in _items(source):
+        try:
+            (body,) = check_records([item])
+        except InvalidInputError as exc:
+            reason = f"{exc.argument.replace('records[0]', 'record')} {exc.reason}"
+            raise CliError(f"{source}:{number}: {reason}", EXIT_USAGE) from None
+        yield number, body
 
 
 def _check_file(source: Path) -> int:
@@ -175,10 +190,12 @@ def _windows(source: Path, size: int) -> Iterator[tuple[list[int], list[dict[str
 @click.argument("data_table_id", metavar="DATA_TABLE_ID")
 @click.option(
     "--from",
+    "--input",
     "source",
     required=True,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help='A JSON Lines file: one {"primaryKey": ..., "fields": {...}} per line.',
+    help='A JSON Lines file: one {"primaryKey": ..., "fields": {...}} per line '
+    "(or a .json file holding an array of them).",
 )
 @click.option(
     "--chunk-size",

@@ -167,3 +167,22 @@ def test_upsert_draws_a_progress_bar_on_a_terminal(
     assert result.exit_code == 0, result.output
     assert "Upserted 30 of 30 record(s)." in result.stderr
     assert sum(key.startswith("t-") for key in table.records) == 30
+
+
+def test_upsert_also_reads_a_json_array_given_as_input(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    table = _table(emulator)
+    source = tmp_path / "records.json"
+    source.write_text(json.dumps([{"primaryKey": "arr-1", "fields": {"n": 1}}]), "utf-8")
+    result = invoke(["data-tables", "upsert", table.id, "--input", str(source)])
+    assert result.exit_code == 0, result.output
+    assert table.records["arr-1"] == {"n": 1}
+    source.write_text(json.dumps([{"primaryKey": "arr-2", "fields": {"n": float("nan")}}]))
+    refused = invoke(["data-tables", "upsert", table.id, "--input", str(source)])
+    assert refused.exit_code == 2
+    assert "records.json:1: record.fields['n'] is not a finite number" in refused.stderr
+    source.write_text('{"primaryKey": "arr-3"}', "utf-8")
+    refused = invoke(["data-tables", "upsert", table.id, "--input", str(source)])
+    assert refused.exit_code == 2
+    assert "must hold an array" in refused.stderr
