@@ -24,7 +24,7 @@ from airtable_enterprise import (
     RetryPolicy,
 )
 from airtable_enterprise.resources.data_tables import DEFAULT_CHUNK_SIZE, MAX_EMPTY_PAGES
-from airtable_enterprise.testing import Emulator, generate_enterprise
+from airtable_enterprise.testing import DropConnection, Emulator, TruncatedBody, generate_enterprise
 
 from .conftest import ENT
 
@@ -340,3 +340,19 @@ async def test_round_trip_against_the_emulator() -> None:
         assert [(r.primary_key, dict(r.fields)) for r in some] == [("new-0001", {"n": 1})]
         await table.delete([f"new-{i:04d}" for i in range(450)], chunk_size=200)
         assert not any(key.startswith("new-") for key in stored.records)
+
+
+async def test_a_write_whose_answer_was_lost_is_repeated_not_reported_unknown() -> None:
+    # Upserting or deleting the same keys again ends in the same state: retried.
+    emulator = Emulator(generate_enterprise(seed=5, users=20, events=10, changes=0))
+    stored = next(iter(emulator.world.data_tables.values()))
+    emulator.faults.add(r"/upsertRecords$", DropConnection(), method="PUT")
+    emulator.faults.add(r"/deleteRecords$", TruncatedBody(), method="POST")
+    async with emulator.api() as api:
+        table = api.enterprise(emulator.enterprise_id).data_table(stored.id)
+        await table.upsert([{"primaryKey": "lost-1", "fields": {"n": 1}}])
+        assert stored.records["lost-1"] == {"n": 1}
+        await table.delete(["lost-1"])
+    assert "lost-1" not in stored.records
+    assert emulator.stats.routes["PUT /v0/{ent}/{table}/upsertRecords"] == 2
+    assert emulator.stats.routes["POST /v0/{ent}/{table}/deleteRecords"] == 2
