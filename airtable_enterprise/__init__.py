@@ -73,12 +73,12 @@ from .models.audit import (
     AuditLogUser,
 )
 from .models.changes import ChangedTable, ChangeEvent, ChangeEventsData, CreatedTable
-from .models.data_tables import ChunkOutcome, DataTableRecord, DataTableWrite, RecordsPage
+from .models.data_tables import DataTableRecord, RecordsPage
 from .models.jobs import AuditLogRequest, Export, ExportData
 from .models.scim import ScimEnterpriseUser, ScimGroup, ScimUser
 from .ratelimit.local import RateLimiter
 from .resources.change_events import ChangeEvents
-from .resources.data_tables import DataTable
+from .resources.data_tables import ChunkOutcome, DataTable, DataTableWrite
 from .scim import PatchOperation, Scim, ScimPatch
 from .workspace import Base, Workspace
 

@@ -11,8 +11,13 @@ from typing import Any
 import click
 
 from ..errors import AirtableError, InvalidInputError
-from ..models.data_tables import ChunkOutcome, DataTableRecord
-from ..resources.data_tables import DEFAULT_CHUNK_SIZE, check_data_table_id, check_records
+from ..models.data_tables import DataTableRecord
+from ..resources.data_tables import (
+    DEFAULT_CHUNK_SIZE,
+    ChunkOutcome,
+    check_data_table_id,
+    check_records,
+)
 from ._app import run
 from ._errors import EXIT_FAILURE, EXIT_USAGE, CliError
 from ._options import confirm, format_options

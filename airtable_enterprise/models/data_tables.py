@@ -1,5 +1,4 @@
-"""HyperDB data-table records (REFERENCE §16): what ``getRecords`` answers, and what an
-upsert or delete reports."""
+"""HyperDB data-table records (REFERENCE §16): what ``getRecords`` answers."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import attrs
 
 from ._base import raw_field
 
-__all__ = ["CellValue", "ChunkOutcome", "DataTableRecord", "DataTableWrite", "RecordsPage"]
+__all__ = ["CellValue", "DataTableRecord", "RecordsPage", "cell_problem"]
 
 #: A field value: ``{name: string|number|null}`` (REFERENCE §16).
 CellValue = str | int | float | None
@@ -61,33 +60,3 @@ class RecordsPage:
     records: tuple[DataTableRecord, ...] = ()
     next_cursor: str | None = None
     raw: Mapping[str, Any] = raw_field()
-
-
-@attrs.frozen(kw_only=True)
-class ChunkOutcome:
-    """How one request of a chunked upsert or delete ended: ``index`` (0-based) of
-    ``total`` requests, the ``size`` of its chunk, and its ``error`` (``None``: the
-    server applied it; ``answer`` is then the decoded body, whatever its shape)."""
-
-    index: int
-    total: int
-    size: int
-    error: Exception | None = None
-    answer: object = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the server applied this chunk."""
-        return self.error is None
-
-
-@attrs.frozen(kw_only=True)
-class DataTableWrite:
-    """What an upsert or delete did: ``records`` sent (and applied) in ``requests``
-    requests, and each request's decoded answer in order. The upsert answer Airtable
-    documents is a leaked server-internal object (REFERENCE §16), so answers are kept
-    as they came and never read for success: the HTTP status says that."""
-
-    records: int
-    requests: int
-    answers: tuple[object, ...] = ()

@@ -12,24 +12,26 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from .._core.batch import chunked
 from .._core.convert import converter, describe_error
 from .._core.gather import gather
 from .._core.progress import ChainProgress
 from ..errors import InvalidInputError, ResponseValidationError
-from ..models.data_tables import (
-    CellValue,
-    ChunkOutcome,
-    DataTableRecord,
-    DataTableWrite,
-    RecordsPage,
-    cell_problem,
-)
+from ..models.data_tables import CellValue, DataTableRecord, RecordsPage, cell_problem
 
 if TYPE_CHECKING:
     from ..enterprise import Enterprise
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "DataTable", "check_records", "data_table"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "ChunkOutcome",
+    "DataTable",
+    "DataTableWrite",
+    "check_records",
+    "data_table",
+]
 
 #: Records (or primary keys) per request. REFERENCE §16 documents **no** per-request
 #: limit for HyperDB, so this is our choice, not Airtable's: one unbounded body risks an
@@ -43,6 +45,37 @@ MAX_EMPTY_PAGES = 100
 # REFERENCE §1.7: IDs are a 3-letter prefix and 14 base-62 characters; the prefix of a
 # data table ID is not documented, so any prefix is accepted.
 _ID = re.compile(r"[a-z]{3}[A-Za-z0-9]{14}")
+
+
+@attrs.frozen(kw_only=True)
+class ChunkOutcome:
+    """How one request of a chunked upsert or delete ended: ``index`` (0-based) of
+    ``total`` requests, the ``size`` of its chunk, and its ``error`` (``None``: the
+    server applied it; ``answer`` is then the decoded body, whatever its shape)."""
+
+    index: int
+    total: int
+    size: int
+    error: Exception | None = None
+    answer: object = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the server applied this chunk."""
+        return self.error is None
+
+
+@attrs.frozen(kw_only=True)
+class DataTableWrite:
+    """What an upsert or delete did: ``records`` sent (and applied) in ``requests``
+    requests, and each request's decoded answer in order. The upsert answer Airtable
+    documents is a leaked server-internal object (REFERENCE §16), so answers are kept
+    as they came and never read for success: the HTTP status says that."""
+
+    records: int
+    requests: int
+    answers: tuple[object, ...] = ()
+
 
 ChunkCallback = Callable[[ChunkOutcome], None]
 
