@@ -14,6 +14,7 @@ from .audit import audit
 from .audit_requests import requests
 from .bases import bases
 from .changes import changes
+from .data_tables import data_tables
 from .demo import demo
 from .emulator import emulator
 from .exports import exports
@@ -42,6 +43,8 @@ cli.add_command(changes)
 # Every other endpoint (issue 26).
 for _command in (interfaces, descendants, ai, api):
     cli.add_command(_command)
+# HyperDB data tables (issue 24).
+cli.add_command(data_tables)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

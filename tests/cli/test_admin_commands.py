@@ -8,6 +8,7 @@ import io
 import json
 
 from airtable_enterprise.testing import Emulator
+from airtable_enterprise.testing.world.state import Grant
 
 from .conftest import Invoke
 
@@ -143,7 +144,15 @@ def test_packages_list_and_install(invoke: Invoke, emulator: Emulator) -> None:
     listed = jsonl(invoke(["packages", "list", "--all"]).stdout)
     assert {p["id"] for p in listed} == set(world.packages)
     package = next(p for p in world.packages.values() if p.latest_release_id)
-    workspace = next(w for w in world.workspaces.values() if w.account_id == world.root_id)
+    workspace = next(
+        w
+        for w in world.workspaces.values()
+        if w.account_id == world.root_id and emulator.admin_id not in w.grants
+    )
+    refused = invoke(["packages", "install", package.id, workspace.id, "Nowhere"])
+    assert refused.exit_code == 4, refused.output  # no access to the workspace (REFERENCE §7.1)
+    admin = emulator.admin_id
+    workspace.grants[admin] = Grant(admin, "create", world.now(), admin)
     result = invoke(["packages", "install", package.id, workspace.id, "From CLI"])
     assert result.exit_code == 0, result.output
     base_id = result.stdout.strip()
