@@ -14,6 +14,7 @@ from typing import Any, Literal, Self
 
 import attrs
 
+from .._core.text import check_json, check_text
 from .._core.validate import check_id
 from ..errors import InvalidInputError
 from ..models.scim import SCHEMA_ENTERPRISE_USER, SCHEMA_PATCH_OP
@@ -43,8 +44,8 @@ class PatchOperation:
     def __attrs_post_init__(self) -> None:
         if self.op not in _OPS:
             raise InvalidInputError("op", self.op, "must be 'add', 'replace' or 'remove'")
-        if self.path is not None and (not isinstance(self.path, str) or not self.path.strip()):
-            raise InvalidInputError("path", self.path, "must be a non-blank attribute path")
+        if self.path is not None:
+            check_text("path", self.path)
         if self.op == "remove":
             if self.path is None:
                 raise InvalidInputError("path", None, "a 'remove' operation needs a path")
@@ -54,6 +55,9 @@ class PatchOperation:
             raise InvalidInputError(
                 "value", self.value, "without a path the value must be an object of attributes"
             )
+        # Checked here, before the limiter lets a request go: JSON cannot carry NaN,
+        # dates, sets, bytes or objects, and httpx would fail only while sending.
+        check_json("value", self.value)
 
     def to_wire(self) -> dict[str, Any]:
         """The operation as RFC 7644 JSON (``{"op", "path"?, "value"?}``)."""
@@ -114,7 +118,7 @@ class ScimPatch:
         """``replace name.givenName`` / ``name.familyName`` (those given)."""
         for path, value in (("name.givenName", given_name), ("name.familyName", family_name)):
             if value is not None:
-                self.replace(path, _text(path, value))
+                self.replace(path, check_text(path, value))
         return self
 
     def set_enterprise(self, **fields: str | None) -> Self:
@@ -125,7 +129,7 @@ class ScimPatch:
             if value is None:
                 self.remove(path)
             else:
-                self.replace(path, _text(name, value))
+                self.replace(path, check_text(name, value))
         return self
 
     def add_members(self, user_ids: Iterable[str]) -> Self:
@@ -143,7 +147,7 @@ class ScimPatch:
 
     def rename(self, display_name: str) -> Self:
         """``replace displayName`` (a group's name; must stay unique)."""
-        return self.replace("displayName", _text("display_name", display_name))
+        return self.replace("displayName", check_text("display_name", display_name))
 
     def body(self) -> dict[str, Any]:
         """The PatchOp JSON: ``{"schemas": [PatchOp], "Operations": [...]}``."""
@@ -153,9 +157,3 @@ class ScimPatch:
             "schemas": [SCHEMA_PATCH_OP],
             "Operations": [operation.to_wire() for operation in self.operations],
         }
-
-
-def _text(argument: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(argument, value, "must be a non-blank string")
-    return value

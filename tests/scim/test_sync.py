@@ -39,12 +39,13 @@ def test_bad_rows_are_reported_with_their_line_numbers() -> None:
         (4, "duplicate email"),
         (5, "the domain 'theirs.example' is not one of the enterprise's"),
         (6, "the first name is empty"),
-        (7, "active must be true or false, not 'maybe'"),
+        (7, "active must be one of true, yes, y, 1, active"),
+        (9, "the last name contains a control or bidi character"),  # "F\nG"
     ]
     assert "first on line 2" in people.problems[1].reason
+    assert people.problems[4].reason.endswith("or empty (active); not 'maybe'")
     assert [(p.email, p.line, p.active) for p in people.people] == [
         ("ann@ours.example", 2, True),
-        ("fay@ours.example", 9, False),
         ("gus@ours.example", 10, False),
     ]
     assert people.people[0].groups == frozenset({"Sales"})
