@@ -11,6 +11,7 @@ scimType?}``) becomes the usual :class:`~airtable_enterprise.APIError` subclass,
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -89,16 +90,18 @@ class Scim:
 
     def users(
         self, *, user_name: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
-    ) -> AsyncIterator[ScimUser]:
+    ) -> AsyncGenerator[ScimUser, None]:
         """Every SCIM user (managed users only), paging ``GET /scim/v2/Users`` by
-        ``startIndex``/``count``; ``user_name`` filters with ``userName eq "..."``.
+        ``startIndex``/``count``; ``user_name`` filters with ``userName eq "..."`` (sent
+        in NFC, the form a directory stores: the address typed in NFD matches too).
 
         Pages that do not back ``totalResults`` (an empty page before the total, a page
         repeating users, more or fewer users than the total) end the walk in a
         ``ResponseValidationError``, never in a silently partial list."""
         params: dict[str, Any] = {}
         if user_name is not None:
-            params["filter"] = f"userName eq {json.dumps(check_email('user_name', user_name))}"
+            wanted = unicodedata.normalize("NFC", check_email("user_name", user_name))
+            params["filter"] = f"userName eq {json.dumps(wanted)}"
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise InvalidInputError("page_size", page_size, "must be an int >= 1")
         return self._pages(params, page_size)
@@ -131,11 +134,11 @@ class Scim:
 
     async def user(self, user_name: str) -> ScimUser | None:
         """The SCIM user whose ``userName`` is ``user_name`` (``GET /scim/v2/Users?filter=``),
-        or ``None``. Only an answer with the same email key (case, NFC/NFD and spaces
-        ignored) counts: a server that ignored the filter cannot hand back someone else."""
+        or ``None``. The email is sent in NFC; only an answer with the same email key
+        (case, NFC/NFD and spaces ignored) counts, so a server that ignored the filter
+        cannot hand back someone else."""
         key = email_key(check_email("user_name", user_name))
-        params = {"filter": f"userName eq {json.dumps(user_name)}"}
-        async with aclosing(self._pages(params, 10)) as found:
+        async with aclosing(self.users(user_name=user_name, page_size=10)) as found:
             async for user in found:
                 if email_key(user.user_name) == key:
                     return user
