@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from ..errors import APIError
 from ..scim.people import COLUMNS, People, PeopleFileError, read_people
 from ..scim.sync import (
     Change,
@@ -119,11 +120,17 @@ async def _warn_admins(session: Session, changes: list[Change]) -> None:
     ids = [user_id for user_id in deactivated if user_id is not None]
     if not ids:
         return
-    found = await session.enterprise().users(ids, collaborations=False)
+    console = stderr_console()
+    try:
+        found = await session.enterprise().users(ids, collaborations=False)
+    except APIError as exc:  # a SCIM-only token may not read users: warn, never block
+        console.print(
+            f"warning: could not tell whether the plan deactivates admins: {exc}", markup=False
+        )
+        return
     admins = [user for user in found if user.is_admin or user.is_super_admin]
     if not admins:
         return
-    console = stderr_console()
     console.print(f"warning: the plan deactivates {len(admins)} admin(s):", markup=False)
     for admin in admins:
         change = deactivated[admin.id]

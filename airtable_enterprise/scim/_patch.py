@@ -15,7 +15,7 @@ from typing import Any, Literal, Self
 import attrs
 
 from .._core.text import check_json, check_text
-from .._core.validate import check_id
+from .._core.validate import check_email, check_id
 from ..errors import InvalidInputError
 from ..models.scim import SCHEMA_ENTERPRISE_USER, SCHEMA_PATCH_OP
 
@@ -58,6 +58,8 @@ class PatchOperation:
         # Checked here, before the limiter lets a request go: JSON cannot carry NaN,
         # dates, sets, bytes or objects, and httpx would fail only while sending.
         check_json("value", self.value)
+        if self.op != "remove":
+            _check_names(self.path, self.value)
 
     def to_wire(self) -> dict[str, Any]:
         """The operation as RFC 7644 JSON (``{"op", "path"?, "value"?}``)."""
@@ -157,3 +159,27 @@ class ScimPatch:
             "schemas": [SCHEMA_PATCH_OP],
             "Operations": [operation.to_wire() for operation in self.operations],
         }
+
+
+#: Attributes holding a name or a label (lower-cased paths): no controls or bidi characters,
+#: whichever way the PATCH names them (``set_name`` or ``replace("name.givenName", ...)``).
+_NAME_PATHS = frozenset(
+    {"name.givenname", "name.familyname", "name.formatted", "displayname", "nickname", "title"}
+)
+
+
+def _check_names(path: str | None, value: object) -> None:
+    """Refuse names with controls or bidi characters in a generic operation too."""
+    if path is None or path.casefold() in ("name", SCHEMA_ENTERPRISE_USER.casefold()):
+        if isinstance(value, dict):  # an object of attributes: check each
+            prefix = "" if path is None else f"{path}{'.' if path.casefold() == 'name' else ':'}"
+            for key, item in value.items():
+                _check_names(f"{prefix}{key}", item)
+        return
+    lowered = path.casefold()
+    if lowered == "username":
+        check_email(path, value)
+    elif lowered in _NAME_PATHS or (
+        lowered.startswith(SCHEMA_ENTERPRISE_USER.casefold() + ":") and isinstance(value, str)
+    ):
+        check_text(path, value)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from airtable_enterprise.scim.people import FALSE_VALUES, TRUE_VALUES
 from airtable_enterprise.testing import Emulator
+from airtable_enterprise.testing.http.faults import StatusFault
 from airtable_enterprise.testing.http.scim_views import scim_users
 
 from .conftest import Invoke
@@ -193,3 +194,15 @@ def test_applying_with_jsonl_writes_one_result_line_per_change(
     assert asked.exit_code == 1
     assert asked.stdout.strip() == ""
     assert f"line 2: create user taken@{domain}" in asked.stderr
+
+
+def test_a_token_that_cannot_read_users_gets_a_warning_not_a_failure(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    leaver = next(u for u in scim_users(emulator.world) if u.id != emulator.admin_id)
+    path = write(tmp_path, f"email,first name,last name,active\n{leaver.email},A,B,no\n")
+    emulator.faults.add(r"/users$", StatusFault(403), method="GET")
+    result = invoke(["scim", "sync", "--from", str(path), "--yes", "-f", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert "warning: could not tell whether the plan deactivates admins" in result.stderr
+    assert emulator.world.users[leaver.id].state == "deactivated"

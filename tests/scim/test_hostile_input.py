@@ -14,7 +14,7 @@ import pytest
 from airtable_enterprise import AsyncApi, InvalidInputError, ScimPatch
 from airtable_enterprise._core.batch import merge_users, unique_users
 from airtable_enterprise._core.text import check_json, check_text, email_key
-from airtable_enterprise.models.scim import ScimName, ScimUser
+from airtable_enterprise.models.scim import SCHEMA_ENTERPRISE_USER, ScimName, ScimUser
 from airtable_enterprise.models.users import UserInfo
 from airtable_enterprise.scim import PatchOperation
 from airtable_enterprise.scim.people import read_people
@@ -166,3 +166,30 @@ def test_the_tokens_own_user_is_never_deactivated_by_a_row() -> None:
     ]
     [held] = held_back(people, directory, keep_active={USER})
     assert (held.action, held.line, held.detail) == ("keep active", 2, "the file says inactive")
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("name.givenName", "Ann\n"),
+        ("NAME.familyName", "\u202eevil"),
+        ("displayName", "crew\x00"),
+        ("name", {"givenName": "A\r\nB"}),
+        (None, {"name": {"familyName": "B\u2066"}}),
+        (None, {"title": "Boss\t"}),
+        (None, {SCHEMA_ENTERPRISE_USER: {"department": "R&D\n"}}),
+        (f"{SCHEMA_ENTERPRISE_USER}:department", "R&D\u200f"),
+        ("userName", "not an email"),
+    ],
+)
+def test_generic_operations_refuse_names_with_controls_too(path: str | None, value: object) -> None:
+    with pytest.raises(InvalidInputError):
+        ScimPatch().replace(path, value)
+    with pytest.raises(InvalidInputError):
+        ScimPatch().add(path, value)
+
+
+def test_generic_operations_keep_other_values() -> None:
+    patch = ScimPatch().replace(None, {"active": False, "name": {"givenName": "Zoë"}})
+    patch.replace("addresses", [{"formatted": "1 Main St\nSpringfield"}])  # not a name
+    assert len(patch) == 2

@@ -71,7 +71,10 @@ def world_emulator() -> Emulator:
 async def sync(api: AsyncApi, people: People, *, deactivate_missing: bool = False) -> Any:
     directory = await read_directory(api.scim)
     changes = plan_sync(people, directory, deactivate_missing=deactivate_missing)
-    return changes, await apply_sync(api.scim, changes, directory)
+    reported: list[Any] = []
+    outcomes = await apply_sync(api.scim, changes, directory, on_outcome=reported.append)
+    assert reported == outcomes  # one report per outcome, split membership changes included
+    return changes, outcomes
 
 
 @pytest.mark.anyio
