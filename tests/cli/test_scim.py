@@ -104,7 +104,7 @@ def test_groups_commands(invoke: Invoke, emulator: Emulator) -> None:
 
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "people.csv"
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     return path
 
 

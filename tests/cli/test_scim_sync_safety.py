@@ -4,7 +4,6 @@ the documented ``active`` values, and result lines when applying with ``-f jsonl
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from pathlib import Path
 
@@ -14,20 +13,7 @@ from airtable_enterprise.testing.http.faults import StatusFault
 from airtable_enterprise.testing.http.scim_views import scim_users
 
 from .conftest import Invoke
-
-
-def jsonl(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "people.csv"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def domain_of(emulator: Emulator) -> str:
-    return next(iter(emulator.world.root.email_domains))
+from .test_scim import domain_of, jsonl, write
 
 
 def test_a_row_saying_inactive_never_deactivates_the_tokens_own_admin(
