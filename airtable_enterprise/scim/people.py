@@ -10,8 +10,9 @@ attribute. Other columns are ignored.
 ``active`` accepts exactly :data:`TRUE_VALUES` and :data:`FALSE_VALUES` (any case);
 an empty cell, or no ``active`` column, means active. Anything else is a row problem.
 
-Emails are compared by :func:`~airtable_enterprise._core.text.email_key` (case, Unicode
-NFC/NFD and surrounding spaces ignored) and sent in NFC. Names, titles and group names
+Cells are read in Unicode NFC. Emails are compared by
+:func:`~airtable_enterprise._core.text.email_key` (case, NFC/NFD and surrounding spaces
+ignored). Names, titles and group names
 must not contain controls (NUL, CR, LF, tab), line separators or bidi controls.
 """
 
@@ -200,9 +201,12 @@ def read_people(
         line = reader.line_num
         if not any(_filled(value) for value in row.values()):
             continue  # a spreadsheet's empty row (",,,,"), like a blank line
-        cell = {key: (row.get(name) or "").strip() for key, name in found.items()}
-        email = unicodedata.normalize("NFC", cell["email"])
-        cell["email"] = email
+        # Every cell in NFC, the form directories store (the sync compares in NFC too).
+        cell = {
+            key: unicodedata.normalize("NFC", (row.get(name) or "").strip())
+            for key, name in found.items()
+        }
+        email = cell["email"]
         problem = _problem(cell, allowed, first_line.get(email_key(email)))
         if problem is not None:
             problems.append(RowProblem(line, email, problem))

@@ -13,6 +13,7 @@ the file are deactivated. Users absent from the file keep their memberships.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -191,7 +192,9 @@ def _current_attributes(user: ScimUser) -> dict[str, str | None]:
 def _user_change(person: Person, user: ScimUser) -> Change | None:
     patch = ScimPatch()
     details: list[str] = []
-    if (user.given_name, user.family_name) != (person.given_name, person.family_name):
+    # Compared in NFC (the file's cells are read in NFC): a directory that stores the
+    # other form must not get the same update on every run.
+    if (_nfc(user.given_name), _nfc(user.family_name)) != (person.given_name, person.family_name):
         patch.set_name(given_name=person.given_name, family_name=person.family_name)
         details.append(
             f"name: {user.given_name} {user.family_name} -> {person.given_name} "
@@ -199,7 +202,7 @@ def _user_change(person: Person, user: ScimUser) -> Change | None:
         )
     current = _current_attributes(user)
     for name, value in _wanted_attributes(person).items():
-        if (value or None) == current[name]:
+        if (value or None) == _nfc(current[name]):
             continue
         details.append(f"{name}: {current[name] or '-'} -> {value or '-'}")
         path = (
@@ -218,6 +221,10 @@ def _user_change(person: Person, user: ScimUser) -> Change | None:
     if not len(patch):
         return None
     return Change(action, person.email, "; ".join(details), person.line, user.id, person, patch)
+
+
+def _nfc(text: str | None) -> str | None:
+    return None if text is None else unicodedata.normalize("NFC", text)
 
 
 def plan_sync(

@@ -193,3 +193,20 @@ def test_generic_operations_keep_other_values() -> None:
     patch = ScimPatch().replace(None, {"active": False, "name": {"givenName": "Zoë"}})
     patch.replace("addresses", [{"formatted": "1 Main St\nSpringfield"}])  # not a name
     assert len(patch) == 2
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_names_in_the_other_normal_form_are_not_an_update_every_run(form: str) -> None:
+    other = "NFD" if form == "NFC" else "NFC"
+    name = unicodedata.normalize(form, "Zoë")
+    people = read_people(f"email,first name,last name,title\n{NFC},{name},Ünal,Ré\n")
+    directory_user = ScimUser(
+        id=USER,
+        user_name=NFC,
+        name=ScimName(
+            given_name=unicodedata.normalize(other, "Zoë"),
+            family_name=unicodedata.normalize(other, "Ünal"),
+        ),
+        title=unicodedata.normalize(other, "Ré"),
+    )
+    assert plan_sync(people, Directory((directory_user,), ())) == []
