@@ -101,7 +101,7 @@ class Scim:
         params: dict[str, Any] = {}
         if user_name is not None:
             wanted = unicodedata.normalize("NFC", check_email("user_name", user_name))
-            params["filter"] = f"userName eq {json.dumps(wanted)}"
+            params["filter"] = f"userName eq {json.dumps(wanted, ensure_ascii=False)}"
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise InvalidInputError("page_size", page_size, "must be an int >= 1")
         return self._pages(params, page_size)
@@ -242,7 +242,7 @@ class Scim:
         params: dict[str, Any] = {}
         if display_name is not None:
             name = check_text("display_name", display_name)
-            params["filter"] = f"displayName eq {json.dumps(name)}"
+            params["filter"] = f"displayName eq {json.dumps(name, ensure_ascii=False)}"
         return self._groups(params)
 
     async def _groups(self, params: dict[str, Any]) -> AsyncIterator[ScimGroup]:
