@@ -6,7 +6,9 @@ and (for the columns the file has) title, department and employee number; an ina
 person is deactivated (or absent: nobody is created only to be deactivated); each
 person belongs to exactly the groups the file names (when it has a ``groups`` column),
 groups missing are created; with ``deactivate_missing``, active SCIM users absent from
-the file are deactivated. Users absent from the file keep their memberships.
+the file are deactivated. Users absent from the file keep their memberships. The users
+in ``keep_active`` (the token's own, for the CLI) are never deactivated. Emails match by
+their key (case, Unicode NFC/NFD and spaces ignored), names compare in NFC.
 
 :func:`plan_sync` is pure; :func:`read_directory` and :func:`apply_sync` do the I/O.
 """
