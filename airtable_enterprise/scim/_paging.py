@@ -7,7 +7,10 @@ what it got), but the pages and the total must agree; when they do not, the walk
 a :class:`~airtable_enterprise.ResponseValidationError` rather than a silent half list:
 
 - a page that is empty (or whose ``Resources`` is null) before the total is reached;
-- a page holding only users already read (the server ignored ``startIndex``);
+- a page holding only users already read (the server ignored ``startIndex``), or
+  more repeated users in one walk than a page holds (a server repeating most of every
+  page would otherwise be walked to an endless advertised total; a few repeats, from a
+  user created during the read, end in the count check below);
 - more users than the total, or, at the end, fewer (the directory changed during the
   read, or the total is wrong);
 - a total smaller than what exists: when the page that reaches the total is full, one
@@ -35,6 +38,7 @@ class UserWalk:
     start: int = 1
     probing: bool = False
     _seen: set[str] = attrs.Factory(set)
+    _repeats: int = 0
 
     def take(self, page: ScimUserList) -> list[ScimUser]:
         """Record the page fetched at :attr:`start` and return its users not read before;
@@ -49,6 +53,9 @@ class UserWalk:
             return []
         if users and not fresh:
             self._lie(f"the page at startIndex={self.start} repeats users already read")
+        self._repeats += len(users) - len(fresh)
+        if self._repeats > self.count:
+            self._lie(f"the pages repeated {self._repeats} users already read")
         self._seen.update(user.id for user in fresh)
         if len(self._seen) > total:
             self._lie(f"{len(self._seen)} users read but totalResults is {total}")

@@ -204,3 +204,21 @@ def test_the_walk_decides_from_the_pages_alone() -> None:
     with pytest.raises(ResponseValidationError, match="held 3 users but totalResults is 4") as e:
         shifted.take(page(4, []))
     assert (e.value.method, e.value.path) == ("GET", "/scim/v2/Users")
+
+
+async def test_pages_that_keep_repeating_most_users_end_in_a_typed_error(
+    opened: Callable[[Recorder], AsyncApi],
+) -> None:
+    # Every page: one new user and 99 already read, under a total of 100,000,000.
+    def serve(start: int, size: int) -> httpx.Response:
+        fresh = 1 + (start - 1) // size
+        return listing(
+            100_000_000,
+            [user(0), *[user(n) for n in range(1, size - 1)], user(10_000 + fresh)][:size],
+            start,
+        )
+
+    recorder = Recorder(serve)
+    with pytest.raises(ResponseValidationError, match=r"repeated \d+ users already read"):
+        await walk(opened(recorder))
+    assert recorder.calls <= 3
