@@ -49,8 +49,9 @@ _GROUP_VIEW = View(
 )
 
 
-#: SCIM user commands take IDs only (not emails, unlike the REST commands' USER).
-_SCIM_USER = {"user_id": "USER_ID"}
+#: SCIM user commands take an ID or an email (looked up with ``userName eq``), as the
+#: REST commands' USER does.
+_SCIM_USER = {"user_id": "USER", "user": "USER"}
 
 
 @click.group()
@@ -79,14 +80,16 @@ def list_users(
 
 
 @users.command("get")
-@click.argument("user_id")
+@click.argument("user", metavar="USER")
 @format_options()
 @click.pass_context
-def get_user(ctx: click.Context, user_id: str, fmt: str | None, out: Path | None) -> None:
-    """One SCIM user by ID (GET /scim/v2/Users/{id}); exits 5 when unknown."""
+def get_user(ctx: click.Context, user: str, fmt: str | None, out: Path | None) -> None:
+    """One SCIM user by ID (usr...) or email (GET /scim/v2/Users/{id}, after
+    GET /scim/v2/Users?filter=userName eq "..." for an email); exits 5 when unknown."""
 
     async def job(session: Session) -> ScimUser:
-        return await session.api.scim.get_user(user_id)
+        scim = session.api.scim
+        return await scim.get_user(await scim.user_id(user))
 
     _write([run(ctx, job, names=_SCIM_USER)], _USER_VIEW, fmt, out, single=True)
 
@@ -132,17 +135,25 @@ def create_user(
 
 def _user_action(name: str, verb: str, method: str) -> None:
     @users.command(name)
-    @click.argument("user_ids", nargs=-1, required=True, metavar="USER_ID...")
+    @click.argument("who", nargs=-1, required=True, metavar="USER...")
     @click.pass_context
-    def command(ctx: click.Context, user_ids: tuple[str, ...]) -> None:
+    def command(ctx: click.Context, who: tuple[str, ...]) -> None:
         async def job(session: Session) -> None:
+            scim = session.api.scim
+            # Every email resolved (and every value checked) before the first write.
+            user_ids = [await scim.user_id(user) for user in who]
             for user_id in user_ids:
-                await getattr(session.api.scim, method)(user_id)
+                await getattr(scim, method)(user_id)
 
         run(ctx, job, names=_SCIM_USER)
-        stderr_console().print(f"{verb} {len(user_ids)} user(s).")
+        stderr_console().print(f"{verb} {len(who)} user(s).")
 
-    command.__doc__ = f"{verb} users by ID ({'DELETE' if name == 'delete' else 'PATCH active'})."
+    request = "DELETE" if name == "delete" else "PATCH active"
+    command.__doc__ = (
+        f"{verb} users by ID (usr...) or email ({request} /scim/v2/Users/{{id}}; an email is "
+        'looked up first with filter=userName eq "..."); exits 5 if one is unknown, before '
+        "any change."
+    )
 
 
 _user_action("deactivate", "Deactivated", "deactivate_user")
