@@ -73,10 +73,12 @@ from .models.audit import (
     AuditLogUser,
 )
 from .models.changes import ChangedTable, ChangeEvent, ChangeEventsData, CreatedTable
+from .models.data_tables import DataTableRecord, RecordsPage
 from .models.jobs import AuditLogRequest, Export, ExportData
 from .models.scim import ScimEnterpriseUser, ScimGroup, ScimUser
 from .ratelimit.local import RateLimiter
 from .resources.change_events import ChangeEvents
+from .resources.data_tables import ChunkOutcome, DataTable, DataTableWrite
 from .scim import PatchOperation, Scim, ScimPatch
 from .workspace import Base, Workspace
 
@@ -168,3 +170,5 @@ __all__ += [
     "JobFailedError",
     "JobTimeoutError",
 ]
+# HyperDB (REFERENCE §16).
+__all__ += ["ChunkOutcome", "DataTable", "DataTableRecord", "DataTableWrite", "RecordsPage"]

@@ -324,11 +324,14 @@ class AsyncApi:
         params: QueryParams | None = None,
         json: object = None,
         base_id: str | None = None,
+        idempotent: bool = False,
     ) -> Any:
         """Send one API call and return its decoded JSON body (``None`` when empty).
 
         ``path`` is relative to ``endpoint_url`` (``/v0/meta/...``). ``base_id`` puts
-        the call in that base's rate-limit scope as well as the token's.
+        the call in that base's rate-limit scope as well as the token's. ``idempotent``
+        marks a POST or PATCH as safe to repeat after a failure whose outcome is unknown
+        (a read sent as POST, such as HyperDB's ``getRecords``); GET, PUT and DELETE are.
 
         Waits for the rate limiter, retries as :attr:`retry` allows, and raises an
         :class:`~airtable_enterprise.AirtableError` subclass when the call fails.
@@ -364,7 +367,7 @@ class AsyncApi:
                 if response is not None
                 else None
             )
-            decision = decide(method, failure)
+            decision = decide(method, failure, idempotent=idempotent)
             if decision is Decision.UNKNOWN_OUTCOME:
                 raise unknown_outcome(method, path, response, error)
             remaining = deadline_at - clock()

@@ -29,6 +29,7 @@ from .models.enterprise import EnterpriseInfo
 from .models.jobs import AuditLogRequest, Export
 from .resources import access_tokens as _access_tokens
 from .resources import ai as _ai
+from .resources import data_tables as _data_tables
 from .resources import groups as _groups
 from .resources import packages as _packages
 from .resources import users as _users
@@ -131,6 +132,10 @@ class Enterprise:
 
     access_tokens = _access_tokens.access_tokens
     revoke_access_tokens = _access_tokens.revoke_access_tokens
+
+    # ----------------------------------------------------- HyperDB data tables (§16)
+
+    data_table = _data_tables.data_table
 
     # --------------------------------------------------------------- audit log
 

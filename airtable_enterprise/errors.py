@@ -179,13 +179,15 @@ class UserNotFoundError(AirtableError, LookupError):
 
     ``GET /v0/meta/enterpriseAccounts/{ent}/users`` answers 200 and simply leaves out
     the IDs and emails it does not know, so this is raised by the client, not mapped
-    from a status. ``id_or_email`` is the value that matched nobody.
+    from a status. ``id_or_email`` is the value that matched nobody;
+    ``enterprise_account_id`` is ``None`` for a SCIM lookup (``GET /scim/v2/Users?filter=``).
     """
 
-    def __init__(self, id_or_email: str, enterprise_account_id: str) -> None:
+    def __init__(self, id_or_email: str, enterprise_account_id: str | None) -> None:
         self.id_or_email = id_or_email
         self.enterprise_account_id = enterprise_account_id
-        super().__init__(f"no user {id_or_email!r} in enterprise {enterprise_account_id}")
+        where = f"enterprise {enterprise_account_id}" if enterprise_account_id else "SCIM"
+        super().__init__(f"no user {id_or_email!r} in {where}")
 
 
 class PackageNotFoundError(AirtableError, LookupError):

@@ -11,6 +11,7 @@ import httpx
 
 from ..errors import InvalidInputError
 from ..models.users import UserInfo
+from .text import email_key
 
 __all__ = ["MAX_URL_LENGTH", "chunked", "merge_users", "query_batches", "unique_users"]
 
@@ -74,7 +75,8 @@ def query_batches(
 
 
 def unique_users(values: Iterable[str]) -> list[str]:
-    """IDs and emails without repeats, first spelling kept; emails compare case-insensitively."""
+    """IDs and emails without repeats, first spelling kept; emails compare by
+    :func:`~._core.text.email_key` (case, Unicode NFC/NFD, surrounding spaces)."""
     seen: set[str] = set()
     out: list[str] = []
     for value in values:
@@ -91,7 +93,7 @@ def merge_users(
     """Order users returned by several lookups like ``inputs`` (IDs or emails).
 
     Returns ``(users, missing)``: each user once, at the position of the first input
-    that names it (by ID, or by email case-insensitively), then any user no input
+    that names it (by ID, or by email key: case, NFC/NFD and spaces ignored), then any user no input
     names (kept rather than dropped, in the order received); ``missing`` lists the
     inputs that named nobody, in input order.
     """
@@ -118,5 +120,5 @@ def merge_users(
 
 
 def _key(value: str) -> str:
-    # Email addresses are matched case-insensitively; IDs are case-sensitive.
-    return value.casefold() if "@" in value else value
+    # Email addresses are matched by their key (case, NFC/NFD, spaces); IDs exactly.
+    return email_key(value) if "@" in value else value

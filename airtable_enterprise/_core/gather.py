@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import anyio
 
-__all__ = ["gather"]
+__all__ = ["for_each", "gather"]
 
 T = TypeVar("T")
 
@@ -61,6 +61,22 @@ async def gather(
             )
         raise error
     return results
+
+
+async def for_each(items: Iterable[T], call: Callable[[T], Awaitable[None]], *, limit: int) -> None:
+    """Await ``call(item)`` for every item, at most ``limit`` at a time: ``limit`` tasks
+    take the items one by one as they finish, so a long (or endless, lazily generated)
+    ``items`` never becomes one task per item. The first failure cancels the others and
+    is raised as is (as :func:`gather` does for reads)."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be an int >= 1, not {limit!r}")
+    iterator = iter(items)
+
+    async def worker() -> None:
+        for item in iterator:  # shared: each worker takes the next item
+            await call(item)
+
+    await gather([worker] * limit)
 
 
 def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:

@@ -96,17 +96,18 @@ def is_idempotent(method: str) -> bool:
     return method.upper() in _IDEMPOTENT_METHODS
 
 
-def decide(method: str, failure: Failure) -> Decision:
+def decide(method: str, failure: Failure, *, idempotent: bool = False) -> Decision:
     """Whether a failed attempt may be retried (ignoring attempt counts and deadlines).
 
     A refused request (429) or one that never left (connect error) is safe to repeat
     for every method. A request that may have been applied is repeated only when the
     method is idempotent; a POST or PATCH gets ``UNKNOWN_OUTCOME``, so that an admin
-    action such as ``create_workspace`` is never carried out twice.
+    action such as ``create_workspace`` is never carried out twice, unless the caller
+    marks the call ``idempotent`` (a read sent as POST).
     """
     if failure in (Failure.RATE_LIMITED, Failure.NOT_SENT):
         return Decision.RETRY
-    if is_idempotent(method):
+    if idempotent or is_idempotent(method):
         return Decision.RETRY
     return Decision.UNKNOWN_OUTCOME
 

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import _extra_check  # noqa: F401  (first: checks the `cli` extra)
+# _extra_check first: it checks the `cli` extra; the *_admin modules add their commands
+# to the bases, users and workspaces groups.
+from . import _extra_check, base_admin, user_admin, workspace_admin  # noqa: F401
 from ._app import cli
+from .account import ai, descendants
 from .admins import admins
 from .audit import audit
 from .audit_requests import requests
 from .bases import bases
 from .changes import changes
+from .data_tables import data_tables
 from .demo import demo
 from .emulator import emulator
 from .exports import exports
 from .groups import groups
 from .info import info
+from .interfaces import interfaces
 from .packages import packages
+from .raw_api import api
 from .scim import scim
 from .tokens import tokens
 from .users import users
@@ -34,6 +40,11 @@ for _command in (whoami, bases, tokens, packages):
 audit.add_command(requests)
 cli.add_command(exports)
 cli.add_command(changes)
+# Every other endpoint (issue 26).
+for _command in (interfaces, descendants, ai, api):
+    cli.add_command(_command)
+# HyperDB data tables (issue 24).
+cli.add_command(data_tables)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -100,7 +100,8 @@ def _silence_stdout() -> None:
     "--emulator",
     is_flag=True,
     help="Run against an in-process emulator holding a synthetic enterprise "
-    "(no token; nothing real is read or changed).",
+    "(no token; nothing real is read or changed). Each command gets a new one: what "
+    "one changes is gone for the next (for several commands: `emulator serve`).",
 )
 @redis_url_option
 @click.version_option(__version__, "-V", "--version", prog_name="airtable-enterprise")
@@ -193,9 +194,9 @@ def run(
             return await job(session)
 
     endpoint = None if settings.emulated else settings.endpoint_url
-    # The command's own names, its options, the house table, then its arguments.
+    # The house table, then the command's arguments and options, then its own names.
     arguments, options = command_names(ctx)
-    named = {**arguments, **CLI_NAMES, **options, **(names or {})}
+    named = {**CLI_NAMES, **arguments, **options, **(names or {})}
     return run_async(main, secret=settings.token, names=named, endpoint_url=endpoint)
 
 

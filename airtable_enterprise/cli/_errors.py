@@ -78,6 +78,9 @@ CLI_NAMES: Mapping[str, str] = {
     "base_id": "BASE_ID",
     "target_workspace_id": "TARGET_WORKSPACE_ID",
     "enterprise_id": "--enterprise",
+    "enterprise_account_id": "--enterprise",
+    "time_period": "--period",
+    "package_or_release": "PACKAGE",
     "event_type": "--event-type",
 }
 #: The CLI names that take a user ID or an email.

@@ -59,10 +59,12 @@ async def write_events(
     bar: TimeProgress,
     user_ids: list[str] | None,
     event_types: Sequence[str],
+    skip: frozenset[str] = frozenset(),
 ) -> Checkpoint:
     """Write the events of the checkpoint's query, oldest first, to ``out`` in the
-    query's format, from where the checkpoint stands; save the checkpoint to
-    ``state_path`` after each page (``None``: a stream, never checkpointed)."""
+    query's format, from where the checkpoint stands, leaving out the IDs in ``skip``
+    (written by the last ``--since-last`` run); save the checkpoint to ``state_path``
+    after each page (``None``: a stream, never checkpointed)."""
     query = checkpoint.query
     encoder = encoder_for(str(query["format"]), view)
     start = datetime.fromisoformat(str(query["resolved_start"]))
@@ -87,11 +89,12 @@ async def write_events(
         )
         async with pages:
             async for page in pages:
-                text = "".join(encoder.record(event, first=False) for event in page.events)
+                events = [event for event in page.events if event.id not in skip]
+                text = "".join(encoder.record(event, first=False) for event in events)
                 stream.write(text.encode())
                 # The checkpoint moves only once these events are on disk.
                 checkpoint = checkpoint.advanced(
-                    cursor=page.cursor, offset=durable(stream), events=len(page.events)
+                    cursor=page.cursor, offset=durable(stream), events=len(events)
                 )
                 if state_path is not None:
                     checkpoint.save(state_path)

@@ -35,6 +35,7 @@ __all__ = [
     "RecordWriter",
     "View",
     "cell",
+    "csv_cell",
     "draw_table",
     "encoder_for",
     "fit_widths",
@@ -178,20 +179,37 @@ class _JsonArray:
         return "]\n" if empty else "\n]\n"
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP's CSV-injection rule).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A value as a CSV cell a spreadsheet shows as text: like :func:`cell`, with a
+    leading ``'`` before a text that starts with ``= + - @``, a tab or a carriage return
+    (``=cmd|' /C calc'!A0`` -> ``'=cmd|' /C calc'!A0``), so opening the file never runs a
+    formula. Numbers are written as they are (``-3`` stays a number)."""
+    text = cell(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 @attrs.frozen
 class _Csv:
     view: View
 
     def _line(self, values: Sequence[str]) -> str:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(values)
-        return buffer.getvalue()
+        # "\r\n" makes the writer quote a value holding a lone "\r" too (with "\n" it
+        # does not, and a spreadsheet would start a new row there); lines end in "\n".
+        csv.writer(buffer, lineterminator="\r\n").writerow(values)
+        return buffer.getvalue()[:-2] + "\n"
 
     def header(self) -> str:
-        return self._line([column.header for column in self.view.columns])
+        return self._line([csv_cell(column.header) for column in self.view.columns])
 
     def record(self, record: Any, *, first: bool) -> str:
-        return self._line([cell(column.value(record)) for column in self.view.columns])
+        return self._line([csv_cell(column.value(record)) for column in self.view.columns])
 
     def footer(self, *, empty: bool) -> str:
         return ""

@@ -1,4 +1,5 @@
-"""Times on the command line: ``7d``, ``12h``, ``30m``, ``2w`` ago, or ISO 8601."""
+"""Times on the command line: ``7d``, ``12h``, ``30m``, ``2w`` ago, or ISO 8601; and
+lengths of time (``15m``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import click
 from ..audit.log import to_wire_time
 from ..errors import InvalidInputError
 
-__all__ = ["parse_when"]
+__all__ = ["parse_duration", "parse_when"]
 
 _RELATIVE = re.compile(r"(\d+)\s*([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -30,3 +31,13 @@ def parse_when(option: str, text: str, now: datetime) -> datetime:
             f"{text!r} is neither a duration like 7d, 12h, 30m nor an ISO 8601 time",
             param_hint=f"'{option}'",
         ) from None
+
+
+def parse_duration(option: str, text: str) -> timedelta:
+    """``text`` as a length of time: ``15m``, ``2h``, ``1d``, ``0s``."""
+    match = _RELATIVE.fullmatch(text.strip().lower())
+    if match is None:
+        raise click.BadParameter(
+            f"{text!r} is not a duration like 30s, 15m, 2h, 1d", param_hint=f"'{option}'"
+        )
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})

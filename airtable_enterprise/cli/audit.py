@@ -14,17 +14,18 @@ import click
 from .._core.convert import format_datetime
 from ..enterprise import Enterprise
 from ..models.audit import AuditLogEvent
-from ._app import run, run_until_interrupted
+from ._app import run, run_until_interrupted, settings_of
 from ._checkpoint import Checkpoint, checkpoint_path
 from ._errors import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_USAGE, CliError
 from ._event_types import unknown_event_type_warning
-from ._export import export_bar, is_stream, start_checkpoint, write_events
+from ._export import export_bar, is_stream, write_events
 from ._options import format_options
 from ._output import Column, View, format_of_suffix, open_writer, stderr_console
 from ._progress import TimeProgress, rate_limit_notices, time_progress_bar
 from ._session import Session
+from ._since_last import finish_export, start_export
 from ._tally import AuditSummary, summarize
-from ._times import parse_when
+from ._times import parse_duration, parse_when
 
 __all__ = ["EVENT_VIEW", "AuditSummary", "audit", "count_rows", "summarize"]
 
@@ -117,6 +118,20 @@ async def _user_ids(enterprise: Enterprise, users: Sequence[str]) -> list[str] |
     "(or CSV) to stdout, not resumable.",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted export of FILE.")
+@click.option("--force", is_flag=True, help="Overwrite FILE when it holds a finished export.")
+@click.option(
+    "--since-last",
+    is_flag=True,
+    help="For cron: append to FILE the events that are new since the last --since-last run "
+    "(remembered in FILE.state; the first run starts at --since).",
+)
+@click.option(
+    "--overlap",
+    default="15m",
+    show_default=True,
+    help="With --since-last: re-read this much before the last run's end, for events "
+    "Airtable makes readable late (none is written twice).",
+)
 @click.option(
     "--page-size",
     type=click.IntRange(1, PAGE_SIZE),
@@ -141,6 +156,9 @@ def export(
     fmt: str | None,
     out: Path,
     resume: bool,
+    force: bool,
+    since_last: bool,
+    overlap: str,
     page_size: int,
     parallel: int,
 ) -> None:
@@ -153,6 +171,9 @@ def export(
 
     `--out -` (or a pipe such as /dev/stdout) streams to stdout instead: no checkpoint;
     a reader that stops early (`| head`) ends the export quietly.
+
+    A finished FILE is never overwritten silently: --force overwrites it, --since-last
+    appends the events that are new since the last --since-last run (a cron job).
     """
     streaming = is_stream(out)
     fmt = fmt or ("jsonl" if str(out) == "-" else format_of_suffix(out))
@@ -172,15 +193,20 @@ def export(
         "page_size": page_size,
     }
     state_path = checkpoint_path(out)
-    checkpoint = start_checkpoint(
+    started = start_export(
         query,
-        state_path,
         out,
+        state_path,
         since=since,
         until=until,
-        resume=resume and not streaming,
-        guard=not streaming,
+        resume=resume,
+        force=force,
+        since_last=since_last,
+        overlap=parse_duration("--overlap", overlap),
+        enterprise=settings_of(ctx).enterprise_id,
+        streaming=streaming,
     )
+    checkpoint = started.checkpoint
 
     async def job(session: Session) -> Checkpoint:
         enterprise = session.enterprise()
@@ -190,22 +216,32 @@ def export(
             bar = export_bar(progress, checkpoint)
             async with rate_limit_notices(session.api, bar):
                 return await write_events(
-                    enterprise, checkpoint, out, target, EVENT_VIEW, bar, user_ids, event_types
+                    enterprise,
+                    checkpoint,
+                    out,
+                    target,
+                    EVENT_VIEW,
+                    bar,
+                    user_ids,
+                    event_types,
+                    started.skip,
                 )
 
     try:
         done = run(ctx, job, names=_NAMES)
     except CliError as exc:
         if exc.exit_code == EXIT_INTERRUPTED and not streaming:
+            again = "the same command" if since_last else "the same command with --resume"
             raise CliError(
                 f"interrupted: {out} holds every event up to its last checkpoint; "
-                "rerun the same command with --resume to continue",
+                f"rerun {again} to continue",
                 EXIT_INTERRUPTED,
             ) from None
         raise
     if streaming:
         stderr_console().print(f"{done.events} events written")
     else:
+        finish_export(out, started, done, fmt)
         state_path.unlink(missing_ok=True)
         stderr_console().print(f"{done.events} events written to {out}")
     if done.events == 0:

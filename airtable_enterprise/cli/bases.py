@@ -11,12 +11,13 @@ from ..models.bases import BaseCollaborators
 from ..models.collaborators import GroupCollaborator, IndividualCollaborator
 from ..models.shares import BaseShare
 from ._app import run
+from ._collaborators import DefaultListGroup
 from ._errors import EXIT_NOT_FOUND, CliError
 from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 
-__all__ = ["bases"]
+__all__ = ["bases", "collaborators_group"]
 
 
 def collaborator_rows(found: BaseCollaborators) -> list[dict[str, Any]]:
@@ -92,10 +93,17 @@ _SHARE_CHANGES = View(
 
 @click.group()
 def bases() -> None:
-    """Bases (app...): collaborators and share links."""
+    """Bases (app...): create, delete, collaborators, invites, share links and
+    extensions (block installations)."""
 
 
-@bases.command("collaborators")
+@bases.group("collaborators", cls=DefaultListGroup)
+def collaborators_group() -> None:
+    """Who can reach a base: list (the default: `bases collaborators BASE`), add,
+    update, remove."""
+
+
+@collaborators_group.command("list")
 @click.argument("base_id", metavar="BASE")
 @format_options()
 @click.pass_context
@@ -118,6 +126,13 @@ def collaborators(ctx: click.Context, base_id: str, fmt: str | None, out: Path |
 @bases.command("shares")
 @click.argument("base_id", metavar="BASE")
 @click.option(
+    "--enable",
+    "enable_ids",
+    multiple=True,
+    metavar="SHARE_ID",
+    help="Turn a share back on (repeatable; the workspace's sharing restrictions apply).",
+)
+@click.option(
     "--disable",
     "disable_ids",
     multiple=True,
@@ -138,6 +153,7 @@ def collaborators(ctx: click.Context, base_id: str, fmt: str | None, out: Path |
 def shares(
     ctx: click.Context,
     base_id: str,
+    enable_ids: tuple[str, ...],
     disable_ids: tuple[str, ...],
     delete_ids: tuple[str, ...],
     dry_run: bool,
@@ -145,14 +161,21 @@ def shares(
     fmt: str | None,
     out: Path | None,
 ) -> None:
-    """List BASE's share links; with --disable/--delete, first show the shares that
-    would change, then ask (or not, with --yes), then change them."""
-    both = sorted(set(disable_ids) & set(delete_ids))
-    if both:
+    """List BASE's share links; with --enable/--disable/--delete, first show the shares
+    that would change, then ask (or not, with --yes), then change them (PATCH or DELETE
+    /v0/meta/bases/{app}/shares/{shareId})."""
+    given = [*enable_ids, *disable_ids, *delete_ids]
+    twice = sorted({share for share in given if given.count(share) > 1})
+    if twice:
         raise click.BadParameter(
-            f"{both[0]} is given to both --disable and --delete", param_hint="SHARE_ID"
+            f"{twice[0]} is given to more than one of --enable, --disable, --delete",
+            param_hint="SHARE_ID",
         )
-    changes = {**dict.fromkeys(disable_ids, "disable"), **dict.fromkeys(delete_ids, "delete")}
+    changes = {
+        **dict.fromkeys(enable_ids, "enable"),
+        **dict.fromkeys(disable_ids, "disable"),
+        **dict.fromkeys(delete_ids, "delete"),
+    }
 
     async def job(session: Session) -> tuple[list[BaseShare], list[str]]:
         base = session.api.base(base_id)
@@ -176,6 +199,8 @@ def shares(
         for share_id, action in changes.items():
             if action == "delete":
                 await base.delete_share(share_id)
+            elif action == "enable":
+                await base.enable_share(share_id)
             else:
                 await base.disable_share(share_id)
             done.append(f"{action}d {share_id}")

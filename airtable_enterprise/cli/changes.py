@@ -11,12 +11,13 @@ import click
 from .._core.convert import format_datetime
 from ..models.changes import ChangeEvent
 from ..resources.change_events import DEFAULT_LAG, RETENTION
-from ._app import run, run_until_interrupted
+from ._app import run, run_until_interrupted, settings_of
 from ._checkpoint import Checkpoint, checkpoint_path
-from ._export import durable, open_output, start_checkpoint
+from ._export import durable, open_output
 from ._output import Column, View, open_writer, stderr_console, to_json
 from ._session import Session
-from ._times import parse_when
+from ._since_last import finish_export, start_export
+from ._times import parse_duration, parse_when
 
 __all__ = ["CHANGE_VIEW", "changes"]
 
@@ -77,24 +78,58 @@ def changes() -> None:
     help="The JSON Lines file to write.",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted export of FILE.")
+@click.option("--force", is_flag=True, help="Overwrite FILE when it holds a finished export.")
+@click.option(
+    "--since-last",
+    is_flag=True,
+    help="For cron: append to FILE the events that are new since the last --since-last run "
+    "(remembered in FILE.state; the first run starts at --since).",
+)
+@click.option(
+    "--overlap",
+    default="15m",
+    show_default=True,
+    help="With --since-last: re-read this much before the last run's end, for events "
+    "Airtable makes readable late (none is written twice).",
+)
 @_LAG_OPTION
 @click.pass_context
 def export(
-    ctx: click.Context, since: str, until: str | None, out: Path, resume: bool, lag: float
+    ctx: click.Context,
+    since: str,
+    until: str | None,
+    out: Path,
+    resume: bool,
+    force: bool,
+    since_last: bool,
+    overlap: str,
+    lag: float,
 ) -> None:
     """Export change events, oldest first, to FILE as JSON Lines (one event per line).
 
     Resumable like `audit export`: FILE.checkpoint records the position after events
     that are on disk; --resume cuts FILE back to it and goes on, each event exactly once.
+    A finished FILE is never overwritten silently: --force overwrites it, --since-last
+    appends the events that are new since the last --since-last run (a cron job).
     An export ending less than --lag seconds ago waits until its end is that old, so
     events Airtable makes readable late are in the file too.
     """
     query = {"since": since, "until": until}
     state_path = checkpoint_path(out)
-    checkpoint = start_checkpoint(
-        query, state_path, out, since=since, until=until, resume=resume, retention=RETENTION
+    started = start_export(
+        query,
+        out,
+        state_path,
+        since=since,
+        until=until,
+        resume=resume,
+        force=force,
+        since_last=since_last,
+        overlap=parse_duration("--overlap", overlap),
+        enterprise=settings_of(ctx).enterprise_id,
+        retention=RETENTION,
     )
-    end = datetime.fromisoformat(str(checkpoint.query["resolved_end"]))
+    end = datetime.fromisoformat(str(started.checkpoint.query["resolved_end"]))
     if end > datetime.now(UTC) - timedelta(seconds=lag):
         stderr_console().print(
             f"note: the export ends at {format_datetime(end)}; it waits until that is {lag:g} s "
@@ -103,15 +138,21 @@ def export(
         )
 
     async def job(session: Session) -> Checkpoint:
-        return await _export(session, checkpoint, out, state_path, lag)
+        return await _export(session, started.checkpoint, out, state_path, started.skip, lag)
 
     done = run(ctx, job)
+    finish_export(out, started, done, "jsonl")
     state_path.unlink(missing_ok=True)
     stderr_console().print(f"{done.events} change events written to {out}")
 
 
 async def _export(
-    session: Session, checkpoint: Checkpoint, out: Path, state_path: Path, lag: float
+    session: Session,
+    checkpoint: Checkpoint,
+    out: Path,
+    state_path: Path,
+    skip: frozenset[str] = frozenset(),
+    lag: float = DEFAULT_LAG.total_seconds(),
 ) -> Checkpoint:
     start = datetime.fromisoformat(str(checkpoint.query["resolved_start"]))
     end = datetime.fromisoformat(str(checkpoint.query["resolved_end"]))
@@ -121,6 +162,8 @@ async def _export(
     pending = 0
     with open_output(out, checkpoint) as stream:
         async for event in feed:
+            if event.id in skip:  # written by the last --since-last run
+                continue
             stream.write((to_json(event.raw) + "\n").encode())
             pending += 1
             if pending >= _CHECKPOINT_EVERY:

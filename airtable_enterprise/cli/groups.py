@@ -6,10 +6,14 @@ from pathlib import Path
 
 import click
 
+from .._core.validate import check_id, check_ids
 from ..models.groups import UserGroup
+from ..models.results import MoveGroupsResponse
+from ..resources.groups import MOVE_LIMIT
 from ._app import run
-from ._options import format_options
-from ._output import Column, View, open_writer
+from ._options import confirm, format_options
+from ._output import Column, View, open_writer, stderr_console
+from ._partial import report_partial
 from ._session import Session
 
 __all__ = ["groups"]
@@ -47,7 +51,7 @@ def _count(group: UserGroup, attribute: str) -> object:
 
 @click.group()
 def groups() -> None:
-    """User groups (ugp...)."""
+    """User groups (ugp...): list, show, move to another account."""
 
 
 @groups.command("show")
@@ -111,3 +115,40 @@ def list_groups(ctx: click.Context, fmt: str | None, out: Path | None) -> None:
     found = run(ctx, job)
     with open_writer(fmt, _LIST_VIEW, out) as writer:
         writer.write_all(sorted(found, key=lambda g: g.name.casefold()))
+
+
+@groups.command("move")
+@click.argument("target_id", metavar="TARGET_ENT")
+@click.argument("group_ids", nargs=-1, required=True, metavar="GROUP_ID...")
+@click.option("--dry-run", is_flag=True, help="Only show what would move.")
+@click.option("--yes", "-y", is_flag=True, help="Do it without asking for confirmation.")
+@click.pass_context
+def move(
+    ctx: click.Context, target_id: str, group_ids: tuple[str, ...], dry_run: bool, yes: bool
+) -> None:
+    """Move GROUP_IDs (at most 100) from the --enterprise account to TARGET_ENT of the
+    same Hub (POST .../enterpriseAccounts/{ent}/moveGroups). Members outside the target
+    may be removed when it keeps invites to its members: shows the groups, then asks."""
+
+    async def job(session: Session) -> MoveGroupsResponse | None:
+        enterprise = session.enterprise()
+        check_id("target", target_id, "ent")
+        check_ids("group_ids", group_ids, "ugp", max_items=MOVE_LIMIT)
+        found = await enterprise.groups(group_ids, collaborations=False)
+        console = stderr_console()
+        console.print(f"Would move {len(found)} group(s) to {target_id}:", markup=False)
+        for group in found:
+            console.print(f"  {group.id} {group.name} ({len(group.members)} members)", markup=False)
+        if dry_run:
+            return None
+        if not yes and not confirm(f"Move {len(found)} group(s) to {target_id}?"):
+            raise click.Abort
+        return await enterprise.move_groups(group_ids, target_id)
+
+    result = run(ctx, job)
+    moved = [
+        group.id
+        + (f" ({len(group.removed_user_ids)} member(s) removed)" if group.removed_user_ids else "")
+        for group in (result.moved_groups if result else ())
+    ]
+    report_partial(result, f"moved to {target_id}", moved)

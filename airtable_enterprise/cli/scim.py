@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ..models.scim import ScimEnterpriseUser, ScimGroup, ScimUser
+from .._core.convert import converter
+from ..models.scim import (
+    SCHEMA_ENTERPRISE_USER,
+    SCHEMA_SSO_USER,
+    ScimEnterpriseUser,
+    ScimGroup,
+    ScimUser,
+)
 from ._app import run
-from ._options import format_options
+from ._errors import EXIT_USAGE, CliError
+from ._input import read_json
+from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 from .scim_sync import sync
@@ -39,8 +49,9 @@ _GROUP_VIEW = View(
 )
 
 
-#: SCIM user commands take IDs only (not emails, unlike the REST commands' USER).
-_SCIM_USER = {"user_id": "USER_ID"}
+#: SCIM user commands take an ID or an email (looked up with ``userName eq``), as the
+#: REST commands' USER does.
+_SCIM_USER = {"user_id": "USER", "user": "USER"}
 
 
 @click.group()
@@ -69,14 +80,16 @@ def list_users(
 
 
 @users.command("get")
-@click.argument("user_id")
+@click.argument("user", metavar="USER")
 @format_options()
 @click.pass_context
-def get_user(ctx: click.Context, user_id: str, fmt: str | None, out: Path | None) -> None:
-    """One SCIM user by ID (GET /scim/v2/Users/{id}); exits 5 when unknown."""
+def get_user(ctx: click.Context, user: str, fmt: str | None, out: Path | None) -> None:
+    """One SCIM user by ID (usr...) or email (GET /scim/v2/Users/{id}, after
+    GET /scim/v2/Users?filter=userName eq "..." for an email); exits 5 when unknown."""
 
     async def job(session: Session) -> ScimUser:
-        return await session.api.scim.get_user(user_id)
+        scim = session.api.scim
+        return await scim.get_user(await scim.user_id(user))
 
     _write([run(ctx, job, names=_SCIM_USER)], _USER_VIEW, fmt, out, single=True)
 
@@ -122,17 +135,25 @@ def create_user(
 
 def _user_action(name: str, verb: str, method: str) -> None:
     @users.command(name)
-    @click.argument("user_ids", nargs=-1, required=True, metavar="USER_ID...")
+    @click.argument("who", nargs=-1, required=True, metavar="USER...")
     @click.pass_context
-    def command(ctx: click.Context, user_ids: tuple[str, ...]) -> None:
+    def command(ctx: click.Context, who: tuple[str, ...]) -> None:
         async def job(session: Session) -> None:
+            scim = session.api.scim
+            # Every email resolved (and every value checked) before the first write.
+            user_ids = [await scim.user_id(user) for user in who]
             for user_id in user_ids:
-                await getattr(session.api.scim, method)(user_id)
+                await getattr(scim, method)(user_id)
 
         run(ctx, job, names=_SCIM_USER)
-        stderr_console().print(f"{verb} {len(user_ids)} user(s).")
+        stderr_console().print(f"{verb} {len(who)} user(s).")
 
-    command.__doc__ = f"{verb} users by ID ({'DELETE' if name == 'delete' else 'PATCH active'})."
+    request = "DELETE" if name == "delete" else "PATCH active"
+    command.__doc__ = (
+        f"{verb} users by ID (usr...) or email ({request} /scim/v2/Users/{{id}}; an email is "
+        'looked up first with filter=userName eq "..."); exits 5 if one is unknown, before '
+        "any change."
+    )
 
 
 _user_action("deactivate", "Deactivated", "deactivate_user")
@@ -238,3 +259,236 @@ def _write(
 ) -> None:
     with open_writer(fmt, view, out, single=single) as writer:
         writer.write_all(records)
+
+
+# ------------------------------------------------------- replace from JSON (PUT)
+
+#: Keys of a SCIM user document that `scim users replace` reads.
+_USER_KEYS = {"userName", "name", "active", "externalId", "title"}
+#: Keys Airtable sets itself (or that belong to the answer): accepted and not sent.
+_READ_ONLY_KEYS = {"id", "schemas", "meta", "groups", "emails", "displayName"}
+
+
+def _replacement_user(
+    document: object, user_id: str, current: ScimUser
+) -> tuple[dict[str, Any], list[str]]:
+    """The arguments of :meth:`Scim.replace_user` from a SCIM user document (what
+    `scim users get -f json` prints, edited), and the keys it ignores. Exit 2 for
+    anything that cannot be sent as given; ``active`` left out keeps the current state."""
+    if not isinstance(document, dict):
+        raise CliError("--input must hold a JSON object (a SCIM user)", EXIT_USAGE)
+    if document.get("id", user_id) != user_id:
+        raise CliError(f"--input is user {document['id']}, not USER_ID {user_id}", EXIT_USAGE)
+    extensions = {SCHEMA_ENTERPRISE_USER, SCHEMA_SSO_USER}
+    unknown = sorted(set(document) - _USER_KEYS - _READ_ONLY_KEYS - extensions)
+    if unknown:
+        raise CliError(
+            f"--input: {', '.join(unknown)} cannot be set by `scim users replace` "
+            f"(it sends {', '.join(sorted(_USER_KEYS | extensions))})",
+            EXIT_USAGE,
+        )
+    name = document.get("name") or {}
+    if not isinstance(name, dict):
+        raise CliError("--input: name must be an object", EXIT_USAGE)
+    active = document.get("active", current.is_active)
+    if not isinstance(active, bool):
+        raise CliError(f"--input: active must be true or false, not {active!r}", EXIT_USAGE)
+    arguments: dict[str, Any] = {
+        "user_name": document.get("userName"),
+        "given_name": name.get("givenName"),
+        "family_name": name.get("familyName"),
+        "active": active,
+        "external_id": document.get("externalId"),
+        "title": document.get("title"),
+    }
+    extension = document.get(SCHEMA_ENTERPRISE_USER)
+    if extension is not None:
+        try:
+            arguments["enterprise"] = converter.structure(extension, ScimEnterpriseUser)
+        except Exception as exc:  # cattrs raises its own ClassValidationError tree
+            raise CliError(f"--input: bad {SCHEMA_ENTERPRISE_USER}: {exc}", EXIT_USAGE) from None
+    sso = document.get(SCHEMA_SSO_USER)
+    if sso is not None:
+        if not isinstance(sso, dict):
+            raise CliError(f"--input: {SCHEMA_SSO_USER} must be an object", EXIT_USAGE)
+        arguments["sso_email_domain"] = sso.get("emailDomain")
+    ignored = sorted(set(document) & (_READ_ONLY_KEYS - {"id"}))
+    return arguments, ignored
+
+
+def _user_fields(user: ScimUser | dict[str, Any]) -> dict[str, object]:
+    """The fields the replace preview compares."""
+    if isinstance(user, ScimUser):
+        extension = user.enterprise
+        return {
+            "userName": user.user_name,
+            "givenName": user.given_name,
+            "familyName": user.family_name,
+            "active": user.is_active,
+            "title": user.title,
+            "externalId": user.external_id,
+            "department": extension.department if extension else None,
+            "employeeNumber": extension.employee_number if extension else None,
+        }
+    extension = user.get("enterprise")
+    return {
+        "userName": user["user_name"],
+        "givenName": user["given_name"],
+        "familyName": user["family_name"],
+        "active": user["active"],
+        "title": user["title"],
+        "externalId": user["external_id"],
+        "department": extension.department if extension else None,
+        "employeeNumber": extension.employee_number if extension else None,
+    }
+
+
+def _show_changes(before: dict[str, object], after: dict[str, object], what: str) -> bool:
+    """Print the fields that change; whether any does."""
+    console = stderr_console()
+    changed = [key for key in after if before.get(key) != after[key]]
+    if not changed:
+        console.print(f"{what}: nothing changes", markup=False)
+        return False
+    console.print(f"{what} would change:", markup=False)
+    for key in changed:
+        console.print(f"  {key}: {before.get(key)!r} -> {after[key]!r}", markup=False)
+    return True
+
+
+_INPUT = click.option(
+    "--input",
+    "source",
+    required=True,
+    metavar="FILE",
+    help="The JSON document (- is stdin), e.g. `scim ... get -f json` output, edited.",
+)
+_DRY_RUN = click.option("--dry-run", is_flag=True, help="Only show what would change.")
+_YES = click.option("--yes", "-y", is_flag=True, help="Do it without asking for confirmation.")
+
+
+@users.command("replace")
+@click.argument("user_id", metavar="USER_ID")
+@_INPUT
+@_DRY_RUN
+@_YES
+@format_options()
+@click.pass_context
+def replace_user(
+    ctx: click.Context,
+    user_id: str,
+    source: str,
+    dry_run: bool,
+    yes: bool,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """Replace every attribute of a SCIM user from a JSON document (PUT
+    /scim/v2/Users/{id}): attributes left out are cleared; `active` left out keeps the
+    current state. Shows what changes, then asks (--yes: do not ask)."""
+    document = read_json(source, "--input")
+
+    async def job(session: Session) -> ScimUser | None:
+        scim_api = session.api.scim
+        current = await scim_api.get_user(user_id)
+        arguments, ignored = _replacement_user(document, user_id, current)
+        if ignored:
+            stderr_console().print(f"not sent (Airtable sets them): {', '.join(ignored)}")
+        changes = _show_changes(_user_fields(current), _user_fields(arguments), user_id)
+        if dry_run or not changes:
+            return None
+        if not yes and not confirm(f"Replace SCIM user {user_id}?"):
+            raise click.Abort
+        replaced: ScimUser = await scim_api.replace_user(user_id, **arguments)
+        return replaced
+
+    names = {
+        **_SCIM_USER,
+        "user_name": "--input userName",
+        "given_name": "--input name.givenName",
+        "family_name": "--input name.familyName",
+        "external_id": "--input externalId",
+        "sso_email_domain": "--input emailDomain",
+        "title": "--input title",
+        "externalId": "--input externalId",
+    }
+    replaced = run(ctx, job, names=names)
+    if replaced is None:
+        stderr_console().print("Nothing was changed.")
+        return
+    _write([replaced], _USER_VIEW, fmt, out, single=True)
+
+
+@groups.command("replace")
+@click.argument("group_id", metavar="GROUP_ID")
+@_INPUT
+@_DRY_RUN
+@_YES
+@format_options()
+@click.pass_context
+def replace_group(
+    ctx: click.Context,
+    group_id: str,
+    source: str,
+    dry_run: bool,
+    yes: bool,
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    """Set a group's name and whole member list from a JSON document (PUT
+    /scim/v2/Groups/{id}; {"displayName", "members": [{"value": "usr..."}]}): members
+    left out are removed. Shows who joins and leaves, then asks (--yes: do not ask)."""
+    document = read_json(source, "--input")
+    display_name, member_ids = _replacement_group(document, group_id)
+
+    async def job(session: Session) -> ScimGroup | None:
+        scim_api = session.api.scim
+        current = await scim_api.get_group(group_id)
+        before = {"displayName": current.display_name, "members": sorted(current.member_ids)}
+        after = {"displayName": display_name, "members": sorted(member_ids)}
+        console = stderr_console()
+        joining = sorted(set(member_ids) - set(current.member_ids))
+        leaving = sorted(set(current.member_ids) - set(member_ids))
+        if before == after:
+            console.print(f"{group_id}: nothing changes")
+            return None
+        if display_name != current.display_name:
+            console.print(f"{group_id} name: {current.display_name!r} -> {display_name!r}")
+        console.print(f"{group_id}: {len(joining)} join, {len(leaving)} leave", markup=False)
+        for user_id in joining:
+            console.print(f"  + {user_id}")
+        for user_id in leaving:
+            console.print(f"  - {user_id}")
+        if dry_run:
+            return None
+        if not yes and not confirm(f"Replace SCIM group {group_id}?"):
+            raise click.Abort
+        replaced: ScimGroup = await scim_api.replace_group(group_id, display_name, member_ids)
+        return replaced
+
+    names = {"display_name": "--input displayName", "member_ids": "--input members"}
+    replaced = run(ctx, job, names=names)
+    if replaced is None:
+        stderr_console().print("Nothing was changed.")
+        return
+    _write([replaced], _GROUP_VIEW, fmt, out, single=True)
+
+
+def _replacement_group(document: object, group_id: str) -> tuple[str, list[str]]:
+    """``displayName`` and member IDs of a SCIM group document; exit 2 when malformed."""
+    if not isinstance(document, dict):
+        raise CliError("--input must hold a JSON object (a SCIM group)", EXIT_USAGE)
+    if document.get("id", group_id) != group_id:
+        raise CliError(f"--input is group {document['id']}, not GROUP_ID {group_id}", EXIT_USAGE)
+    unknown = sorted(set(document) - {"id", "schemas", "meta", "displayName", "members"})
+    if unknown:
+        raise CliError(f"--input: unknown key(s) {', '.join(unknown)}", EXIT_USAGE)
+    name = document.get("displayName")
+    if not isinstance(name, str):
+        raise CliError("--input: displayName must be a string", EXIT_USAGE)
+    members = document.get("members") or []
+    if not isinstance(members, list) or not all(
+        isinstance(m, dict) and isinstance(m.get("value"), str) for m in members
+    ):
+        raise CliError('--input: members must be a list of {"value": "usr..."}', EXIT_USAGE)
+    return name, [m["value"] for m in members]

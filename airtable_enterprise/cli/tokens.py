@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attrs
 import click
 
 from .._core.validate import check_ids
@@ -16,21 +17,49 @@ from ._session import Session
 
 __all__ = ["tokens"]
 
-_TOKENS = View(
-    columns=(
-        # The flag before the lesser columns: a narrow terminal hides from the right.
-        Column("id", lambda t: t.id),
-        Column("user", lambda t: t.user_id),
-        Column("state", lambda t: t.state),
-        Column("broad", lambda t: ", ".join(t.broad_reasons)),
-        Column("name", lambda t: t.name),
-        Column("access", lambda t: t.resource_access.mode if t.resource_access else ""),
-        Column("scopes", lambda t: " ".join(t.scopes)),
-        Column("created", lambda t: t.created_time),
-    ),
-    json=lambda t: {**t.raw, "broad": list(t.broad_reasons)},
-    title="Personal access tokens",
-)
+#: The scopes ``--broad`` flags by default: every ``:write`` and ``:manage`` scope.
+BROAD_SUFFIXES = (":write", ":manage")
+
+
+@attrs.frozen
+class BroadPolicy:
+    """Which tokens deserve a review: those reaching every base their user can
+    (``mode: all``), and those with a scope the policy names (``scopes``; ``None``:
+    every scope ending in ``:write`` or ``:manage``)."""
+
+    scopes: frozenset[str] | None = None
+
+    def reasons(self, token: AccessToken) -> tuple[str, ...]:
+        """Why ``token`` is flagged (empty: it is not)."""
+        found: list[str] = []
+        if token.resource_access is not None and token.resource_access.mode == "all":
+            found.append("mode: all")
+        for scope in token.scopes:
+            if scope in self.scopes if self.scopes is not None else scope.endswith(BROAD_SUFFIXES):
+                found.append(scope)
+        return tuple(found)
+
+
+def tokens_view(policy: BroadPolicy) -> View:
+    """Tokens, one row each, with the ``broad`` reasons of ``policy``."""
+    return View(
+        columns=(
+            # The flag before the lesser columns: a narrow terminal hides from the right.
+            Column("id", lambda t: t.id),
+            Column("user", lambda t: t.user_id),
+            Column("state", lambda t: t.state),
+            Column("broad", lambda t: ", ".join(policy.reasons(t))),
+            Column("name", lambda t: t.name),
+            Column("access", lambda t: t.resource_access.mode if t.resource_access else ""),
+            Column("scopes", lambda t: " ".join(t.scopes)),
+            Column("created", lambda t: t.created_time),
+        ),
+        json=lambda t: {**t.raw, "broad": list(policy.reasons(t))},
+        title="Personal access tokens",
+    )
+
+
+_TOKENS = tokens_view(BroadPolicy())
 
 _REVOKED = View(
     columns=(
@@ -49,15 +78,17 @@ def select(
     scopes: tuple[str, ...] = (),
     state: str | None = None,
     broad: bool = False,
+    policy: BroadPolicy = BroadPolicy(),
 ) -> list[AccessToken]:
-    """The tokens matching every filter given (users by ID; a scope matches exactly)."""
+    """The tokens matching every filter given (users by ID; a scope matches exactly;
+    ``broad``: flagged by ``policy``)."""
     return [
         t
         for t in found
         if (not users or t.user_id in users)
         and (not scopes or set(scopes) <= set(t.scopes))
         and (state is None or t.state == state)
-        and (not broad or t.broad_reasons)
+        and (not broad or policy.reasons(t))
     ]
 
 
@@ -95,7 +126,18 @@ def tokens() -> None:
     "--state", type=click.Choice(["active", "deactivated"]), help="Only tokens in this state."
 )
 @click.option(
-    "--broad", is_flag=True, help="Only tokens flagged broad (mode: all, or write/manage scopes)."
+    "--broad",
+    is_flag=True,
+    help="Only tokens flagged broad: mode: all, or a scope of the policy (default: every "
+    ":write and :manage scope).",
+)
+@click.option(
+    "--broad-scope",
+    "broad_scopes",
+    multiple=True,
+    metavar="SCOPE",
+    help="The scopes that make a token broad (repeatable), instead of every :write and "
+    ":manage scope.",
 )
 @click.option("--resources", is_flag=True, help="Ask for the IDs specific-resource tokens reach.")
 @format_options()
@@ -106,22 +148,25 @@ def list_tokens(
     scopes: tuple[str, ...],
     state: str | None,
     broad: bool,
+    broad_scopes: tuple[str, ...],
     resources: bool,
     fmt: str | None,
     out: Path | None,
 ) -> None:
     """List tokens; the "broad" column flags tokens that reach every base their user can
-    (mode: all) or carry write/manage scopes."""
+    (mode: all) or carry a scope of the policy: every :write and :manage scope, or the
+    --broad-scope ones."""
+    policy = BroadPolicy(frozenset(broad_scopes) if broad_scopes else None)
 
     async def job(session: Session) -> list[AccessToken]:
         user_ids = await _user_ids(session, users)
         found = await session.enterprise().access_tokens(resources=resources)
-        return select(found, users=user_ids, scopes=scopes, state=state, broad=broad)
+        return select(found, users=user_ids, scopes=scopes, state=state, broad=broad, policy=policy)
 
     found = run(ctx, job)
-    with open_writer(fmt, _TOKENS, out) as writer:
+    with open_writer(fmt, tokens_view(policy), out) as writer:
         writer.write_all(found)
-    flagged = sum(bool(t.broad_reasons) for t in found)
+    flagged = sum(bool(policy.reasons(t)) for t in found)
     stderr_console().print(f"{len(found)} token(s), {flagged} flagged broad")
 
 
@@ -157,18 +202,24 @@ def revoke(
             check_ids("token_ids", token_ids, "pat")
         enterprise = session.enterprise()
         listed = await enterprise.access_tokens()
+        by_id = {t.id: t for t in listed}
         user_ids = await _user_ids(session, users) if users else ()
-        chosen = [t for t in listed if t.id in token_ids]
+        named = list(dict.fromkeys(token_ids))
+        chosen = [by_id[i] for i in named if i in by_id and by_id[i].is_active]
         chosen += [
             t for t in select(listed, users=user_ids, state="active") if users and t not in chosen
         ]
-        unlisted = [i for i in token_ids if i not in {t.id for t in listed}]
+        unlisted = [i for i in named if i not in by_id]
+        console = stderr_console()
         with open_writer(fmt, _TOKENS, out) as writer:
             if writer.format == "table":
-                stderr_console().print(f"Would revoke {len(chosen) + len(unlisted)} token(s):")
+                console.print(f"Would revoke {len(chosen) + len(unlisted)} token(s):")
             writer.write_all(chosen)
+        already = [i for i in named if i in by_id and not by_id[i].is_active]
+        if already:
+            console.print(f"Already revoked (nothing to do): {', '.join(already)}")
         if unlisted:
-            stderr_console().print(
+            console.print(
                 f"Not among the enterprise's tokens (Airtable will say so): {', '.join(unlisted)}"
             )
         ids = [t.id for t in chosen] + unlisted
@@ -182,11 +233,27 @@ def revoke(
     console = stderr_console()
     if result is None:
         console.print(
-            "Dry run: nothing was changed." if chosen or token_ids else "No token to revoke."
+            "Dry run: nothing was changed." if dry_run and chosen else "No token to revoke."
         )
         return
+    report_revoked(result)
+
+
+def report_revoked(result: RevokeTokensResponse) -> None:
+    """Say what was revoked. A token Airtable reports already revoked is a success (a
+    leaver script may run twice); one it does not know exits 5; any other error, 1."""
+    console = stderr_console()
+    failed = [error for error in result.errors if error.type != "ALREADY_REVOKED"]
     for error in result.errors:
-        console.print(f"[red]{error.token_id}[/]: {error.type} {error.message or ''}".rstrip())
-    console.print(f"Revoked {len(result.revoked_tokens)} token(s), {len(result.errors)} error(s).")
-    if result.errors:
-        ctx.exit(1)
+        if error.type == "ALREADY_REVOKED":
+            console.print(f"{error.token_id}: already revoked (nothing to do)", markup=False)
+        else:
+            detail = f"{error.type} {error.message or ''}".rstrip()
+            console.print(f"[red]{error.token_id}[/]: {detail}")
+    console.print(f"Revoked {len(result.revoked_tokens)} token(s), {len(failed)} error(s).")
+    if not failed:
+        return
+    unknown = [error.token_id or "?" for error in failed if error.type == "TOKEN_NOT_FOUND"]
+    if len(unknown) == len(failed):
+        raise CliError(f"no such token: {', '.join(unknown)}", EXIT_NOT_FOUND)
+    raise CliError(f"{len(failed)} token(s) could not be revoked")

@@ -27,11 +27,12 @@ __all__ = ["users"]
 
 @click.group()
 def users() -> None:
-    """Enterprise users: look up, export, inactive report, offboarding."""
+    """Enterprise users: look up, export, inactive report, offboarding, update,
+    delete, logout, claim."""
 
 
 @users.command("get")
-@click.argument("ids_or_emails", nargs=-1, required=True, metavar="ID_OR_EMAIL...")
+@click.argument("ids_or_emails", nargs=-1, required=True, metavar="USER...")
 @click.option(
     "--collaborations/--no-collaborations",
     default=True,
@@ -47,7 +48,7 @@ def get_users(
     fmt: str | None,
     out: Path | None,
 ) -> None:
-    """Show users by ID (usr...) or email. Exits 5 if any matched nobody."""
+    """Show USERs by ID (usr...) or email. Exits 5 if any matched nobody."""
 
     async def job(session: Session) -> tuple[list[UserInfo], tuple[str, ...]]:
         found = await session.enterprise().users(ids_or_emails, collaborations=collaborations)

@@ -12,11 +12,12 @@ from .._core.gather import gather
 from ..models.collaborators import GroupCollaborator, IndividualCollaborator
 from ..models.workspaces import WorkspaceCollaborators
 from ._app import run
+from ._collaborators import DefaultListGroup
 from ._options import format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 
-__all__ = ["workspaces"]
+__all__ = ["collaborators_group", "workspaces"]
 
 
 def collaborator_rows(
@@ -68,10 +69,17 @@ _VIEW = View(
 
 @click.group()
 def workspaces() -> None:
-    """Workspaces (wsp...): collaborators, moving bases."""
+    """Workspaces (wsp...): list, create, delete, collaborators, invites,
+    restrictions, moving bases and workspaces."""
 
 
-@workspaces.command("collaborators")
+@workspaces.group("collaborators", cls=DefaultListGroup)
+def collaborators_group() -> None:
+    """Who can reach a workspace: list (the default: `workspaces collaborators
+    WORKSPACE_ID`), add, update, remove."""
+
+
+@collaborators_group.command("list")
 @click.argument("workspace_id", metavar="WORKSPACE_ID")
 @format_options()
 @click.pass_context

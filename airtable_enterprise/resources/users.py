@@ -12,6 +12,7 @@ import attrs
 
 from .._core.batch import chunked, encoded_length, merge_users, query_batches, unique_users
 from .._core.gather import gather
+from .._core.text import email_key
 from .._core.validate import (
     MEMBERSHIP_STATES,
     USER_STATES,
@@ -185,9 +186,9 @@ async def user_ids(self: Enterprise, **named: UserRef) -> dict[str, str]:
     found = await find_users(self, emails, [])
     if found.missing:
         raise UserNotFoundError(found.missing[0], self.id)
-    by_email = {found_user.email.casefold(): found_user.id for found_user in found}
+    by_email = {email_key(found_user.email): found_user.id for found_user in found}
     return {
-        argument: by_email[value.casefold()] if "@" in value else value
+        argument: by_email[email_key(value)] if "@" in value else value
         for argument, value in values.items()
     }
 

@@ -11,12 +11,15 @@ scimType?}``) becomes the usual :class:`~airtable_enterprise.APIError` subclass,
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable
+import unicodedata
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._core.convert import converter
-from .._core.validate import check_bool, check_email, check_id, check_ids, check_name
-from ..errors import InvalidInputError
+from .._core.text import check_text, email_key
+from .._core.validate import check_bool, check_email, check_id, check_ids, check_user
+from ..errors import InvalidInputError, UserNotFoundError
 from ..models.scim import (
     SCHEMA_ENTERPRISE_USER,
     SCHEMA_GROUP,
@@ -28,6 +31,7 @@ from ..models.scim import (
     ScimUser,
     ScimUserList,
 )
+from ._paging import UserWalk
 from ._patch import PatchOperation, ScimPatch
 
 if TYPE_CHECKING:
@@ -86,12 +90,18 @@ class Scim:
 
     def users(
         self, *, user_name: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
-    ) -> AsyncIterator[ScimUser]:
+    ) -> AsyncGenerator[ScimUser, None]:
         """Every SCIM user (managed users only), paging ``GET /scim/v2/Users`` by
-        ``startIndex``/``count``; ``user_name`` filters with ``userName eq "..."``."""
+        ``startIndex``/``count``; ``user_name`` filters with ``userName eq "..."`` (sent
+        in NFC, the form a directory stores: the address typed in NFD matches too).
+
+        Pages that do not back ``totalResults`` (an empty page before the total, a page
+        repeating users, more or fewer users than the total) end the walk in a
+        ``ResponseValidationError``, never in a silently partial list."""
         params: dict[str, Any] = {}
         if user_name is not None:
-            params["filter"] = f"userName eq {json.dumps(check_email('user_name', user_name))}"
+            wanted = unicodedata.normalize("NFC", check_email("user_name", user_name))
+            params["filter"] = f"userName eq {json.dumps(wanted, ensure_ascii=False)}"
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise InvalidInputError("page_size", page_size, "must be an int >= 1")
         return self._pages(params, page_size)
@@ -107,33 +117,44 @@ class Scim:
         params = {"startIndex": start_index, "count": count}
         return await self._call(ScimUserList, "GET", self._path("Users"), params=params)
 
-    async def _pages(self, params: dict[str, Any], page_size: int) -> AsyncIterator[ScimUser]:
+    async def _pages(
+        self, params: dict[str, Any], page_size: int
+    ) -> AsyncGenerator[ScimUser, None]:
         path = self._path("Users")
-        start = 1
-        seen: set[str] = set()
-        while True:
+        walk = UserWalk(page_size, path)
+        while not walk.done:
             page = await self._call(
                 ScimUserList,
                 "GET",
                 path,
-                params={**params, "startIndex": start, "count": page_size},
+                params={**params, "startIndex": walk.start, "count": page_size},
             )
-            fresh = [user for user in page.resources if user.id not in seen]
-            for user in fresh:
-                seen.add(user.id)
+            for user in walk.take(page):
                 yield user
-            start += len(page.resources)
-            # Stop on the total, on an empty page, or on a page of users already seen
-            # (a server that ignored startIndex would otherwise loop forever).
-            if not fresh or start > page.total_results:
-                return
 
     async def user(self, user_name: str) -> ScimUser | None:
         """The SCIM user whose ``userName`` is ``user_name`` (``GET /scim/v2/Users?filter=``),
-        or ``None``."""
-        async for found in self.users(user_name=user_name, page_size=1):
-            return found
+        or ``None``. The email is sent in NFC; only an answer with the same email key
+        (case, NFC/NFD and spaces ignored) counts, so a server that ignored the filter
+        cannot hand back someone else."""
+        key = email_key(check_email("user_name", user_name))
+        async with aclosing(self.users(user_name=user_name, page_size=10)) as found:
+            async for user in found:
+                if email_key(user.user_name) == key:
+                    return user
         return None
+
+    async def user_id(self, user: str) -> str:
+        """The ID of ``user``: an ID (``usr...``) as it is, or an email looked up with
+        ``GET /scim/v2/Users?filter=userName eq "..."``; an email that matches no SCIM user
+        raises :class:`~airtable_enterprise.UserNotFoundError`."""
+        value = check_user("user", user)
+        if "@" not in value:
+            return value
+        found = await self.user(value)
+        if found is None:
+            raise UserNotFoundError(value, None)
+        return found.id
 
     async def get_user(self, user_id: str) -> ScimUser:
         """``GET /scim/v2/Users/{userId}``; an unknown ID raises ``NotFoundError`` (404)."""
@@ -220,8 +241,8 @@ class Scim:
         filters with ``displayName eq "..."``. Items carry no ``members``."""
         params: dict[str, Any] = {}
         if display_name is not None:
-            name = check_name("display_name", display_name)
-            params["filter"] = f"displayName eq {json.dumps(name)}"
+            name = check_text("display_name", display_name)
+            params["filter"] = f"displayName eq {json.dumps(name, ensure_ascii=False)}"
         return self._groups(params)
 
     async def _groups(self, params: dict[str, Any]) -> AsyncIterator[ScimGroup]:
@@ -245,7 +266,7 @@ class Scim:
     async def create_group(self, display_name: str) -> ScimGroup:
         """``POST /scim/v2/Groups``: a new, empty group (add members with
         :meth:`add_members`). A taken name raises ``ConflictError`` (409)."""
-        body = {"schemas": [SCHEMA_GROUP], "displayName": check_name("display_name", display_name)}
+        body = {"schemas": [SCHEMA_GROUP], "displayName": check_text("display_name", display_name)}
         return await self._call(ScimGroup, "POST", self._path("Groups"), body=body)
 
     async def replace_group(
@@ -257,7 +278,7 @@ class Scim:
         ids = check_ids("member_ids", members, "usr") if members else []
         body = {
             "schemas": [SCHEMA_GROUP],
-            "displayName": check_name("display_name", display_name),
+            "displayName": check_text("display_name", display_name),
             "members": [{"value": user_id} for user_id in ids],
         }
         return await self._call(ScimGroup, "PUT", path, body=body)
@@ -304,13 +325,13 @@ def user_body(
     body: dict[str, Any] = {
         "userName": check_email("user_name", user_name),
         "name": {
-            "givenName": check_name("given_name", given_name),
-            "familyName": check_name("family_name", family_name),
+            "givenName": check_text("given_name", given_name),
+            "familyName": check_text("family_name", family_name),
         },
     }
     for key, value in (("externalId", external_id), ("title", title)):
         if value is not None:
-            body[key] = check_name(key, value)
+            body[key] = check_text(key, value)
     if enterprise is not None:
         if not isinstance(enterprise, ScimEnterpriseUser):
             raise InvalidInputError("enterprise", enterprise, "must be a ScimEnterpriseUser")
@@ -318,7 +339,7 @@ def user_body(
         body[SCHEMA_ENTERPRISE_USER] = converter.unstructure(enterprise)
     if sso_email_domain is not None:
         schemas.append(SCHEMA_SSO_USER)
-        body[SCHEMA_SSO_USER] = {"emailDomain": check_name("sso_email_domain", sso_email_domain)}
+        body[SCHEMA_SSO_USER] = {"emailDomain": check_text("sso_email_domain", sso_email_domain)}
     return {"schemas": schemas, **body}
 
 

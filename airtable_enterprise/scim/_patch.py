@@ -14,7 +14,8 @@ from typing import Any, Literal, Self
 
 import attrs
 
-from .._core.validate import check_id
+from .._core.text import check_json, check_text
+from .._core.validate import check_email, check_id
 from ..errors import InvalidInputError
 from ..models.scim import SCHEMA_ENTERPRISE_USER, SCHEMA_PATCH_OP
 
@@ -43,8 +44,8 @@ class PatchOperation:
     def __attrs_post_init__(self) -> None:
         if self.op not in _OPS:
             raise InvalidInputError("op", self.op, "must be 'add', 'replace' or 'remove'")
-        if self.path is not None and (not isinstance(self.path, str) or not self.path.strip()):
-            raise InvalidInputError("path", self.path, "must be a non-blank attribute path")
+        if self.path is not None:
+            check_text("path", self.path)
         if self.op == "remove":
             if self.path is None:
                 raise InvalidInputError("path", None, "a 'remove' operation needs a path")
@@ -54,6 +55,11 @@ class PatchOperation:
             raise InvalidInputError(
                 "value", self.value, "without a path the value must be an object of attributes"
             )
+        # Checked here, before the limiter lets a request go: JSON cannot carry NaN,
+        # dates, sets, bytes or objects, and httpx would fail only while sending.
+        check_json("value", self.value)
+        if self.op != "remove":
+            _check_names(self.path, self.value)
 
     def to_wire(self) -> dict[str, Any]:
         """The operation as RFC 7644 JSON (``{"op", "path"?, "value"?}``)."""
@@ -114,7 +120,7 @@ class ScimPatch:
         """``replace name.givenName`` / ``name.familyName`` (those given)."""
         for path, value in (("name.givenName", given_name), ("name.familyName", family_name)):
             if value is not None:
-                self.replace(path, _text(path, value))
+                self.replace(path, check_text(path, value))
         return self
 
     def set_enterprise(self, **fields: str | None) -> Self:
@@ -125,7 +131,7 @@ class ScimPatch:
             if value is None:
                 self.remove(path)
             else:
-                self.replace(path, _text(name, value))
+                self.replace(path, check_text(name, value))
         return self
 
     def add_members(self, user_ids: Iterable[str]) -> Self:
@@ -143,7 +149,7 @@ class ScimPatch:
 
     def rename(self, display_name: str) -> Self:
         """``replace displayName`` (a group's name; must stay unique)."""
-        return self.replace("displayName", _text("display_name", display_name))
+        return self.replace("displayName", check_text("display_name", display_name))
 
     def body(self) -> dict[str, Any]:
         """The PatchOp JSON: ``{"schemas": [PatchOp], "Operations": [...]}``."""
@@ -155,7 +161,25 @@ class ScimPatch:
         }
 
 
-def _text(argument: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(argument, value, "must be a non-blank string")
-    return value
+#: Attributes holding a name or a label (lower-cased paths): no controls or bidi characters,
+#: whichever way the PATCH names them (``set_name`` or ``replace("name.givenName", ...)``).
+_NAME_PATHS = frozenset(
+    {"name.givenname", "name.familyname", "name.formatted", "displayname", "nickname", "title"}
+)
+
+
+def _check_names(path: str | None, value: object) -> None:
+    """Refuse names with controls or bidi characters in a generic operation too."""
+    if path is None or path.casefold() in ("name", SCHEMA_ENTERPRISE_USER.casefold()):
+        if isinstance(value, dict):  # an object of attributes: check each
+            prefix = "" if path is None else f"{path}{'.' if path.casefold() == 'name' else ':'}"
+            for key, item in value.items():
+                _check_names(f"{prefix}{key}", item)
+        return
+    lowered = path.casefold()
+    if lowered == "username":
+        check_email(path, value)
+    elif lowered in _NAME_PATHS or (
+        lowered.startswith(SCHEMA_ENTERPRISE_USER.casefold() + ":") and isinstance(value, str)
+    ):
+        check_text(path, value)

@@ -6,29 +6,52 @@ and (for the columns the file has) title, department and employee number; an ina
 person is deactivated (or absent: nobody is created only to be deactivated); each
 person belongs to exactly the groups the file names (when it has a ``groups`` column),
 groups missing are created; with ``deactivate_missing``, active SCIM users absent from
-the file are deactivated. Users absent from the file keep their memberships.
+the file are deactivated. Users absent from the file keep their memberships. The users
+in ``keep_active`` (the token's own, for the CLI) are never deactivated. Emails match by
+their key (case, Unicode NFC/NFD and spaces ignored), names compare in NFC.
 
 :func:`plan_sync` is pure; :func:`read_directory` and :func:`apply_sync` do the I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any
 
-import anyio
 import attrs
 
-from ..errors import AirtableError
-from ..models.scim import SCHEMA_ENTERPRISE_USER, ScimEnterpriseUser, ScimGroup, ScimUser
+from .._core.gather import for_each
+from .._core.text import email_key, name_key
+from ..errors import AirtableError, ResponseValidationError
+from ..models.scim import (
+    SCHEMA_ENTERPRISE_USER,
+    ScimEnterpriseUser,
+    ScimGroup,
+    ScimUser,
+    ScimUserList,
+)
 from ._client import DEFAULT_PAGE_SIZE, Scim
-from ._patch import ScimPatch
+from ._paging import UserWalk
+from ._patch import PatchOperation, ScimPatch
 from .people import People, Person
 
-__all__ = ["Change", "Directory", "Outcome", "apply_sync", "plan_sync", "read_directory"]
+__all__ = [
+    "Change",
+    "Directory",
+    "Outcome",
+    "apply_sync",
+    "held_back",
+    "plan_sync",
+    "read_directory",
+]
 
 #: Members per group PATCH: small enough that one bad ID fails few rows.
 MEMBERS_PER_PATCH = 50
+#: Requests in flight while reading the directory (users pages, then groups): bounded
+#: whatever ``totalResults`` or the group list says.
+READS_IN_FLIGHT = 8
+_DEACTIVATE = PatchOperation("replace", "active", False)
 _ENTERPRISE_ATTRIBUTES = {"department": "department", "employee_number": "employeeNumber"}
 
 
@@ -58,6 +81,11 @@ class Change:
     patch: ScimPatch | None = None
     emails: tuple[str, ...] = ()
 
+    @property
+    def deactivates(self) -> bool:
+        """Whether applying the change deactivates a user."""
+        return self.patch is not None and _DEACTIVATE in self.patch.operations
+
     def row(self) -> dict[str, Any]:
         """The change as a table / JSON Lines row."""
         return {
@@ -81,30 +109,69 @@ class Outcome:
 
 
 async def read_directory(scim: Scim) -> Directory:
-    """Every SCIM user, and every group with its members (one GET per group), all
-    fetched concurrently: the first users page gives the total, the other pages and the
-    groups follow at once. If the pages do not add up to the total (the server ignored
-    ``startIndex``, or the directory changed meanwhile), the users are walked again in order."""
-    first = await scim.users_page(1, DEFAULT_PAGE_SIZE)
-    listed = [group async for group in scim.groups()]
-    pages: dict[int, tuple[ScimUser, ...]] = {1: first.resources}
-    full: dict[str, ScimGroup] = {}
+    """Every SCIM user, and every group with its members (one GET per group).
 
-    async def page_users(start: int) -> None:
-        pages[start] = (await scim.users_page(start, DEFAULT_PAGE_SIZE)).resources
+    The first users page gives the total; the other pages and then the groups are
+    fetched concurrently by at most :data:`READS_IN_FLIGHT` requests at a time (never
+    one task per advertised page). If the pages do not add up to the total (the server
+    ignored ``startIndex``, the directory changed meanwhile, or the total is wrong), the
+    users are walked again in order, and a walk whose pages still do not back the total
+    ends in a ``ResponseValidationError`` (see :class:`~._paging.UserWalk`). Errors are
+    raised as they are, not in an ``ExceptionGroup``."""
+    users = await _read_users(scim)
+    listed = [group async for group in scim.groups()]
+    full: dict[str, ScimGroup] = {}
 
     async def fetch(group_id: str) -> None:
         full[group_id] = await scim.get_group(group_id)
 
-    async with anyio.create_task_group() as tasks:
-        for start in range(1 + DEFAULT_PAGE_SIZE, first.total_results + 1, DEFAULT_PAGE_SIZE):
-            tasks.start_soon(page_users, start)
-        for group in listed:
-            tasks.start_soon(fetch, group.id)
-    users = {user.id: user for start in sorted(pages) for user in pages[start]}
-    if len(users) != first.total_results:
-        users = {user.id: user async for user in scim.users()}
-    return Directory(tuple(users.values()), tuple(full[group.id] for group in listed))
+    await for_each([group.id for group in listed], fetch, limit=READS_IN_FLIGHT)
+    return Directory(users, tuple(full[group.id] for group in listed))
+
+
+async def _read_users(scim: Scim) -> tuple[ScimUser, ...]:
+    size = DEFAULT_PAGE_SIZE
+    first = await scim.users_page(1, size)
+    total = first.total_results
+    pages: dict[int, ScimUserList] = {1: first}
+    short = len(first.resources) < size
+
+    def starts() -> Iterator[int]:
+        # Lazily, and only while every page so far was full: a total the pages do not
+        # back stops the reads after at most READS_IN_FLIGHT more requests.
+        for start in range(1 + size, total + 1, size):
+            if short:
+                return
+            yield start
+
+    async def page_users(start: int) -> None:
+        nonlocal short
+        page = pages[start] = await scim.users_page(start, size)
+        found = len(page.resources)
+        if found < size and start + found <= total:
+            short = True
+
+    await for_each(starts(), page_users, limit=READS_IN_FLIGHT)
+    # The pages, in order, must make a whole walk (the probe after a full last page
+    # included); otherwise walk again, in order, with every check on.
+    walk = UserWalk(size, scim._path("Users"))
+    read: list[ScimUser] = []
+    try:
+        for start in sorted(pages):
+            if walk.done or walk.start != start:
+                raise _Uneven
+            read.extend(walk.take(pages[start]))
+        if walk.probing:
+            read.extend(walk.take(await scim.users_page(walk.start, size)))
+        if not walk.done:
+            raise _Uneven
+    except (_Uneven, ResponseValidationError):
+        read = [user async for user in scim.users(page_size=size)]
+    return tuple(read)
+
+
+class _Uneven(Exception):
+    """The concurrently fetched pages do not make one walk."""
 
 
 def _wanted_attributes(person: Person) -> dict[str, str | None]:
@@ -127,7 +194,9 @@ def _current_attributes(user: ScimUser) -> dict[str, str | None]:
 def _user_change(person: Person, user: ScimUser) -> Change | None:
     patch = ScimPatch()
     details: list[str] = []
-    if (user.given_name, user.family_name) != (person.given_name, person.family_name):
+    # Compared in NFC (the file's cells are read in NFC): a directory that stores the
+    # other form must not get the same update on every run.
+    if (_nfc(user.given_name), _nfc(user.family_name)) != (person.given_name, person.family_name):
         patch.set_name(given_name=person.given_name, family_name=person.family_name)
         details.append(
             f"name: {user.given_name} {user.family_name} -> {person.given_name} "
@@ -135,7 +204,7 @@ def _user_change(person: Person, user: ScimUser) -> Change | None:
         )
     current = _current_attributes(user)
     for name, value in _wanted_attributes(person).items():
-        if (value or None) == current[name]:
+        if (value or None) == _nfc(current[name]):
             continue
         details.append(f"{name}: {current[name] or '-'} -> {value or '-'}")
         path = (
@@ -156,6 +225,10 @@ def _user_change(person: Person, user: ScimUser) -> Change | None:
     return Change(action, person.email, "; ".join(details), person.line, user.id, person, patch)
 
 
+def _nfc(text: str | None) -> str | None:
+    return None if text is None else unicodedata.normalize("NFC", text)
+
+
 def plan_sync(
     people: People,
     directory: Directory,
@@ -165,9 +238,10 @@ def plan_sync(
 ) -> list[Change]:
     """The changes that make ``directory`` match ``people`` (pure; see the module doc).
 
-    ``keep_active``: user IDs that ``deactivate_missing`` leaves alone (the CLI passes
-    the token's own user, so a file that forgets the admin cannot lock them out)."""
-    by_email = {user.user_name.lower(): user for user in directory.users}
+    ``keep_active``: user IDs never deactivated, neither by a row that says inactive
+    nor by ``deactivate_missing`` (the CLI passes the token's own user, so the sync
+    cannot lock out the admin running it; :func:`held_back` lists what was spared)."""
+    by_email = {email_key(user.user_name): user for user in directory.users}
     changes: list[Change] = []
     for person in people.people:
         user = by_email.get(person.key)
@@ -183,13 +257,15 @@ def plan_sync(
                     )
                 )
             continue
+        if user.id in keep_active:
+            person = attrs.evolve(person, active=person.active or user.is_active)
         change = _user_change(person, user)
         if change is not None:
             changes.append(change)
     if deactivate_missing:
         in_file = {person.key for person in people.people}
         for user in directory.users:
-            absent = user.user_name.lower() not in in_file
+            absent = email_key(user.user_name) not in in_file
             if absent and user.is_active and user.id not in keep_active:
                 changes.append(
                     Change(
@@ -206,20 +282,49 @@ def plan_sync(
     return changes
 
 
+def held_back(
+    people: People,
+    directory: Directory,
+    *,
+    keep_active: Collection[str],
+    deactivate_missing: bool = False,
+) -> list[Change]:
+    """The deactivations :func:`plan_sync` did not plan because the user is in
+    ``keep_active``: a row saying inactive, or (with ``deactivate_missing``) an absence
+    from the file. Action ``keep active``; for saying so beside the plan, never applied."""
+    rows = {person.key: person for person in people.people}
+    held: list[Change] = []
+    for user in directory.users:
+        if user.id not in keep_active or not user.is_active:
+            continue
+        person = rows.get(email_key(user.user_name))
+        if person is not None and not person.active:
+            held.append(
+                Change(
+                    "keep active", user.user_name, "the file says inactive", person.line, user.id
+                )
+            )
+        elif person is None and deactivate_missing:
+            held.append(
+                Change("keep active", user.user_name, "absent from the file", None, user.id)
+            )
+    return held
+
+
 def _membership_changes(
     people: People, directory: Directory, by_email: dict[str, ScimUser]
 ) -> list[Change]:
-    groups = {group.display_name.lower(): group for group in directory.groups}
-    ids = {user.id: user.user_name.lower() for user in directory.users}
-    # Who the file puts in each group (by lower-cased name), and who is there now.
+    groups = {name_key(group.display_name): group for group in directory.groups}
+    ids = {user.id: email_key(user.user_name) for user in directory.users}
+    # Who the file puts in each group (by name key), and who is there now.
     wanted: dict[str, dict[str, str]] = {}
     names: dict[str, str] = {}
     for person in people.people:
         if person.key not in by_email and not person.active:
             continue  # not created, so in no group
         for name in person.groups or ():
-            names.setdefault(name.lower(), name)
-            wanted.setdefault(name.lower(), {})[person.key] = person.email
+            names.setdefault(name_key(name), name)
+            wanted.setdefault(name_key(name), {})[person.key] = person.email
     changes: list[Change] = []
     for key, name in names.items():
         if key not in groups:
@@ -251,39 +356,41 @@ async def apply_sync(
     *,
     concurrency: int = 64,
     on_done: Callable[[Outcome], None] | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Apply ``changes``: users and groups first, then memberships (they need the new
-    IDs), each phase concurrently (``concurrency`` tasks; the client's limiter paces
-    them). A failed change is reported in its :class:`Outcome` and never stops the
+    IDs), each phase concurrently (at most ``concurrency`` at a time; the client's
+    limiter paces them). A failed change is reported in its :class:`Outcome` and never stops the
     others; the members whose user could not be created are skipped (an outcome of their
-    own, so a change may yield two); ``on_done`` is called once per change."""
-    user_ids = {user.user_name.lower(): user.id for user in directory.users}
-    group_ids = {group.display_name.lower(): group.id for group in directory.groups}
+    own, so a change may yield two); ``on_done`` is called once per change (for a
+    progress bar), ``on_outcome`` once per outcome (for a result line each)."""
+    user_ids = {email_key(user.user_name): user.id for user in directory.users}
+    group_ids = {name_key(group.display_name): group.id for group in directory.groups}
     outcomes: list[Outcome] = []
-    limiter = anyio.CapacityLimiter(concurrency)
 
     def report(outcome: Outcome, *, last: bool = True) -> None:
         outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
         if on_done is not None and last:
             on_done(outcome)  # once per change
 
     async def run(change: Change) -> None:
-        async with limiter:
-            if change.emails:
-                # Members whose creation failed are reported apart; the others go ahead.
-                missing = tuple(e for e in change.emails if e.lower() not in user_ids)
-                if missing:
-                    skipped = _Skipped(f"skipped: {', '.join(missing)} could not be created")
-                    rest = tuple(e for e in change.emails if e not in missing)
-                    report(Outcome(_members(change, missing), skipped), last=not rest)
-                    if not rest:
-                        return
-                    change = _members(change, rest)
-            try:
-                await _apply_one(scim, change, user_ids, group_ids)
-                outcome = Outcome(change)
-            except AirtableError as exc:
-                outcome = Outcome(change, exc)
+        if change.emails:
+            # Members whose creation failed are reported apart; the others go ahead.
+            missing = tuple(e for e in change.emails if email_key(e) not in user_ids)
+            if missing:
+                skipped = _Skipped(f"skipped: {', '.join(missing)} could not be created")
+                rest = tuple(e for e in change.emails if e not in missing)
+                report(Outcome(_members(change, missing), skipped), last=not rest)
+                if not rest:
+                    return
+                change = _members(change, rest)
+        try:
+            await _apply_one(scim, change, user_ids, group_ids)
+            outcome = Outcome(change)
+        except AirtableError as exc:
+            outcome = Outcome(change, exc)
         report(outcome)
 
     memberships = {"add members", "remove members"}
@@ -291,9 +398,7 @@ async def apply_sync(
         [c for c in changes if c.action not in memberships],
         [c for c in changes if c.action in memberships],
     ):
-        async with anyio.create_task_group() as tasks:
-            for change in phase:
-                tasks.start_soon(run, change)
+        await for_each(phase, run, limit=concurrency)
     return outcomes
 
 
@@ -326,15 +431,15 @@ async def _apply_one(
         user_ids[person.key] = created.id
     elif change.action == "create group":
         created_group = await scim.create_group(change.subject)
-        group_ids[change.subject.lower()] = created_group.id
+        group_ids[name_key(change.subject)] = created_group.id
     elif change.patch is not None:
         assert change.user_id is not None
         await scim.patch_user(change.user_id, change.patch)
     else:
-        group_id = group_ids.get(change.subject.lower())
+        group_id = group_ids.get(name_key(change.subject))
         if group_id is None:
             raise _Skipped(f"skipped: the group {change.subject!r} could not be created")
-        ids = [user_ids[email.lower()] for email in change.emails]
+        ids = [user_ids[email_key(email)] for email in change.emails]
         if change.action == "add members":
             await scim.add_members(group_id, ids)
         else:

@@ -51,6 +51,9 @@ class Emulator:
     - ``change_events``: whether the change-events feed is on (off: the API's 403).
     - ``publish_delay``: seconds of world time after its timestamp before an audit-log
       or change event is readable (an ingestion delay; 0, the default: at once).
+    - ``oauth_tokens``: which of the tokens are OAuth access tokens (the rest are
+      personal access tokens); ``token_scopes``: the scopes of the tokens it names (the
+      others carry every scope). The HyperDB routes check both (REFERENCE §16).
 
     Job files are served by :attr:`files`, a separate host (``files.emulator.localhost``
     in-process; its own port under :class:`BackgroundServer`), which refuses and
@@ -75,6 +78,8 @@ class Emulator:
         audit_events_per_file: int = 1000,
         change_events: bool = True,
         publish_delay: float = 0.0,
+        oauth_tokens: Iterable[str] = (),
+        token_scopes: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         if latency < 0 or jitter < 0:
             raise ValueError("latency and jitter must not be negative")
@@ -100,8 +105,20 @@ class Emulator:
             tokens = {token: self._first_admin()}
         self.tokens: dict[str, str] = dict(tokens)
         self.token = next(iter(self.tokens))
-        # Each token has a PAT ID, shown as origin.personalAccessTokenId in the audit log.
-        self.token_ids = {t: self.world.new_id("pat") for t in self.tokens}
+        #: Tokens that are OAuth access tokens, not personal access tokens (HyperDB
+        #: refuses them, REFERENCE §16); they have no PAT ID.
+        self.oauth_tokens: frozenset[str] = frozenset(oauth_tokens)
+        #: The scopes of the tokens named here; any other token carries every scope.
+        self.token_scopes: dict[str, frozenset[str]] = {
+            t: frozenset(scopes) for t, scopes in (token_scopes or {}).items()
+        }
+        unknown = (self.oauth_tokens | set(self.token_scopes)) - set(self.tokens)
+        if unknown:
+            raise ValueError("oauth_tokens and token_scopes may only name accepted tokens")
+        # Each PAT has an ID, shown as origin.personalAccessTokenId in the audit log.
+        self.token_ids = {
+            t: self.world.new_id("pat") for t in self.tokens if t not in self.oauth_tokens
+        }
         self.latency = latency
         self.jitter = jitter
         self.seed = seed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import anyio
 import anyio.lowlevel
 import httpx
@@ -16,7 +18,7 @@ from airtable_enterprise._core.batch import (
     query_batches,
     unique_users,
 )
-from airtable_enterprise._core.gather import gather
+from airtable_enterprise._core.gather import for_each, gather
 
 
 def user(n: int, email: str | None = None) -> UserInfo:
@@ -138,6 +140,36 @@ async def test_gather_without_cancel_lets_every_call_finish() -> None:
         await gather([call(n) for n in range(4)], cancel_on_error=False)
     assert sorted(finished) == [0, 2]
     assert caught.value.__notes__ == ["request 2 of 4 failed; requests 1, 3 completed"]
+
+
+@pytest.mark.anyio
+async def test_for_each_keeps_at_most_limit_in_flight_and_pulls_items_lazily() -> None:
+    in_flight = most = pulled = 0
+    done: list[int] = []
+
+    def endless() -> Iterator[int]:
+        nonlocal pulled
+        n = 0
+        while True:  # an advertised total of "forever": never turned into tasks up front
+            pulled += 1
+            yield n
+            n += 1
+
+    async def call(n: int) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await anyio.lowlevel.checkpoint()
+        in_flight -= 1
+        if n == 20:
+            raise KeyError(n)  # the first failure ends it, raised as itself
+        done.append(n)
+
+    with pytest.raises(KeyError):
+        await for_each(endless(), call, limit=3)
+    assert most == 3
+    assert pulled <= 20 + 2 * 3  # a round in flight when it failed, not an endless list
+    assert len(done) >= 17
 
 
 @pytest.mark.parametrize("key", ["id[]", "email[]", "include[]"])

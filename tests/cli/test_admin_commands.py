@@ -8,6 +8,7 @@ import io
 import json
 
 from airtable_enterprise.testing import Emulator
+from airtable_enterprise.testing.world.state import Grant
 
 from .conftest import Invoke
 
@@ -128,11 +129,13 @@ def test_tokens_revoke_a_leavers_tokens(invoke: Invoke, emulator: Emulator) -> N
     assert f"Revoked {len(active)} token(s)" in done.stderr
 
 
-def test_tokens_revoke_by_id_reports_per_token_errors(invoke: Invoke, emulator: Emulator) -> None:
+def test_tokens_revoke_of_a_revoked_token_is_a_success_with_a_note(
+    invoke: Invoke, emulator: Emulator
+) -> None:
     revoked = next(t.id for t in emulator.world.access_tokens.values() if t.state != "active")
     result = invoke(["tokens", "revoke", revoked, "--yes"])
-    assert result.exit_code == 1
-    assert "ALREADY_REVOKED" in result.stderr
+    assert result.exit_code == 0, result.output
+    assert "already revoked" in result.stderr.lower()
     assert invoke(["tokens", "revoke"]).exit_code == 2
 
 
@@ -141,7 +144,15 @@ def test_packages_list_and_install(invoke: Invoke, emulator: Emulator) -> None:
     listed = jsonl(invoke(["packages", "list", "--all"]).stdout)
     assert {p["id"] for p in listed} == set(world.packages)
     package = next(p for p in world.packages.values() if p.latest_release_id)
-    workspace = next(w for w in world.workspaces.values() if w.account_id == world.root_id)
+    workspace = next(
+        w
+        for w in world.workspaces.values()
+        if w.account_id == world.root_id and emulator.admin_id not in w.grants
+    )
+    refused = invoke(["packages", "install", package.id, workspace.id, "Nowhere"])
+    assert refused.exit_code == 4, refused.output  # no access to the workspace (REFERENCE §7.1)
+    admin = emulator.admin_id
+    workspace.grants[admin] = Grant(admin, "create", world.now(), admin)
     result = invoke(["packages", "install", package.id, workspace.id, "From CLI"])
     assert result.exit_code == 0, result.output
     base_id = result.stdout.strip()

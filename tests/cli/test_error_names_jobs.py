@@ -13,8 +13,6 @@ from .conftest import Invoke
 @pytest.mark.parametrize(
     ("args", "name"),
     [
-        (["scim", "users", "get", "foo"], "USER_ID"),
-        (["scim", "users", "deactivate", "foo"], "USER_ID"),
         (
             ["scim", "users", "create", "bad-email", "--first-name", "a", "--last-name", "b"],
             "EMAIL",
@@ -34,6 +32,16 @@ def test_errors_use_the_commands_names(invoke: Invoke, args: list[str], name: st
     [line] = result.stderr.strip().splitlines()[-1:]
     assert f"invalid {name} " in line, line
     assert "email address works too" not in line  # none of these takes an email
+
+
+@pytest.mark.parametrize("command", ["get", "deactivate", "reactivate", "delete"])
+def test_scim_user_commands_say_an_email_works_too(invoke: Invoke, command: str) -> None:
+    result = invoke(["scim", "users", command, "foo"])
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()[-1:]
+    assert line.endswith(
+        "invalid USER 'foo': must be an ID starting with 'usr' (an email address works too)"
+    )
 
 
 def test_a_revoke_preview_lists_unknown_ids_too(invoke: Invoke, emulator: Emulator) -> None:

@@ -57,9 +57,32 @@ def test_users_list_get_create_deactivate_reactivate_delete(
     assert invoke(["scim", "users", "delete", user_id]).exit_code == 0
     missing = invoke(["scim", "users", "get", user_id])
     assert missing.exit_code == 5
-    bad = invoke(["scim", "users", "get", "someone@example.com"])
+    unknown = invoke(["scim", "users", "get", "someone@example.com"])
+    assert unknown.exit_code == 5
+    assert "no user 'someone@example.com' in SCIM" in unknown.stderr
+    bad = invoke(["scim", "users", "get", "not-an-id"])
     assert bad.exit_code == 2
     assert "invalid USER" in bad.stderr  # the CLI's name for the argument, not Python's
+
+
+def test_users_get_deactivate_reactivate_delete_take_an_email(
+    invoke: Invoke, emulator: Emulator
+) -> None:
+    person, other = [u for u in scim_users(emulator.world) if u.id != emulator.admin_id][3:5]
+    typed = f"  {person.email.upper()}".strip()  # another case: the same user
+    [got] = jsonl(invoke(["scim", "users", "get", typed, "-f", "jsonl"]).stdout)
+    assert got["id"] == person.id
+    assert invoke(["scim", "users", "deactivate", typed, other.id]).exit_code == 0
+    assert {emulator.world.users[u].state for u in (person.id, other.id)} == {"deactivated"}
+    assert invoke(["scim", "users", "reactivate", person.email]).exit_code == 0
+    assert emulator.world.users[person.id].state == "provisioned"
+    # An unknown email anywhere in the list: exit 5 before any change.
+    missing = invoke(["scim", "users", "deactivate", person.email, "nobody@nowhere.example"])
+    assert missing.exit_code == 5
+    assert "nobody@nowhere.example" in missing.stderr
+    assert emulator.world.users[person.id].state == "provisioned"
+    assert invoke(["scim", "users", "delete", person.email]).exit_code == 0
+    assert invoke(["scim", "users", "get", person.email]).exit_code == 5
 
 
 def test_groups_commands(invoke: Invoke, emulator: Emulator) -> None:
@@ -81,7 +104,7 @@ def test_groups_commands(invoke: Invoke, emulator: Emulator) -> None:
 
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "people.csv"
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -30,5 +30,5 @@ def test_a_share_both_disabled_and_deleted_is_refused(invoke: Invoke, emulator: 
     base, first, _ = two_shares(emulator)
     result = invoke(["bases", "shares", base, "--disable", first, "--delete", first, "--yes"])
     assert result.exit_code == 2
-    assert "both --disable and --delete" in result.stderr
+    assert "more than one of --enable, --disable, --delete" in result.stderr
     assert first in emulator.world.bases[base].shares

@@ -9,7 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from airtable_enterprise import RetryPolicy
 from airtable_enterprise.testing import Emulator, generate_enterprise
+from airtable_enterprise.testing.http.faults import StatusFault
 from examples import web_backend  # the repository root is on sys.path (tests/ is a package)
 
 
@@ -83,3 +85,52 @@ def test_the_web_backend_guide_shows_this_example_as_it_is() -> None:
     source = (root / "examples" / "web_backend.py").read_text()
     guide = root / "docs" / "guides" / "web-backend.md"
     assert f"```python\n{source}```" in guide.read_text()
+
+
+@pytest.mark.anyio
+async def test_handover_looks_both_users_up_concurrently(
+    client: httpx.AsyncClient, emulator: Emulator
+) -> None:
+    leaver, successor = list(emulator.world.users.values())[1:3]
+    response = await client.get(f"/handover/{leaver.email}/{successor.id}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["leaver"]["id"], body["successor"]["email"]) == (leaver.id, successor.email)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("leaver", "successor", "status"),
+    [
+        ("KNOWN", "nobody@nowhere.example", 404),  # a 500 while the task group's group leaked
+        ("nobody@nowhere.example", "ghost@nowhere.example", 404),
+        ("KNOWN", "not-an-id", 400),
+    ],
+)
+async def test_library_errors_of_concurrent_calls_become_http_answers(
+    client: httpx.AsyncClient, emulator: Emulator, leaver: str, successor: str, status: int
+) -> None:
+    known = list(emulator.world.users.values())[1].email
+    path = f"/handover/{leaver.replace('KNOWN', known)}/{successor}"
+    response = await client.get(path)
+    assert response.status_code == status, response.text
+    assert "error" in response.json()
+
+
+@pytest.mark.anyio
+async def test_rate_limits_and_server_errors_are_mapped_once_for_every_route(
+    emulator: Emulator,
+) -> None:
+    policy = RetryPolicy(max_attempts=1, max_retry_after=0.5)
+    app = web_backend.create_app(lambda: (emulator.api(retry=policy), emulator.enterprise_id))
+    known = list(emulator.world.users.values())[1].email
+    emulator.faults.add(r"/users$", StatusFault(500), method="GET")
+    emulator.faults.add(r"/users$", StatusFault(429, retry_after=42), method="GET")
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://backend") as client:
+            failed = await client.get(f"/users/{known}")
+            assert failed.status_code == 502, failed.text
+            limited = await client.get(f"/handover/{known}/{known}")
+            assert limited.status_code == 503, limited.text
+            assert limited.headers["Retry-After"] == "42"

@@ -16,7 +16,6 @@ from pyairtable.api.enterprise import Enterprise as PyEnterprise
 
 from airtable_enterprise.testing import Emulator, generate_enterprise
 from airtable_enterprise.testing.server import BackgroundServer
-from airtable_enterprise.testing.world.state import InviteLink
 
 TABLES = [{"name": "Tasks", "fields": [{"name": "Name", "type": "singleLineText"}]}]
 
@@ -168,19 +167,13 @@ def test_interface_collaborators(api: pyairtable.Api, emulator: Emulator) -> Non
     assert interface.grants[user.id].permission_level == "edit"
     handle.remove(user.id)
     assert user.id not in interface.grants
-    invite = InviteLink(
-        id=world.new_id("inv"),
-        type="multiUse",
-        created_time=world.now(),
-        invited_email=None,
-        referred_by=emulator.admin_id,
-        permission_level="read",
-    )
-    interface.invites[invite.id] = invite
-    fresh = api.base(record.id).collaborators(force=True).interfaces[interface.id]
-    (link,) = fresh.invite_links
+    # The generator gives interfaces invite links, as real bases have (issue 24).
+    invited = next(i for b in world.bases.values() for i in b.interfaces.values() if i.invites)
+    fresh = api.base(invited.base_id).collaborators(force=True).interfaces[invited.id]
+    assert {link.id for link in fresh.invite_links} == set(invited.invites)
+    link = fresh.invite_links[0]
     link.delete()
-    assert invite.id not in interface.invites
+    assert link.id not in invited.invites
 
 
 def test_packages_and_create_base_from_package(

@@ -15,6 +15,7 @@ import pytest
 
 from airtable_enterprise import AsyncApi
 from airtable_enterprise.testing import Emulator, generate_enterprise
+from airtable_enterprise.testing.world.state import Grant
 from tests.admin.test_spec_examples import (
     SpecIds,
     test_advanced_user_group_management,
@@ -50,6 +51,9 @@ def spec_ids(emulator: Emulator) -> SpecIds:
         emulator.make_user(f"{name}@{domain}")
     emulator.make_user(f"replacement_owner@{domain}", admin=True)
     workspaces = [w.id for w in world.workspaces.values() if w.account_id == world.root_id]
+    for workspace_id in workspaces[:2]:  # the examples create bases there: creator role
+        admin = emulator.admin_id
+        world.workspaces[workspace_id].grants[admin] = Grant(admin, "owner", world.now(), admin)
     groups = [g.id for g in world.groups.values() if g.account_id == world.root_id]
     descendant = next(a for a in world.accounts if a != world.root_id)
     other_user = next(u.id for u in world.users.values() if u.email.endswith(domain))

@@ -77,9 +77,10 @@ def test_a_checkpoint_round_trips_and_is_bound_to_its_end_time() -> None:
 
 
 async def test_creating_a_base_through_the_api_records_its_tables(emulator: Emulator) -> None:
-    workspace_id = next(iter(emulator.world.workspaces))
     async with emulator.api() as api:
-        base = await api.workspace(workspace_id).create_base(
+        enterprise = api.enterprise(emulator.enterprise_id)
+        workspace = await enterprise.create_workspace("Launches")  # its creator may add bases
+        base = await workspace.create_base(
             "Launch plan",
             [{"name": "Tasks", "fields": [{"name": "Name", "type": "singleLineText"}]}],
         )

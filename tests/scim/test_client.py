@@ -17,8 +17,10 @@ from airtable_enterprise import (
     GroupNotFoundError,
     InvalidInputError,
     NotFoundError,
+    ResponseValidationError,
     RetryPolicy,
     ScimPatch,
+    UserNotFoundError,
 )
 from airtable_enterprise.api import DEFAULT_SCIM_URL
 from airtable_enterprise.scim.sync import read_directory
@@ -125,12 +127,19 @@ async def test_users_page_explicitly_until_the_total(
     assert starts == ["1", "3", "5"]
 
 
-async def test_users_stop_when_the_server_ignores_start_index(
+async def test_users_end_in_a_typed_error_when_the_server_ignores_start_index(
     api: AsyncApi, router: respx.MockRouter
 ) -> None:
     body = load_fixture("ListScimUsers.response.json")  # totalResults 3, always one user
     route = router.get(f"{SCIM}/Users").mock(return_value=scim_json(200, body))
-    found = [user.id async for user in api.scim.users(page_size=1)]
+    found: list[str] = []
+
+    async def walk() -> None:
+        async for user in api.scim.users(page_size=1):
+            found.append(user.id)
+
+    with pytest.raises(ResponseValidationError, match="repeats users already read"):
+        await walk()
     assert found == ["usrogvSbotRtzdtZW"]
     assert route.call_count == 2  # the repeated page ends the walk
 
@@ -254,15 +263,38 @@ def test_listing_validates_eagerly() -> None:
         api.scim.groups(display_name="")
 
 
-async def test_read_directory_falls_back_when_pages_do_not_add_up(
+async def test_read_directory_refuses_pages_that_do_not_add_up(
     api: AsyncApi, router: respx.MockRouter
 ) -> None:
     body = load_fixture("ListScimUsers.response.json")  # totalResults 3, always one user
-    router.get(f"{SCIM}/Users").mock(return_value=scim_json(200, body))
+    route = router.get(f"{SCIM}/Users").mock(return_value=scim_json(200, body))
     router.get(f"{SCIM}/Groups").mock(
         return_value=scim_json(
             200, {**load_fixture("ListScimGroups.response.json"), "Resources": []}
         )
     )
-    directory = await read_directory(api.scim)
-    assert [u.id for u in directory.users] == ["usrogvSbotRtzdtZW"]  # once, not three times
+    with pytest.raises(ResponseValidationError, match="repeats users already read"):
+        await read_directory(api.scim)  # was: one user, as if the directory held one
+    assert route.call_count == 3  # the first page, then the walk in order: 2 pages
+
+
+async def test_a_server_ignoring_the_filter_cannot_hand_back_someone_else(
+    api: AsyncApi, router: respx.MockRouter
+) -> None:
+    body = {**load_fixture("ListScimUsers.response.json"), "totalResults": 1, "startIndex": 1}
+    route = router.get(f"{SCIM}/Users").mock(return_value=scim_json(200, body))  # foo@bar.com
+    assert await api.scim.user("other@bar.com") is None
+    with pytest.raises(UserNotFoundError, match=r"no user 'other@bar\.com' in SCIM"):
+        await api.scim.user_id("other@bar.com")
+    found = await api.scim.user("  FOO@bar.com".strip())
+    assert found is not None
+    assert found.id == await api.scim.user_id("Foo@Bar.com") == "usrogvSbotRtzdtZW"
+    assert await api.scim.user_id(USER) == USER  # an ID: no request
+    assert route.call_count == 4
+
+
+async def test_lookups_send_the_email_in_nfc(api: AsyncApi, router: respx.MockRouter) -> None:
+    body = {**load_fixture("ListScimUsers.response.json"), "totalResults": 0, "Resources": []}
+    route = router.get(f"{SCIM}/Users").mock(return_value=scim_json(200, body))
+    assert await api.scim.user("zoe\u0308@bar.com") is None
+    assert route.calls.last.request.url.params["filter"] == 'userName eq "zo\u00eb@bar.com"'

@@ -15,7 +15,7 @@ from .._wire import make_id
 from ..world.access_tokens import AccessToken
 from ..world.packages import Package
 from ..world.sharing import BlockInstallation, Share
-from ..world.state import World
+from ..world.state import InviteLink, World
 
 __all__ = ["add_admin_objects"]
 
@@ -58,11 +58,14 @@ _BLOCKS = (
 
 
 def add_admin_objects(world: World, seed: int, now: datetime) -> None:
-    """Add packages, tokens, shares and block installations to a generated world."""
+    """Add packages, tokens, shares, block installations and interface invite links to a
+    generated world."""
     rng = random.Random(f"{seed}:admin")
     _add_packages(world, rng, now)
     _add_tokens(world, rng, now)
     _add_shares_and_blocks(world, rng, now)
+    # Their own random source: the objects above stay as they were before these.
+    _add_interface_invites(world, random.Random(f"{seed}:interface-invites"), now)
 
 
 def _ago(rng: random.Random, now: datetime, low_days: float, high_days: float) -> datetime:
@@ -179,3 +182,25 @@ def _add_shares_and_blocks(world: World, rng: random.Random, now: datetime) -> N
                 can_be_synced=rng.random() < 0.5 if kind == "view" else None,
             )
             base.shares[share.id] = share
+
+
+def _add_interface_invites(world: World, rng: random.Random, now: datetime) -> None:
+    """Outstanding invite links on about a third of the interfaces (at least one when
+    there is an interface), as real bases have: deleting one can then be exercised."""
+    interfaces = [i for base in world.bases.values() for i in base.interfaces.values()]
+    for n, interface in enumerate(interfaces):
+        if n and rng.random() >= 0.35:
+            continue
+        workspace = world.workspaces[world.bases[interface.base_id].workspace_id]
+        referrers = world.owners(workspace) or [next(iter(world.users))]
+        domain = next(iter(world.root.email_domains))
+        single = rng.random() < 0.5
+        invite = InviteLink(
+            id=make_id("inv", rng),
+            type="singleUse" if single else "multiUse",
+            created_time=_ago(rng, now, 0, 90),
+            invited_email=f"viewer{rng.randint(1, 9999)}@{domain}" if single else None,
+            referred_by=rng.choice(referrers),
+            permission_level=rng.choice(("read", "comment", "edit")),
+        )
+        interface.invites[invite.id] = invite

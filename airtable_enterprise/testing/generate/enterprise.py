@@ -29,6 +29,7 @@ from ..world.state import (
 )
 from .admin import add_admin_objects
 from .audit import make_events
+from .data_tables import add_data_tables
 from .tables import add_tables, generate_history
 
 __all__ = ["generate_enterprise"]
@@ -204,6 +205,7 @@ def generate_enterprise(
     make_events(world, rng, events, now)
     add_tables(world, seed, now)
     add_admin_objects(world, seed, now)
+    add_data_tables(world, seed, now)
     generate_history(world, random.Random(seed ^ 0x0C4A), now, changes)
     return world
 

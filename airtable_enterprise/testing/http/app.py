@@ -210,6 +210,8 @@ class _Gateway:
             token_id=emulator.token_ids.get(token),
             ip_address=str(client[0]),
             user_agent=headers.get("user-agent", ""),
+            token_kind="oauth" if token in emulator.oauth_tokens else "pat",
+            scopes=emulator.token_scopes.get(token),
         )
 
         fault = emulator.faults.take(scope["method"], scope["path"])

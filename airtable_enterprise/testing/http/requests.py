@@ -19,12 +19,15 @@ _FALSE = {"false", "False", "FALSE", "0"}
 
 @attrs.frozen
 class Caller:
-    """Who sent the request: the token's user and the request's origin (audit ``origin``)."""
+    """Who sent the request: the token's user and the request's origin (audit ``origin``),
+    the kind of token (``"pat"`` or ``"oauth"``) and its scopes (``None``: every scope)."""
 
     user_id: str
     token_id: str | None = None
     ip_address: str = "127.0.0.1"
     user_agent: str = ""
+    token_kind: str = "pat"
+    scopes: frozenset[str] | None = None
 
 
 class Body:

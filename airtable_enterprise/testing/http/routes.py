@@ -7,7 +7,18 @@ from collections.abc import Callable
 from typing import Any
 
 from ..world.state import World
-from .handlers import ai, bases, enterprise, jobs, packages, scim, tokens, users, workspaces
+from .handlers import (
+    ai,
+    bases,
+    data_tables,
+    enterprise,
+    jobs,
+    packages,
+    scim,
+    tokens,
+    users,
+    workspaces,
+)
 from .requests import Call
 
 __all__ = ["ROUTES", "Handler"]
@@ -107,6 +118,10 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"{_ENT}/personalAccessTokens", tokens.list_tokens),
     ("POST", f"{_ENT}/personalAccessTokens/revoke", tokens.revoke_tokens),
     ("POST", f"{_ENT}/workspaceAiAllowlist", ai.update_ai_allowlist),
+    # HyperDB (REFERENCE §16): under /v0/{ent}, not /v0/meta.
+    ("POST", "/v0/{ent}/{table}/getRecords", data_tables.get_records),
+    ("PUT", "/v0/{ent}/{table}/upsertRecords", data_tables.upsert_records),
+    ("POST", "/v0/{ent}/{table}/deleteRecords", data_tables.delete_records),
     # SCIM 2.0 (REFERENCE §12): not under /v0.
     ("GET", f"{_SCIM}/Users", scim.list_users),
     ("POST", f"{_SCIM}/Users", scim.create_user),

@@ -18,6 +18,7 @@ from .._wire import make_id, model_not_found
 from .access_tokens import AccessToken
 from .audit import AuditLog
 from .changes import ChangeLog
+from .data_tables import DataTable
 from .jobs import JobBoard
 from .packages import Package
 from .scim import ScimStore
@@ -261,6 +262,8 @@ class World:
     #: The AI workspace policy (``access_tokens.AI_POLICIES``) and the allowlist it reads.
     ai_policy: str = "SPECIFIED_WORKSPACES"
     ai_allowlist: dict[str, bool] = attrs.Factory(dict)
+    #: HyperDB data tables (§16) by ID, each belonging to one account.
+    data_tables: dict[str, DataTable] = attrs.Factory(dict)
     _by_email: dict[str, str] = attrs.Factory(dict)
     # holders_of's index: subject ID -> the holders whose grants named it when built,
     # and what the world looked like then (GrantTable.changes, workspaces, bases).
@@ -290,6 +293,7 @@ class World:
             or object_id in self.groups
             or object_id in self.workspaces
             or object_id in self.bases
+            or object_id in self.data_tables
         )
 
     # ------------------------------------------------------------------ accounts

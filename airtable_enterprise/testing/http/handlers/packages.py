@@ -10,6 +10,7 @@ from ...world.packages import Package
 from ...world.state import Base, World
 from ..requests import Call
 from ._common import record
+from .workspaces import require_creator
 
 __all__ = ["install_package", "list_packages", "package_view"]
 
@@ -57,6 +58,8 @@ def install_package(world: World, call: Call) -> dict[str, Any]:
     name = body.string("name", required=True)
     release_id = body.string("packageReleaseId", required=True)
     workspace = world.workspace(body.string("workspaceId", required=True))
+    # The new base lands in a workspace like any other: creator role needed (§7.1).
+    require_creator(world, call, workspace)
     description = body.data.get("description")
     if description is not None and not isinstance(description, str):
         raise invalid_request("description must be a string or null")

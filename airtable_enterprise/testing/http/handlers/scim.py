@@ -336,15 +336,20 @@ def create_group(world: World, call: Call) -> dict[str, Any]:
     }
 
 
+#: What a group PUT may set; anything else (``id``, ``meta``, ``externalId``...) is
+#: ignored, as RFC 7644 §3.5.1 asks for read-only attributes and as PUT /Users does.
+_GROUP_PUT_KEYS = ("displayname", "members")
+
+
 def replace_group(world: World, call: Call) -> dict[str, Any]:
-    """PUT /scim/v2/Groups/{group} (§12): ``displayName?`` and ``members?``."""
+    """PUT /scim/v2/Groups/{group} (§12): ``displayName?`` and ``members?``; read-only
+    attributes such as ``id`` and ``meta`` are ignored (RFC 7644 §3.5.1)."""
     group = _group(world, call.path["group"])
     body = _group_body(call.json)
+    kept = {k: v for k, v in body.items() if k.lower() in _GROUP_PUT_KEYS}
     draft = apply_group_patch(
         {"displayName": group.name, "members": list(group.members)},
-        [{"op": "replace", "value": {k: v for k, v in body.items() if k != "schemas"}}]
-        if any(k != "schemas" for k in body)
-        else [],
+        [{"op": "replace", "value": kept}] if kept else [],
     )
     _commit_group(world, call.caller, group, draft)
     return group_doc(group)

@@ -21,18 +21,33 @@ __all__ = [
     "get_workspace",
     "move_base",
     "move_workspaces",
+    "require_creator",
     "update_restrictions",
     "workspace_collaborator",
 ]
 
 _RESTRICTIONS = ("unrestricted", "onlyOwners")
 _MAX_MOVE = 100  # moveWorkspaces: at most 100 workspace IDs (§6.10)
+_CREATOR_LEVELS = ("create", "owner")
 
 
 def _require_admin(world: World, call: Call) -> None:
     """Admin-only endpoints answer 403 ``INVALID_PERMISSIONS`` to others (§6.4)."""
     caller = world.users.get(call.caller.user_id)
     if caller is None or not caller.is_admin:
+        raise not_permitted()
+
+
+def require_creator(world: World, call: Call, workspace: Workspace) -> None:
+    """Creating a base needs the workspace creator role (REFERENCE §7.1, §1.3), admins
+    included: 403 ``INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND`` to a caller with no access
+    to the workspace, ``INVALID_PERMISSIONS`` to one with less than ``create``. So a new
+    base is always visible to its creator, through the same direct workspace grant
+    ``GET /v0/meta/bases`` reads."""
+    grant = workspace.grants.get(call.caller.user_id)
+    if grant is None:
+        raise model_not_found()
+    if grant.permission_level not in _CREATOR_LEVELS:
         raise not_permitted()
 
 
@@ -232,6 +247,7 @@ def create_base(world: World, call: Call) -> dict[str, Any]:
     body = call.body({"name", "workspaceId", "tables"})
     name = body.string("name", required=True)
     workspace = world.workspace(body.string("workspaceId", required=True))
+    require_creator(world, call, workspace)
     tables = _tables(world, body.list("tables"))
     base = Base(
         id=world.new_id("app"),
