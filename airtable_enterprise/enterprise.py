@@ -9,7 +9,7 @@ file lists the whole surface in one place.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Unpack
 
@@ -35,7 +35,7 @@ from .resources import packages as _packages
 from .resources import users as _users
 from .resources import workspaces as _workspaces
 from .resources._common import CreatedId, include
-from .resources.change_events import ChangeEvents
+from .resources.change_events import DEFAULT_LAG, ChangeEvents
 
 if TYPE_CHECKING:
     from .api import AsyncApi
@@ -317,11 +317,13 @@ class Enterprise:
         poll_interval: float = 5.0,
         max_poll_interval: float = 60.0,
         max_buffer: int = 10_000,
+        lag: float | timedelta = DEFAULT_LAG,
         clock: Callable[[], datetime] | None = None,
     ) -> ChangeEvents:
         """Change events: ``GET .../enterpriseAccounts/{ent}/changeEvents`` (kept 14 days;
         must be enabled first); newest first, or oldest first with checkpoints
-        (``sort_asc``, ``follow``, ``resume``). See :class:`ChangeEvents`."""
+        (``sort_asc``, ``follow``, ``resume``), reading only events older than ``lag``
+        (default 60 s) so that late events are not skipped. See :class:`ChangeEvents`."""
         return ChangeEvents(
             self.api,
             f"{self.url}/changeEvents",
@@ -334,5 +336,6 @@ class Enterprise:
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             max_buffer=max_buffer,
+            lag=lag,
             clock=clock,
         )

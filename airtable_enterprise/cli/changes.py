@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -10,7 +10,7 @@ import click
 
 from .._core.convert import format_datetime
 from ..models.changes import ChangeEvent
-from ..resources.change_events import RETENTION
+from ..resources.change_events import DEFAULT_LAG, RETENTION
 from ._app import run, run_until_interrupted, settings_of
 from ._checkpoint import Checkpoint, checkpoint_path
 from ._export import durable, open_output
@@ -45,6 +45,22 @@ CHANGE_VIEW = View(
 )
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if value != value:  # NaN passes FloatRange's comparisons
+        raise click.BadParameter("must be a number of seconds")
+    return value
+
+
+_LAG_OPTION = click.option(
+    "--lag",
+    type=click.FloatRange(min=0, max=RETENTION.total_seconds()),
+    default=DEFAULT_LAG.total_seconds(),
+    show_default=True,
+    callback=_finite,
+    help="Seconds an event must be old before it is read, so late events are not missed.",
+)
+
+
 @click.group()
 def changes() -> None:
     """Change events: record-level changes of bases (Enterprise Scale; must be enabled
@@ -76,6 +92,7 @@ def changes() -> None:
     help="With --since-last: re-read this much before the last run's end, for events "
     "Airtable makes readable late (none is written twice).",
 )
+@_LAG_OPTION
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -86,6 +103,7 @@ def export(
     force: bool,
     since_last: bool,
     overlap: str,
+    lag: float,
 ) -> None:
     """Export change events, oldest first, to FILE as JSON Lines (one event per line).
 
@@ -93,6 +111,8 @@ def export(
     that are on disk; --resume cuts FILE back to it and goes on, each event exactly once.
     A finished FILE is never overwritten silently: --force overwrites it, --since-last
     appends the events that are new since the last --since-last run (a cron job).
+    An export ending less than --lag seconds ago waits until its end is that old, so
+    events Airtable makes readable late are in the file too.
     """
     query = {"since": since, "until": until}
     state_path = checkpoint_path(out)
@@ -109,9 +129,16 @@ def export(
         enterprise=settings_of(ctx).enterprise_id,
         retention=RETENTION,
     )
+    end = datetime.fromisoformat(str(started.checkpoint.query["resolved_end"]))
+    if end > datetime.now(UTC) - timedelta(seconds=lag):
+        stderr_console().print(
+            f"note: the export ends at {format_datetime(end)}; it waits until that is {lag:g} s "
+            "old, so that late events are included (--lag)",
+            markup=False,
+        )
 
     async def job(session: Session) -> Checkpoint:
-        return await _export(session, started.checkpoint, out, state_path, started.skip)
+        return await _export(session, started.checkpoint, out, state_path, started.skip, lag)
 
     done = run(ctx, job)
     finish_export(out, started, done, "jsonl")
@@ -125,11 +152,12 @@ async def _export(
     out: Path,
     state_path: Path,
     skip: frozenset[str] = frozenset(),
+    lag: float = DEFAULT_LAG.total_seconds(),
 ) -> Checkpoint:
     start = datetime.fromisoformat(str(checkpoint.query["resolved_start"]))
     end = datetime.fromisoformat(str(checkpoint.query["resolved_end"]))
     feed = session.enterprise().change_events(
-        start_time=start, end_time=end, sort_asc=True, resume=checkpoint.cursor
+        start_time=start, end_time=end, sort_asc=True, resume=checkpoint.cursor, lag=lag
     )
     pending = 0
     with open_output(out, checkpoint) as stream:
@@ -165,8 +193,11 @@ def _saved(
     help="Seconds between polls (backs off while idle).",
 )
 @click.option("--max-events", type=click.IntRange(min=1), help="Stop after this many events.")
+@_LAG_OPTION
 @click.pass_context
-def tail(ctx: click.Context, since: str, poll_interval: float, max_events: int | None) -> None:
+def tail(
+    ctx: click.Context, since: str, poll_interval: float, max_events: int | None, lag: float
+) -> None:
     """Follow new change events until Ctrl-C (a clean stop): one line per event on a
     terminal, JSON Lines when piped."""
     start = parse_when("--since", since, datetime.now(UTC))
@@ -180,6 +211,7 @@ def tail(ctx: click.Context, since: str, poll_interval: float, max_events: int |
             start_time=start,
             poll_interval=poll_interval,
             max_poll_interval=max(poll_interval, 60.0),
+            lag=lag,
         )
         async for event in feed:
             if writer.format == "table":

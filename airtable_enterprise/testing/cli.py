@@ -115,6 +115,13 @@ def main_group() -> None:
 )
 @click.option("--retry-after", is_flag=True, help="Send Retry-After with rate-limit 429s.")
 @click.option(
+    "--publish-delay",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds after its timestamp before an audit or change event is readable.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -165,6 +172,7 @@ def emulator_from_options(
     rps: float | None = None,
     penalty: float = 30.0,
     retry_after: bool = False,
+    publish_delay: float = 0.0,
 ) -> Emulator:
     """The emulator the ``serve`` options describe (``rps`` of ``None`` or 0: no limit)."""
     # Imported here: `airtable-enterprise --help` and every other command load this
@@ -187,6 +195,7 @@ def emulator_from_options(
         rate_limit=rps or None,
         rate_limit_penalty=penalty,
         retry_after_header=retry_after,
+        publish_delay=publish_delay,
     )
 
 

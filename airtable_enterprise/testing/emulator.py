@@ -49,6 +49,8 @@ class Emulator:
       ``link_ttl``: seconds a done job's signed file links stay valid;
       ``audit_events_per_file``: events per gzipped file of an audit-log request.
     - ``change_events``: whether the change-events feed is on (off: the API's 403).
+    - ``publish_delay``: seconds of world time after its timestamp before an audit-log
+      or change event is readable (an ingestion delay; 0, the default: at once).
     - ``oauth_tokens``: which of the tokens are OAuth access tokens (the rest are
       personal access tokens); ``token_scopes``: the scopes of the tokens it names (the
       others carry every scope). The HyperDB routes check both (REFERENCE §16).
@@ -75,6 +77,7 @@ class Emulator:
         link_ttl: float = 3600.0,
         audit_events_per_file: int = 1000,
         change_events: bool = True,
+        publish_delay: float = 0.0,
         oauth_tokens: Iterable[str] = (),
         token_scopes: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
@@ -95,6 +98,9 @@ class Emulator:
         #: requests, ranges and refused ``Authorization`` headers).
         self.files: FileHost = jobs.files
         self.world.changes.enabled = change_events
+        if not 0 <= publish_delay < float("inf"):
+            raise ValueError("publish_delay must be a finite number of seconds >= 0")
+        self.world.changes.publish_delay = self.world.audit.publish_delay = float(publish_delay)
         if tokens is None:
             tokens = {token: self._first_admin()}
         self.tokens: dict[str, str] = dict(tokens)

@@ -8,12 +8,16 @@ from .conftest import Invoke
 
 
 def test_since_beyond_retention_warns(invoke: Invoke, tmp_path: Path) -> None:
-    result = invoke(["changes", "export", "--since", "30d", "--out", str(tmp_path / "c.jsonl")])
+    result = invoke(
+        ["changes", "export", "--lag", "0", "--since", "30d", "--out", str(tmp_path / "c.jsonl")]
+    )
     assert result.exit_code == 0, result.output
     assert "keeps these events 14 days" in result.stderr
 
 
 def test_since_within_retention_is_silent(invoke: Invoke, tmp_path: Path) -> None:
-    result = invoke(["changes", "export", "--since", "7d", "--out", str(tmp_path / "c.jsonl")])
+    result = invoke(
+        ["changes", "export", "--lag", "0", "--since", "7d", "--out", str(tmp_path / "c.jsonl")]
+    )
     assert result.exit_code == 0, result.output
     assert "14 days" not in result.stderr

@@ -124,7 +124,7 @@ def test_changes_export_and_resume_write_each_event_once(
     invoke: Invoke, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "changes.jsonl"
-    first = invoke(["changes", "export", "--since", "14d", "--out", str(out)])
+    first = invoke(["changes", "export", "--lag", "0", "--since", "14d", "--out", str(out)])
     assert first.exit_code == 0, first.output
     everything = [e["id"] for e in lines(out.read_text())]
     assert len(everything) == len(emulator.world.changes)
@@ -147,11 +147,13 @@ def test_changes_export_and_resume_write_each_event_once(
         return real_saved(*args, **kwargs)
 
     monkeypatch.setattr(module, "_saved", crash_after_first_checkpoint)
-    stopped = invoke(["changes", "export", "--since", "14d", "--out", str(out)])
+    stopped = invoke(["changes", "export", "--lag", "0", "--since", "14d", "--out", str(out)])
     assert stopped.exit_code == 130
     assert (tmp_path / "changes.jsonl.checkpoint").exists()
     monkeypatch.setattr(module, "_saved", real_saved)
-    resumed = invoke(["changes", "export", "--since", "14d", "--out", str(out), "--resume"])
+    resumed = invoke(
+        ["changes", "export", "--lag", "0", "--since", "14d", "--out", str(out), "--resume"]
+    )
     assert resumed.exit_code == 0, resumed.output
     assert [e["id"] for e in lines(out.read_text())] == everything
     assert not (tmp_path / "changes.jsonl.checkpoint").exists()
@@ -169,7 +171,7 @@ def test_changes_that_are_not_enabled_fail_with_a_clear_message(
     invoke: Invoke, emulator: Emulator, tmp_path: Path
 ) -> None:
     emulator.world.changes.enabled = False
-    result = invoke(["changes", "export", "--out", str(tmp_path / "x.jsonl")])
+    result = invoke(["changes", "export", "--lag", "0", "--out", str(tmp_path / "x.jsonl")])
     assert result.exit_code == 4
     assert "admin panel" in result.stderr
 

@@ -440,7 +440,14 @@ COMMANDS: dict[tuple[str, str], Callable[[Scene], list[str]]] = {
         "get",
         _created(s, ["exports", "create", "--base", s.base, "-f", "json"]),
     ],
-    ("GET", f"{E}/changeEvents"): lambda s: ["changes", "export", "--out", str(s.tmp / "c.jsonl")],
+    ("GET", f"{E}/changeEvents"): lambda s: [
+        "changes",
+        "export",
+        "--lag",
+        "0",
+        "--out",
+        str(s.tmp / "c.jsonl"),
+    ],
     ("GET", "/scim/v2/Users"): lambda s: ["scim", "users", "list"],
     ("POST", "/scim/v2/Users"): lambda s: [
         "scim",

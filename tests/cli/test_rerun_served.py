@@ -62,14 +62,16 @@ def test_a_finished_export_is_not_overwritten_without_force(
     url, emulator = served
     emulator.modify_base(next(iter(emulator.world.bases)), create_records=[{"Name": "x"}])
     out = tmp_path / "events.jsonl"
-    assert tool(url, emulator, command, "export", "--out", str(out)).returncode == 0
+    # No settle wait for change events here: the emulator publishes at once.
+    export = [command, "export", *(["--lag", "0"] if command == "changes" else [])]
+    assert tool(url, emulator, *export, "--out", str(out)).returncode == 0
     finished = out.read_bytes()
     assert finished
-    again = tool(url, emulator, command, "export", "--out", str(out), "--since", "1h")
+    again = tool(url, emulator, *export, "--out", str(out), "--since", "1h")
     assert again.returncode == 2, again.stderr
     assert "--force" in again.stderr
     assert out.read_bytes() == finished
-    forced = tool(url, emulator, command, "export", "--out", str(out), "--since", "1h", "--force")
+    forced = tool(url, emulator, *export, "--out", str(out), "--since", "1h", "--force")
     assert forced.returncode == 0, forced.stderr
 
 
@@ -137,7 +139,7 @@ def test_changes_since_last_appends_exactly_the_new_events(
     base = next(iter(emulator.world.bases))
     first_batch = [emulator.modify_base(base, create_records=[{"Name": f"a{i}"}]) for i in range(3)]
     out = tmp_path / "changes.jsonl"
-    run = ["changes", "export", "--out", str(out), "--since-last"]
+    run = ["changes", "export", "--lag", "0", "--out", str(out), "--since-last"]
     assert tool(url, emulator, *run).returncode == 0
     assert {e["id"] for e in first_batch} <= set(_ids(out))
     before = _ids(out)

@@ -15,7 +15,11 @@ from airtable_enterprise import (
 )
 from airtable_enterprise._core.convert import converter
 from airtable_enterprise.models.changes import ChangeEventsResponse
-from airtable_enterprise.resources.change_events import decode_checkpoint, encode_checkpoint
+from airtable_enterprise.resources.change_events import (
+    DEFAULT_LAG,
+    decode_checkpoint,
+    encode_checkpoint,
+)
 from airtable_enterprise.testing import Emulator, generate_enterprise
 from tests.helpers import load_fixture
 
@@ -141,6 +145,7 @@ async def test_ascending_walk_with_a_checkpoint_resumes_at_the_next_event(
         (c.key, emulator.world.changes.render(emulator.world, c)["id"])
         for c in emulator.world.changes.events
     )
+    clock.advance(DEFAULT_LAG.total_seconds())  # every event is older than the settle lag
     async with emulator.api() as api:
         enterprise = api.enterprise(emulator.enterprise_id)
         # The walk ends at "now": the world's (test) clock, not the real one.
@@ -164,7 +169,9 @@ async def test_follow_delivers_new_events_exactly_once_across_a_restart() -> Non
     seen: list[str] = []
 
     async def follow(resume: str | None, stop_after: int) -> str | None:
-        feed = enterprise.change_events(follow=True, resume=resume, poll_interval=0.01)
+        # No publish delay here, and the writer runs after the feed read "now": no lag
+        # needed (tests/jobs/test_change_events_late.py covers late events).
+        feed = enterprise.change_events(follow=True, resume=resume, poll_interval=0.01, lag=0)
         async for event in feed:
             seen.append(event.id)
             if len(seen) == stop_after:

@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from .._wire import format_ms, invalid_request, parse_time, to_ms, ulid_from_int, ulid_to_int
+from .changes import published_before
 
 __all__ = [
     "CATEGORIES",
@@ -264,6 +265,9 @@ class AuditLog:
     def __init__(self, enterprise_account_id: str = "", *, max_scan: int = 5000) -> None:
         self.enterprise_account_id = enterprise_account_id
         self.max_scan = max_scan
+        #: Seconds after its timestamp before an event is readable (ingestion delay; 0:
+        #: at once). Set by ``Emulator(publish_delay=)``; needs ``now=`` when reading.
+        self.publish_delay = 0.0
         self._keys: list[int] = []
         self._events: list[AuditEvent] = []
         #: Events whose JSON :meth:`page_json` keeps, oldest rendered dropped first.
@@ -313,12 +317,17 @@ class AuditLog:
 
     # ------------------------------------------------------------------ paging
 
-    def _select(self, query: AuditQuery) -> tuple[list[AuditEvent], dict[str, str | None]]:
+    def _select(
+        self, query: AuditQuery, now: datetime | None
+    ) -> tuple[list[AuditEvent], dict[str, str | None]]:
         """The events of one response for ``query`` and its pagination (§8.3)."""
         keys = self._keys
         count = len(keys)
         low = bisect_left(keys, query.start_ms << _RANDOM_BITS)
         high = count if query.end_ms is None else bisect_left(keys, query.end_ms << _RANDOM_BITS)
+        if self.publish_delay > 0 and now is not None:
+            # Not yet published: as if not stored (a streaming cursor waits for it).
+            high = min(high, bisect_left(keys, published_before(now, self.publish_delay)))
         low = min(low, high)
         upward = query.ascending
         if query.next is not None:
@@ -366,12 +375,13 @@ class AuditLog:
                 next_cursor = encode_cursor(max(0, (query.start_ms << _RANDOM_BITS) - 1))
         return found, {"next": next_cursor, "previous": previous}
 
-    def page(self, query: AuditQuery) -> dict[str, Any]:
-        """One response of ``auditLogEvents`` for ``query`` (REFERENCE §8.2, §8.3)."""
-        found, pagination = self._select(query)
+    def page(self, query: AuditQuery, now: datetime | None = None) -> dict[str, Any]:
+        """One response of ``auditLogEvents`` for ``query`` (REFERENCE §8.2, §8.3) at
+        world time ``now`` (which decides what :attr:`publish_delay` hides)."""
+        found, pagination = self._select(query, now)
         return {"events": [self.render(e) for e in found], "pagination": pagination}
 
-    def page_json(self, query: AuditQuery) -> bytes:
+    def page_json(self, query: AuditQuery, now: datetime | None = None) -> bytes:
         """:meth:`page` as the JSON bytes served.
 
         Each event's JSON is rendered once and kept (the last ``render_cache_size``
@@ -379,7 +389,7 @@ class AuditLog:
         100,000 events many times, and the emulator should not be what limits a
         client's throughput (Airtable's servers do not share the client's CPU).
         """
-        found, pagination = self._select(query)
+        found, pagination = self._select(query, now)
         cache = self._rendered
         parts = []
         for event in found:

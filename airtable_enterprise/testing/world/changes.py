@@ -62,6 +62,12 @@ class StoredChange:
     ip_address: str = "127.0.0.1"
 
 
+def published_before(now: datetime, delay: float) -> int:
+    """The first event key not yet readable at ``now`` when events become readable
+    ``delay`` seconds after their timestamp (keys start with the time in ms)."""
+    return (to_ms(now - timedelta(seconds=delay)) + 1) << _RANDOM_BITS
+
+
 def _encode_offset(key: int) -> str:
     return base64.urlsafe_b64encode(ulid_from_int(key).encode()).decode()
 
@@ -78,6 +84,9 @@ class ChangeLog:
     """The change events of a world and the records of the bases they touched."""
 
     enabled: bool = True
+    #: Seconds after its timestamp before an event is readable (ingestion delay; 0: at
+    #: once). Set by ``Emulator(publish_delay=)``.
+    publish_delay: float = 0.0
     events: list[StoredChange] = attrs.Factory(list)
     _keys: list[int] = attrs.Factory(list)
     #: base ID -> table ID -> record ID -> ``{cellValuesByFieldId, createdTime}``.
@@ -350,7 +359,8 @@ class ChangeLog:
             if name not in ("startTime", "endTime", "pageSize", "offset"):
                 raise invalid_request(f"unknown parameter {name!r}")
             params[name] = value
-        self.prune(world.now())
+        now = world.now()
+        self.prune(now)
         size = _DEFAULT_PAGE_SIZE
         if "pageSize" in params:
             try:
@@ -370,6 +380,8 @@ class ChangeLog:
                     low = bisect_left(self._keys, moment)
                 else:
                     high = bisect_left(self._keys, moment)
+        if self.publish_delay > 0:
+            high = min(high, bisect_left(self._keys, published_before(now, self.publish_delay)))
         if "offset" in params:
             high = min(high, bisect_left(self._keys, _decode_offset(params["offset"])))
         start = max(low, high - size)

@@ -85,4 +85,5 @@ def move_groups(world: World, call: Call) -> dict[str, Any]:
 def audit_log_events(world: World, call: Call) -> bytes:
     """GET .../{ent}/auditLogEvents (§8), as JSON bytes (the page's events are cached)."""
     world.account(call.path["ent"])
-    return world.audit.page_json(AuditQuery.parse(call.query, world.now()))
+    now = world.now()
+    return world.audit.page_json(AuditQuery.parse(call.query, now), now)
