@@ -155,12 +155,15 @@ def start_checkpoint(
     resume: bool,
     guard: bool = True,
     retention: timedelta | None = None,
+    settle: timedelta = timedelta(0),
 ) -> Checkpoint:
     """The checkpoint an export starts from: with ``resume``, the one saved at
     ``state_path`` (refused if made for another query); else a new one over
     ``[--since, --until or now)``, refused (when ``guard``) while the checkpoint of an
     interrupted export of ``out`` is still there. A ``--since`` further back than the
-    server's ``retention`` gets a note on stderr (the export starts at the oldest kept)."""
+    server's ``retention`` gets a note on stderr (the export starts at the oldest kept).
+    With no ``--until`` the export ends ``settle`` before now: the part of the feed that
+    late events can no longer reach, so that it need not wait for it."""
     if resume:
         try:
             checkpoint = Checkpoint.load(state_path)
@@ -176,7 +179,7 @@ def start_checkpoint(
         )
     now = datetime.now(UTC)
     start = parse_when("--since", since, now)
-    end = parse_when("--until", until, now) if until else now
+    end = parse_when("--until", until, now) if until else now - settle
     if start >= end:
         raise click.BadParameter("must be before --until (or now)", param_hint="'--since'")
     if retention is not None and start < now - retention:

@@ -266,11 +266,13 @@ def start_export(
     streaming: bool = False,
     retention: timedelta | None = None,
     enterprise: str | None = None,
+    settle: timedelta = timedelta(0),
 ) -> ExportStart:
     """How an ``audit export`` / ``changes export`` starts: a ``--since-last`` run
     (:func:`begin_run`, bound to ``enterprise`` and the options), a ``--resume``, or a
     new export, which refuses to overwrite a finished ``out`` without ``--force``
-    (:func:`refuse_overwrite`)."""
+    (:func:`refuse_overwrite`). With no ``--until``, the export ends ``settle`` before
+    now (change events: their settle lag), so it never waits for late events."""
     if since_last:
         if streaming:
             raise CliError("--since-last needs --out FILE: a stream has no state", EXIT_USAGE)
@@ -291,7 +293,13 @@ def start_export(
             "enterprise": enterprise,
         }
         checkpoint, previous = begin_run(
-            marked, out, checkpoint_file, start=start, end=now, overlap=overlap, force=force
+            marked,
+            out,
+            checkpoint_file,
+            start=start,
+            end=now - settle,
+            overlap=overlap,
+            force=force,
         )
         return ExportStart(checkpoint, since_last=True, previous=previous, overlap=overlap)
     if not resume and not streaming and not checkpoint_file.exists():
@@ -305,6 +313,7 @@ def start_export(
         resume=resume and not streaming,
         guard=not streaming,
         retention=retention,
+        settle=settle,
     )
     return ExportStart(checkpoint)
 

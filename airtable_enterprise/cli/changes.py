@@ -111,8 +111,9 @@ def export(
     that are on disk; --resume cuts FILE back to it and goes on, each event exactly once.
     A finished FILE is never overwritten silently: --force overwrites it, --since-last
     appends the events that are new since the last --since-last run (a cron job).
-    An export ending less than --lag seconds ago waits until its end is that old, so
-    events Airtable makes readable late are in the file too.
+    With no --until the export ends --lag seconds ago, so events Airtable makes readable
+    late are in the file (a --since-last run reads on from there); an --until less than
+    --lag seconds ago waits until that end is that old.
     """
     query = {"since": since, "until": until}
     state_path = checkpoint_path(out)
@@ -128,6 +129,7 @@ def export(
         overlap=parse_duration("--overlap", overlap),
         enterprise=settings_of(ctx).enterprise_id,
         retention=RETENTION,
+        settle=timedelta(seconds=lag),
     )
     end = datetime.fromisoformat(str(started.checkpoint.query["resolved_end"]))
     if end > datetime.now(UTC) - timedelta(seconds=lag):

@@ -34,11 +34,23 @@ def test_export_passes_lag_and_says_when_it_waits_for_its_end(
     assert settled.exit_code == 0, settled.output
     assert "waits" not in settled.stderr  # two minutes ago is older than the 60 s default
     recent = invoke(
-        ["changes", "export", "--lag", "0.2", "--out", str(tmp_path / "b.jsonl")]  # until now
+        ["changes", "export", "--lag", "1.5", "--until", "1s", "--out", str(tmp_path / "b.jsonl")]
     )
     assert recent.exit_code == 0, recent.output
-    assert "waits until that is 0.2 s old" in recent.stderr
-    assert lags == [60.0, 0.2]
+    assert "waits until that is 1.5 s old" in recent.stderr
+    assert lags == [60.0, 1.5]
+
+
+def test_an_export_up_to_now_ends_a_lag_ago_instead_of_waiting(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    # With no --until, the export ends --lag before now (the settled part of the feed):
+    # it never sits out the 60 s default, and a --since-last run reads on from there.
+    out = tmp_path / "c.jsonl"
+    result = invoke(["changes", "export", "--since", "14d", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "waits" not in result.stderr
+    assert out.read_text().count("\n") > 0
 
 
 def test_tail_passes_lag(invoke: Invoke, lags: list[float]) -> None:
