@@ -18,6 +18,7 @@ from .._core.batch import chunked
 from .._core.convert import converter, describe_error
 from .._core.gather import gather
 from .._core.progress import ChainProgress
+from .._core.text import check_json
 from ..errors import InvalidInputError, ResponseValidationError
 from ..models.data_tables import CellValue, DataTableRecord, RecordsPage, cell_problem
 
@@ -96,6 +97,7 @@ def check_data_table_id(value: object) -> str:
 def _check_key(argument: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInputError(argument, value, "must be a non-empty string")
+    check_json(argument, value)  # a lone surrogate cannot be encoded as UTF-8
     return value
 
 
@@ -140,6 +142,7 @@ def _record_body(index: int, record: object) -> dict[str, object]:
         problem = cell_problem(value)
         if problem is not None:
             raise InvalidInputError(f"{where}.fields[{name!r}]", value, problem)
+        check_json(f"{where}.fields[{name!r}]", value)
         cells[name] = value
     return {"primaryKey": key, "fields": cells}
 

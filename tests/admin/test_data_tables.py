@@ -356,3 +356,33 @@ async def test_a_write_whose_answer_was_lost_is_repeated_not_reported_unknown() 
     assert "lost-1" not in stored.records
     assert emulator.stats.routes["PUT /v0/{ent}/{table}/upsertRecords"] == 2
     assert emulator.stats.routes["POST /v0/{ent}/{table}/deleteRecords"] == 2
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda t: t.upsert([_record("\ud800")]), "records[0].primaryKey"),
+        (lambda t: t.upsert([_record("a", **{"\udc00": 1})]), "records[0].fields key"),
+        (lambda t: t.upsert([_record("a", s="ok \ud800")]), "records[0].fields['s']"),
+        (lambda t: t.delete(["a", "\ud800"]), "primary_keys[1]"),
+    ],
+)
+async def test_text_utf8_cannot_carry_is_refused_before_any_request(
+    router: respx.MockRouter, enterprise: Enterprise, call: Any, argument: str
+) -> None:
+    # A lone surrogate reached httpx's JSON encoder as a bare UnicodeEncodeError, after
+    # the limiter had counted the request.
+    with pytest.raises(InvalidInputError) as caught:
+        await call(enterprise.data_table(DTB))
+    assert caught.value.argument == argument
+    assert not router.calls
+
+
+@pytest.mark.parametrize("keyword", ["fields", "primary_keys"])
+async def test_a_read_naming_text_utf8_cannot_carry_is_refused(
+    router: respx.MockRouter, enterprise: Enterprise, keyword: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        enterprise.data_table(DTB).records(**{keyword: ["\ud800"]})
+    assert caught.value.argument == f"{keyword}[0]"
+    assert not router.calls
