@@ -18,7 +18,7 @@ from .._core.batch import chunked
 from .._core.convert import converter, describe_error
 from .._core.gather import gather
 from .._core.progress import ChainProgress
-from .._core.text import check_json
+from .._core.text import check_json, check_text
 from ..errors import InvalidInputError, ResponseValidationError
 from ..models.data_tables import CellValue, DataTableRecord, RecordsPage, cell_problem
 
@@ -133,12 +133,14 @@ def _record_body(index: int, record: object) -> dict[str, object]:
         fields = record.get("fields", {})
     else:
         raise InvalidInputError(where, record, "must be a DataTableRecord or a mapping")
-    _check_key(f"{where}.primaryKey", key)
+    # A key or field name is shown in tables, CSV and terminals: no controls, line
+    # separators or bidi controls (HOSTILE: refused before the limiter).
+    check_text(f"{where}.primaryKey", key)
     if not isinstance(fields, Mapping):
         raise InvalidInputError(f"{where}.fields", fields, "must be a {name: value} mapping")
     cells: dict[str, CellValue] = {}
     for name, value in fields.items():
-        _check_key(f"{where}.fields key", name)
+        check_text(f"{where}.fields key", name)
         problem = cell_problem(value)
         if problem is not None:
             raise InvalidInputError(f"{where}.fields[{name!r}]", value, problem)

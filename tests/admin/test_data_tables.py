@@ -386,3 +386,25 @@ async def test_a_read_naming_text_utf8_cannot_carry_is_refused(
         enterprise.data_table(DTB).records(**{keyword: ["\ud800"]})
     assert caught.value.argument == f"{keyword}[0]"
     assert not router.calls
+
+
+@pytest.mark.parametrize(
+    ("record", "argument"),
+    [
+        (_record("key\u202egnp.exe"), "records[0].primaryKey"),
+        (_record("a\x00b"), "records[0].primaryKey"),
+        (_record("line\nbreak"), "records[0].primaryKey"),
+        (_record("   "), "records[0].primaryKey"),
+        (_record("a", **{"name\u2066": 1}), "records[0].fields key"),
+        (_record("a", **{"tab\there": 1}), "records[0].fields key"),
+    ],
+)
+async def test_keys_and_field_names_with_control_or_bidi_characters_are_refused(
+    router: respx.MockRouter, enterprise: Enterprise, record: Any, argument: str
+) -> None:
+    # They were sent as they were: a bidi override reorders what a CSV or a terminal
+    # shows, and a NUL or a line break splits what a reader sees as one key.
+    with pytest.raises(InvalidInputError) as caught:
+        await enterprise.data_table(DTB).upsert([record])
+    assert caught.value.argument == argument
+    assert not router.calls
