@@ -46,6 +46,9 @@ MAX_EMPTY_PAGES = 100
 # REFERENCE §1.7: IDs are a 3-letter prefix and 14 base-62 characters; the prefix of a
 # data table ID is not documented, so any prefix is accepted.
 _ID = re.compile(r"[a-z]{3}[A-Za-z0-9]{14}")
+#: The largest integer a JSON number carries exactly to a reader that decodes numbers as
+#: doubles (JavaScript's Number.MAX_SAFE_INTEGER): beyond it, digits are lost silently.
+MAX_EXACT_INT = 2**53 - 1
 
 
 @attrs.frozen(kw_only=True)
@@ -145,6 +148,12 @@ def _record_body(index: int, record: object) -> dict[str, object]:
         if problem is not None:
             raise InvalidInputError(f"{where}.fields[{name!r}]", value, problem)
         check_json(f"{where}.fields[{name!r}]", value)
+        if type(value) is int and abs(value) > MAX_EXACT_INT:
+            raise InvalidInputError(
+                f"{where}.fields[{name!r}]",
+                "<integer>" if abs(value) > 10**100 else value,
+                "is beyond ±(2**53 - 1): a JSON number would lose digits (send it as a string)",
+            )
         cells[name] = value
     return {"primaryKey": key, "fields": cells}
 

@@ -408,3 +408,17 @@ async def test_keys_and_field_names_with_control_or_bidi_characters_are_refused(
         await enterprise.data_table(DTB).upsert([record])
     assert caught.value.argument == argument
     assert not router.calls
+
+
+@pytest.mark.parametrize("value", [2**53, -(2**53), 10**5000], ids=["2**53", "-2**53", "10**5000"])
+async def test_an_integer_a_json_number_cannot_carry_exactly_is_refused(
+    router: respx.MockRouter, enterprise: Enterprise, value: int
+) -> None:
+    # 2**53 reached Airtable (JSON numbers are doubles there) to be rounded silently;
+    # 10**5000 made json.dumps raise a bare ValueError (Python's 4300-digit limit).
+    with pytest.raises(InvalidInputError) as caught:
+        await enterprise.data_table(DTB).upsert([_record("a", n=value)])
+    assert caught.value.argument == "records[0].fields['n']"
+    assert not router.calls
+    router.put(f"{BASE}/upsertRecords").respond(200, json={})
+    await enterprise.data_table(DTB).upsert([_record("a", n=2**53 - 1, m=-(2**53 - 1))])
