@@ -6,8 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from airtable_enterprise.testing import Emulator, StatusFault
 from airtable_enterprise.testing.world.data_tables import DataTable
@@ -186,3 +189,50 @@ def test_upsert_also_reads_a_json_array_given_as_input(
     refused = invoke(["data-tables", "upsert", table.id, "--input", str(source)])
     assert refused.exit_code == 2
     assert "must hold an array" in refused.stderr
+
+
+def test_upsert_reads_a_file_with_a_byte_order_mark_and_crlf_line_ends(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    # A BOM (a spreadsheet's "UTF-8" export) was refused as "not JSON".
+    table = _table(emulator)
+    lines = [json.dumps({"primaryKey": f"bom-{i}", "fields": {"n": i}}) for i in range(3)]
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    array = tmp_path / "in.json"
+    array.write_bytes(b"\xef\xbb\xbf" + b'[{"primaryKey": "bom-j", "fields": {}}]')
+    for path in (source, array):
+        result = invoke(["data-tables", "upsert", table.id, "--from", str(path)])
+        assert result.exit_code == 0, result.output
+    assert [table.records[f"bom-{i}"] for i in range(3)] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert table.records["bom-j"] == {}
+
+
+def test_upsert_refuses_a_file_that_is_not_utf8_naming_the_line(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    # A Latin-1 byte ended in a bare UnicodeDecodeError traceback (exit 1).
+    table = _table(emulator)
+    source = tmp_path / "latin1.jsonl"
+    source.write_bytes(b'{"primaryKey": "l-1", "fields": {}}\n{"primaryKey": "caf\xe9"}\n')
+    result = invoke(["data-tables", "upsert", table.id, "--from", str(source)])
+    assert result.exit_code == 2, result.output
+    assert "latin1.jsonl:2: not UTF-8" in result.stderr
+    assert emulator.stats.requests == 0
+
+
+def test_upsert_refuses_a_line_too_long_without_reading_it_whole(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file with no line breaks was read into memory whole, however large.
+    # The module (``airtable_enterprise.cli.data_tables`` names the click group).
+    module = sys.modules["airtable_enterprise.cli.data_tables"]
+    monkeypatch.setattr(module, "MAX_LINE_BYTES", 1000, raising=False)
+    table = _table(emulator)
+    source = tmp_path / "long.jsonl"
+    big = json.dumps({"primaryKey": "long", "fields": {"s": "x" * 5000}})
+    source.write_text('{"primaryKey": "short", "fields": {}}\n' + big + "\n", encoding="utf-8")
+    result = invoke(["data-tables", "upsert", table.id, "--from", str(source)])
+    assert result.exit_code == 2, result.output
+    assert "long.jsonl:2: longer than 1000 bytes" in result.stderr
+    assert emulator.stats.requests == 0
