@@ -17,7 +17,7 @@ import attrs
 from .._core.batch import chunked
 from .._core.convert import converter, describe_error
 from .._core.gather import gather
-from .._core.progress import ChainProgress
+from .._core.progress import RECENT, ChainProgress
 from .._core.text import check_json, check_text
 from ..errors import InvalidInputError, ResponseValidationError
 from ..models.data_tables import CellValue, DataTableRecord, RecordsPage, cell_problem
@@ -210,7 +210,9 @@ class DataTable:
         only (sent in chunks of :data:`DEFAULT_CHUNK_SIZE`); ``max_records`` stops after
         that many. Arguments are checked here, before any request. A cursor that does
         not advance (the same one again, a cycle, pages of records already handed out)
-        raises :class:`ResponseValidationError` instead of looping.
+        raises :class:`ResponseValidationError` instead of looping; a record repeated
+        on a later page (of the last :data:`~airtable_enterprise._core.progress.RECENT`
+        keys) is handed out once.
         """
         names = _check_names("fields", fields)
         keys = _check_names("primary_keys", primary_keys)
@@ -231,6 +233,9 @@ class DataTable:
     ) -> AsyncIterator[DataTableRecord]:
         path = f"{self.url}/getRecords"
         remaining = max_records
+        # The most recent keys handed out: a page that repeats some of them (a cursor
+        # that moved back, an offset shifted by an insert) must not hand them out twice.
+        recent: dict[str, None] = {}
         for keys in key_chunks:
             cursor: str | None = None
             progress = ChainProgress()
@@ -262,6 +267,11 @@ class DataTable:
                             path=path,
                         )
                 for record in page.records:
+                    if record.primary_key in recent:
+                        continue
+                    recent[record.primary_key] = None
+                    if len(recent) > RECENT:
+                        del recent[next(iter(recent))]
                     yield record
                     if remaining is not None:
                         remaining -= 1

@@ -422,3 +422,20 @@ async def test_an_integer_a_json_number_cannot_carry_exactly_is_refused(
     assert not router.calls
     router.put(f"{BASE}/upsertRecords").respond(200, json={})
     await enterprise.data_table(DTB).upsert([_record("a", n=2**53 - 1, m=-(2**53 - 1))])
+
+
+async def test_records_a_moving_cursor_repeats_are_handed_out_once(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # Pages that overlap (the cursor changes, part of the content repeats) handed the
+    # repeated records out twice: a CLI delete preview counted them twice.
+    _pages(
+        router,
+        [
+            {"records": [_record("a"), _record("b"), _record("b")], "nextCursor": "c1"},
+            {"records": [_record("b"), _record("c")], "nextCursor": "c2"},
+            {"records": [_record("c"), _record("d")], "nextCursor": None},
+        ],
+    )
+    found = [r.primary_key async for r in enterprise.data_table(DTB).records()]
+    assert found == ["a", "b", "c", "d"]
