@@ -237,6 +237,7 @@ class DataTable:
         # that moved back, an offset shifted by an insert) must not hand them out twice.
         recent: dict[str, None] = {}
         for keys in key_chunks:
+            asked = None if keys is None else frozenset(keys)
             cursor: str | None = None
             progress = ChainProgress()
             empty = 0
@@ -255,6 +256,14 @@ class DataTable:
                 # A read sent as POST: safe to repeat after a failure.
                 data = await self.api.request("POST", path, json=body, idempotent=True)
                 page = _page(data, path)
+                if asked is not None and any(r.primary_key not in asked for r in page.records):
+                    # A server that ignored primaryKeys would hand out (and a delete
+                    # preview would go on to delete) records nobody named.
+                    raise ResponseValidationError(
+                        "getRecords answered a record whose primaryKey was not asked for",
+                        method="POST",
+                        path=path,
+                    )
                 following = page.next_cursor
                 if following is not None:
                     ids = [record.primary_key for record in page.records]

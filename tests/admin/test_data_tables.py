@@ -439,3 +439,20 @@ async def test_records_a_moving_cursor_repeats_are_handed_out_once(
     )
     found = [r.primary_key async for r in enterprise.data_table(DTB).records()]
     assert found == ["a", "b", "c", "d"]
+
+
+async def test_records_by_key_refuses_a_page_holding_records_not_asked_for(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # A server that ignored primaryKeys answered the whole table, and the CLI's delete
+    # preview went on to delete every record it was shown.
+    _pages(router, [{"records": [_record("a"), _record("zzz")], "nextCursor": None}])
+    found: list[str] = []
+
+    async def walk() -> None:
+        async for record in enterprise.data_table(DTB).records(primary_keys=["a"]):
+            found.append(record.primary_key)
+
+    with pytest.raises(ResponseValidationError, match="not asked for"):
+        await walk()
+    assert found == []
