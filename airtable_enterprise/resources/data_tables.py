@@ -104,14 +104,15 @@ def _check_key(argument: str, value: object) -> str:
     return value
 
 
-def _check_names(argument: str, values: object) -> list[str] | None:
-    """``None``, or a non-empty list of non-empty strings (a bare string is refused)."""
+def _check_names(argument: str, values: object, *, empty_ok: bool = False) -> list[str] | None:
+    """``None``, or a non-empty list of non-empty strings (a bare string is refused);
+    ``empty_ok``: an empty list is returned as it is."""
     if values is None:
         return None
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise InvalidInputError(argument, values, "must be a list of strings")
     names = [_check_key(f"{argument}[{i}]", v) for i, v in enumerate(values)]
-    if not names:
+    if not names and not empty_ok:
         raise InvalidInputError(argument, values, "must not be empty (pass None for all)")
     return list(dict.fromkeys(names))
 
@@ -323,8 +324,13 @@ class DataTable:
     ) -> DataTableWrite:
         """Delete records by primary key: ``POST /v0/{ent}/{dataTableId}/deleteRecords``
         with ``{"primaryKeysForDelete": [...]}``, in chunks of ``chunk_size`` sent
-        concurrently (see :meth:`upsert`). A key named twice is sent once."""
-        keys = _check_names("primary_keys", primary_keys)
+        concurrently (see :meth:`upsert`). A key named twice is sent once; no key sends
+        nothing (as :meth:`upsert` of no record)."""
+        if primary_keys is None:
+            raise InvalidInputError(
+                "primary_keys", primary_keys, "must be a list of primary keys (there is no 'all')"
+            )
+        keys = _check_names("primary_keys", primary_keys, empty_ok=True)
         assert keys is not None
         return await self._write(
             "POST",

@@ -456,3 +456,20 @@ async def test_records_by_key_refuses_a_page_holding_records_not_asked_for(
     with pytest.raises(ResponseValidationError, match="not asked for"):
         await walk()
     assert found == []
+
+
+async def test_delete_of_no_key_sends_nothing_and_none_is_a_typed_error(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # delete([]) was refused with "pass None for all", and delete(None) then failed
+    # with a bare AssertionError.
+    route = router.post(f"{BASE}/deleteRecords").respond(200)
+    table = enterprise.data_table(DTB)
+    for nothing in ([], iter(())):
+        written = await table.delete(nothing)
+        assert (written.records, written.requests) == (0, 0)
+    with pytest.raises(InvalidInputError) as caught:
+        await table.delete(None)  # type: ignore[arg-type]
+    assert caught.value.argument == "primary_keys"
+    assert "None for all" not in str(caught.value)
+    assert not route.called
