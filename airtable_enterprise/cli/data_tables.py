@@ -267,9 +267,13 @@ def upsert(ctx: click.Context, data_table_id: str, source: Path, chunk_size: int
     for failure in failures:
         console.print(f"FAILED {failure}", markup=False)
     console.print(f"Upserted {applied} of {total} record(s).")
-    if failures:
+    if failures or applied != total:
+        # applied != total with no failure heard: the file changed after it was checked
+        # (a window refused whole, or lines added); never a success.
         raise CliError(
-            f"{len(failures)} chunk(s) failed; {total - applied} record(s) not upserted",
+            f"{len(failures)} chunk(s) failed; {total - applied} record(s) not upserted"
+            if failures
+            else f"{source} changed while it was read: {applied} of {total} record(s) upserted",
             EXIT_FAILURE,
         )
 

@@ -236,3 +236,26 @@ def test_upsert_refuses_a_line_too_long_without_reading_it_whole(
     assert result.exit_code == 2, result.output
     assert "long.jsonl:2: longer than 1000 bytes" in result.stderr
     assert emulator.stats.requests == 0
+
+
+def test_upsert_of_a_file_that_changes_after_its_check_is_never_a_success(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A key doubled after the check made the window's upsert refuse it whole
+    # (InvalidInputError, no chunk heard): "Upserted 0 of 2 record(s)." and exit 0.
+    module = sys.modules["airtable_enterprise.cli.data_tables"]
+    table = _table(emulator)
+    source = _write(
+        tmp_path / "in.jsonl", [{"primaryKey": f"ch-{i}", "fields": {}} for i in (1, 2)]
+    )
+    checked = module._check_file
+
+    def check_then_change(path: Path) -> int:
+        total: int = checked(path)
+        _write(path, [{"primaryKey": "ch-1", "fields": {}}, {"primaryKey": "ch-1", "fields": {}}])
+        return total
+
+    monkeypatch.setattr(module, "_check_file", check_then_change)
+    result = invoke(["data-tables", "upsert", table.id, "--from", str(source)])
+    assert result.exit_code == 1, result.output
+    assert "changed while it was read" in result.stderr
