@@ -133,6 +133,8 @@ def _record_body(index: int, record: object) -> dict[str, object]:
         unknown = sorted(set(record) - {"primaryKey", "primary_key", "fields"})
         if unknown:
             raise InvalidInputError(where, record, f"has an unknown key {unknown[0]!r}")
+        if "primaryKey" in record and "primary_key" in record:
+            raise InvalidInputError(where, record, "names both primaryKey and primary_key")
         key = record.get("primaryKey", record.get("primary_key"))
         fields = record.get("fields", {})
     else:

@@ -473,3 +473,15 @@ async def test_delete_of_no_key_sends_nothing_and_none_is_a_typed_error(
     assert caught.value.argument == "primary_keys"
     assert "None for all" not in str(caught.value)
     assert not route.called
+
+
+async def test_a_record_naming_its_key_two_ways_is_refused(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # {"primaryKey": "a", "primary_key": "b"} upserted "a" and silently dropped "b".
+    with pytest.raises(InvalidInputError, match="both primaryKey and primary_key") as caught:
+        await enterprise.data_table(DTB).upsert(
+            [{"primaryKey": "a", "primary_key": "b", "fields": {}}]
+        )
+    assert caught.value.argument == "records[0]"
+    assert not router.calls
