@@ -17,7 +17,7 @@ import attrs
 from .._core.batch import chunked
 from .._core.convert import converter, describe_error
 from .._core.gather import gather
-from .._core.progress import RECENT, ChainProgress
+from .._core.progress import RECENT, ChainProgress, fingerprint
 from .._core.text import check_json, check_text
 from ..errors import InvalidInputError, ResponseValidationError
 from ..models.data_tables import CellValue, DataTableRecord, RecordsPage, cell_problem
@@ -279,9 +279,10 @@ class DataTable:
                             path=path,
                         )
                 for record in page.records:
-                    if record.primary_key in recent:
+                    seen = fingerprint(record.primary_key)
+                    if seen in recent:
                         continue
-                    recent[record.primary_key] = None
+                    recent[seen] = None
                     if len(recent) > RECENT:
                         del recent[next(iter(recent))]
                     yield record

@@ -485,3 +485,39 @@ async def test_a_record_naming_its_key_two_ways_is_refused(
         )
     assert caught.value.argument == "records[0]"
     assert not router.calls
+
+
+async def test_huge_cursors_and_keys_are_not_all_kept_in_memory() -> None:
+    # The no-progress guard kept the last 4096 cursors (and keys) whole: a server sending
+    # 1 MB cursors and keys made a walk hold 2 MB more per page, without bound.
+    import gc
+    import tracemalloc
+
+    pages = 25
+    held: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        index = len(held)
+        gc.collect()
+        held.append(tracemalloc.get_traced_memory()[0])
+        following = None if index == pages - 1 else f"{index:04d}" + "c" * 1_000_000
+        key = f"{index:04d}" + "k" * 1_000_000
+        return httpx.Response(200, json={"records": [_record(key)], "nextCursor": following})
+
+    # No respx router here: it keeps every response it served.
+    async with AsyncApi(
+        "patTESTTOKEN.secret",
+        transport=httpx.MockTransport(answer),
+        requests_per_second=10_000,
+        base_requests_per_second=10_000,
+    ) as api:
+        tracemalloc.start()
+        try:
+            count = 0
+            async for _ in api.enterprise(ENT).data_table(DTB).records():
+                count += 1
+        finally:
+            tracemalloc.stop()
+    assert count == pages
+    # Each page is ~2 MB on the wire; 25 pages kept whole would be 50 MB more.
+    assert held[-1] - held[1] < 15_000_000
