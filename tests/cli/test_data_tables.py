@@ -259,3 +259,16 @@ def test_upsert_of_a_file_that_changes_after_its_check_is_never_a_success(
     result = invoke(["data-tables", "upsert", table.id, "--from", str(source)])
     assert result.exit_code == 1, result.output
     assert "changed while it was read" in result.stderr
+
+
+def test_records_as_a_table_show_server_text_as_it_is(invoke: Invoke, emulator: Emulator) -> None:
+    # Table cells were rich markup: a value "[/b]" crashed the command (MarkupError),
+    # "[red]" restyled it, and ESC sequences reached the terminal.
+    table = _table(emulator)
+    table.records["aaa-markup"] = {"[b]note": "[/b] [red]x \x1b]0;pwned\x07 \u202eab"}
+    args = ["records", table.id, "--key", "aaa-markup", "--field", "[b]note", "-f", "table"]
+    result = invoke(["data-tables", *args])
+    assert result.exit_code == 0, result.output
+    assert "[/b] [red]x \\x1b]0;pwned\\x07 \\u202eab" in result.stdout
+    assert "[b]note" in result.stdout
+    assert "\x1b]0" not in result.stdout
