@@ -267,7 +267,9 @@ class DataTable:
                         method="POST",
                         path=path,
                     )
-                following = page.next_cursor
+                # An empty cursor points nowhere: the end, as null is (sending it back
+                # would ask for the first page again).
+                following = page.next_cursor or None
                 if following is not None:
                     ids = [record.primary_key for record in page.records]
                     empty = 0 if ids else empty + 1

@@ -521,3 +521,19 @@ async def test_huge_cursors_and_keys_are_not_all_kept_in_memory() -> None:
     assert count == pages
     # Each page is ~2 MB on the wire; 25 pages kept whole would be 50 MB more.
     assert held[-1] - held[1] < 15_000_000
+
+
+async def test_an_empty_next_cursor_ends_the_walk(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # nextCursor "" was sent back as the cursor, asking for the first page again.
+    sent = _pages(
+        router,
+        [
+            {"records": [_record("a")], "nextCursor": ""},
+            {"records": [_record("a")], "nextCursor": None},
+        ],
+    )
+    found = [r.primary_key async for r in enterprise.data_table(DTB).records()]
+    assert found == ["a"]
+    assert sent == [{}]
