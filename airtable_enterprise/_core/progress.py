@@ -7,11 +7,12 @@ out, would make a walk spin forever, spending requests and repeating events.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 import attrs
 
-__all__ = ["ChainProgress"]
+__all__ = ["RECENT", "ChainProgress", "fingerprint"]
 
 #: Cursors and event IDs remembered per chain (the most recent ones).
 RECENT = 4096
@@ -28,17 +29,27 @@ class ChainProgress:
         """Record a page fetched with cursor ``requested`` that points on to ``following``;
         True when it takes the chain nowhere: ``following`` is ``requested`` or one of
         the chain's recent cursors, or the page holds only events of recent pages."""
-        page = list(ids)
+        page = [fingerprint(i) for i in ids]
         recent = self._ids
         if (
             following == requested
-            or following in self._cursors
+            or fingerprint(following) in self._cursors
             or (page and all(event_id in recent for event_id in page))
         ):
             return True
-        _remember(self._cursors, (following,))
+        _remember(self._cursors, (fingerprint(following),))
         _remember(recent, page)
         return False
+
+
+def fingerprint(text: str) -> str:
+    """What is remembered of a cursor or an ID: itself if short, else a fixed-size digest,
+    so that a server sending huge cursors or IDs cannot make the memory of recent ones
+    grow without bound."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) <= 32:
+        return "=" + text
+    return "#" + hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 def _remember(recent: dict[str, None], items: Iterable[str]) -> None:

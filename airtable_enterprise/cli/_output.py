@@ -23,8 +23,10 @@ import click
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .._core.convert import format_datetime
+from .._core.text import unsafe_character
 
 __all__ = [
     "FORMATS",
@@ -398,6 +400,14 @@ def fit_widths(
     return limits, total()
 
 
+def terminal_text(text: str) -> str:
+    """``text`` with each control, line-separator, lone-surrogate or bidi character
+    written as its escape (``\\x1b``, ``\\u202e``): safe to show on a terminal."""
+    if unsafe_character(text) is None:
+        return text
+    return "".join(repr(c)[1:-1] if unsafe_character(c) else c for c in text)
+
+
 def draw_table(
     console: Console,
     title: str | None,
@@ -410,6 +420,10 @@ def draw_table(
     On a terminal, lesser columns are shortened or hidden (named in the caption) to
     fit its width; elsewhere (a pipe, a file) every column is shown in full.
     """
+    # Server text is shown as it is: never read as rich markup ("[/x]" raised MarkupError,
+    # "[red]" restyled), and controls (ESC sequences) and bidi characters escaped.
+    columns = [(terminal_text(header), key) for header, key in columns]
+    rows = [[terminal_text(value) for value in row] for row in rows]
     natural = [
         max([cell_len(header), *(cell_len(row[index]) for row in rows)])
         for index, (header, _) in enumerate(columns)
@@ -424,11 +438,11 @@ def draw_table(
         header, key = columns[index]
         limit = limits[index]
         if key:
-            table.add_column(header, no_wrap=True, min_width=natural[index])
+            table.add_column(Text(header), no_wrap=True, min_width=natural[index])
         else:
-            table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=limit)
+            table.add_column(Text(header), no_wrap=True, overflow="ellipsis", max_width=limit)
     for row in rows:
-        table.add_row(*(row[index] for index in shown))
+        table.add_row(*(Text(row[index]) for index in shown))
     before = console.width
     console.width = max(needed, width or 0)  # rich caps print(width=) at the console's
     try:

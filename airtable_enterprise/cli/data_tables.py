@@ -32,6 +32,9 @@ __all__ = ["data_tables"]
 _WINDOW_CHUNKS = 8
 #: What a spreadsheet would run as a formula at the start of a cell (HOSTILE: CSV).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: The longest line of an upsert file (a record of a few hundred fields fits many times
+#: over): a file with no line breaks is refused, not read into memory whole.
+MAX_LINE_BYTES = 16 * 1024 * 1024
 
 
 def _sheet_safe(value: object) -> object:
@@ -127,22 +130,34 @@ def records(
 
 def _items(source: Path) -> Iterator[tuple[int, object]]:
     """``(number, decoded item)``: each non-blank line of a JSON Lines file, or each
-    element of a ``.json`` file's array (read whole: for a large file, use JSON Lines)."""
+    element of a ``.json`` file's array (read whole: for a large file, use JSON Lines).
+    UTF-8, with or without a byte-order mark; a line longer than :data:`MAX_LINE_BYTES`
+    or not UTF-8 is a usage error naming it (never read whole, never a traceback)."""
     try:
-        handle = source.open(encoding="utf-8")
+        handle = source.open("rb")
     except OSError as exc:
         raise CliError(f"cannot read {source}: {exc.strerror}", EXIT_USAGE) from None
     with handle:
         if source.suffix.lower() == ".json":
             try:
-                items: Any = json.load(handle)
-            except (ValueError, RecursionError) as exc:
+                items: Any = json.loads(handle.read().decode("utf-8-sig"))
+            except (ValueError, RecursionError) as exc:  # UnicodeDecodeError included
                 raise CliError(f"{source}: not JSON ({exc})", EXIT_USAGE) from None
             if not isinstance(items, list):
                 raise CliError(f"{source}: a .json file must hold an array", EXIT_USAGE)
             yield from enumerate(items, 1)
             return
-        for number, line in enumerate(handle, 1):
+        number = 0
+        while raw := handle.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(raw) > MAX_LINE_BYTES:
+                raise CliError(f"{source}:{number}: longer than {MAX_LINE_BYTES} bytes", EXIT_USAGE)
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise CliError(
+                    f"{source}:{number}: not UTF-8 (byte {exc.start + 1} of the line)", EXIT_USAGE
+                ) from None
             if not line.strip():
                 continue
             try:
@@ -252,9 +267,13 @@ def upsert(ctx: click.Context, data_table_id: str, source: Path, chunk_size: int
     for failure in failures:
         console.print(f"FAILED {failure}", markup=False)
     console.print(f"Upserted {applied} of {total} record(s).")
-    if failures:
+    if failures or applied != total:
+        # applied != total with no failure heard: the file changed after it was checked
+        # (a window refused whole, or lines added); never a success.
         raise CliError(
-            f"{len(failures)} chunk(s) failed; {total - applied} record(s) not upserted",
+            f"{len(failures)} chunk(s) failed; {total - applied} record(s) not upserted"
+            if failures
+            else f"{source} changed while it was read: {applied} of {total} record(s) upserted",
             EXIT_FAILURE,
         )
 

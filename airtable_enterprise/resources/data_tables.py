@@ -17,7 +17,8 @@ import attrs
 from .._core.batch import chunked
 from .._core.convert import converter, describe_error
 from .._core.gather import gather
-from .._core.progress import ChainProgress
+from .._core.progress import RECENT, ChainProgress, fingerprint
+from .._core.text import check_json, check_text
 from ..errors import InvalidInputError, ResponseValidationError
 from ..models.data_tables import CellValue, DataTableRecord, RecordsPage, cell_problem
 
@@ -45,6 +46,9 @@ MAX_EMPTY_PAGES = 100
 # REFERENCE §1.7: IDs are a 3-letter prefix and 14 base-62 characters; the prefix of a
 # data table ID is not documented, so any prefix is accepted.
 _ID = re.compile(r"[a-z]{3}[A-Za-z0-9]{14}")
+#: The largest integer a JSON number carries exactly to a reader that decodes numbers as
+#: doubles (JavaScript's Number.MAX_SAFE_INTEGER): beyond it, digits are lost silently.
+MAX_EXACT_INT = 2**53 - 1
 
 
 @attrs.frozen(kw_only=True)
@@ -96,17 +100,19 @@ def check_data_table_id(value: object) -> str:
 def _check_key(argument: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInputError(argument, value, "must be a non-empty string")
+    check_json(argument, value)  # a lone surrogate cannot be encoded as UTF-8
     return value
 
 
-def _check_names(argument: str, values: object) -> list[str] | None:
-    """``None``, or a non-empty list of non-empty strings (a bare string is refused)."""
+def _check_names(argument: str, values: object, *, empty_ok: bool = False) -> list[str] | None:
+    """``None``, or a non-empty list of non-empty strings (a bare string is refused);
+    ``empty_ok``: an empty list is returned as it is."""
     if values is None:
         return None
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise InvalidInputError(argument, values, "must be a list of strings")
     names = [_check_key(f"{argument}[{i}]", v) for i, v in enumerate(values)]
-    if not names:
+    if not names and not empty_ok:
         raise InvalidInputError(argument, values, "must not be empty (pass None for all)")
     return list(dict.fromkeys(names))
 
@@ -127,19 +133,30 @@ def _record_body(index: int, record: object) -> dict[str, object]:
         unknown = sorted(set(record) - {"primaryKey", "primary_key", "fields"})
         if unknown:
             raise InvalidInputError(where, record, f"has an unknown key {unknown[0]!r}")
+        if "primaryKey" in record and "primary_key" in record:
+            raise InvalidInputError(where, record, "names both primaryKey and primary_key")
         key = record.get("primaryKey", record.get("primary_key"))
         fields = record.get("fields", {})
     else:
         raise InvalidInputError(where, record, "must be a DataTableRecord or a mapping")
-    _check_key(f"{where}.primaryKey", key)
+    # A key or field name is shown in tables, CSV and terminals: no controls, line
+    # separators or bidi controls (HOSTILE: refused before the limiter).
+    check_text(f"{where}.primaryKey", key)
     if not isinstance(fields, Mapping):
         raise InvalidInputError(f"{where}.fields", fields, "must be a {name: value} mapping")
     cells: dict[str, CellValue] = {}
     for name, value in fields.items():
-        _check_key(f"{where}.fields key", name)
+        check_text(f"{where}.fields key", name)
         problem = cell_problem(value)
         if problem is not None:
             raise InvalidInputError(f"{where}.fields[{name!r}]", value, problem)
+        check_json(f"{where}.fields[{name!r}]", value)
+        if type(value) is int and abs(value) > MAX_EXACT_INT:
+            raise InvalidInputError(
+                f"{where}.fields[{name!r}]",
+                "<integer>" if abs(value) > 10**100 else value,
+                "is beyond ±(2**53 - 1): a JSON number would lose digits (send it as a string)",
+            )
         cells[name] = value
     return {"primaryKey": key, "fields": cells}
 
@@ -196,7 +213,9 @@ class DataTable:
         only (sent in chunks of :data:`DEFAULT_CHUNK_SIZE`); ``max_records`` stops after
         that many. Arguments are checked here, before any request. A cursor that does
         not advance (the same one again, a cycle, pages of records already handed out)
-        raises :class:`ResponseValidationError` instead of looping.
+        raises :class:`ResponseValidationError` instead of looping; a record repeated
+        on a later page (of the last :data:`~airtable_enterprise._core.progress.RECENT`
+        keys) is handed out once.
         """
         names = _check_names("fields", fields)
         keys = _check_names("primary_keys", primary_keys)
@@ -217,7 +236,11 @@ class DataTable:
     ) -> AsyncIterator[DataTableRecord]:
         path = f"{self.url}/getRecords"
         remaining = max_records
+        # The most recent keys handed out: a page that repeats some of them (a cursor
+        # that moved back, an offset shifted by an insert) must not hand them out twice.
+        recent: dict[str, None] = {}
         for keys in key_chunks:
+            asked = None if keys is None else frozenset(keys)
             cursor: str | None = None
             progress = ChainProgress()
             empty = 0
@@ -236,7 +259,17 @@ class DataTable:
                 # A read sent as POST: safe to repeat after a failure.
                 data = await self.api.request("POST", path, json=body, idempotent=True)
                 page = _page(data, path)
-                following = page.next_cursor
+                if asked is not None and any(r.primary_key not in asked for r in page.records):
+                    # A server that ignored primaryKeys would hand out (and a delete
+                    # preview would go on to delete) records nobody named.
+                    raise ResponseValidationError(
+                        "getRecords answered a record whose primaryKey was not asked for",
+                        method="POST",
+                        path=path,
+                    )
+                # An empty cursor points nowhere: the end, as null is (sending it back
+                # would ask for the first page again).
+                following = page.next_cursor or None
                 if following is not None:
                     ids = [record.primary_key for record in page.records]
                     empty = 0 if ids else empty + 1
@@ -248,6 +281,12 @@ class DataTable:
                             path=path,
                         )
                 for record in page.records:
+                    seen = fingerprint(record.primary_key)
+                    if seen in recent:
+                        continue
+                    recent[seen] = None
+                    if len(recent) > RECENT:
+                        del recent[next(iter(recent))]
                     yield record
                     if remaining is not None:
                         remaining -= 1
@@ -290,8 +329,13 @@ class DataTable:
     ) -> DataTableWrite:
         """Delete records by primary key: ``POST /v0/{ent}/{dataTableId}/deleteRecords``
         with ``{"primaryKeysForDelete": [...]}``, in chunks of ``chunk_size`` sent
-        concurrently (see :meth:`upsert`). A key named twice is sent once."""
-        keys = _check_names("primary_keys", primary_keys)
+        concurrently (see :meth:`upsert`). A key named twice is sent once; no key sends
+        nothing (as :meth:`upsert` of no record)."""
+        if primary_keys is None:
+            raise InvalidInputError(
+                "primary_keys", primary_keys, "must be a list of primary keys (there is no 'all')"
+            )
+        keys = _check_names("primary_keys", primary_keys, empty_ok=True)
         assert keys is not None
         return await self._write(
             "POST",

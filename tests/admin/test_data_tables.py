@@ -356,3 +356,184 @@ async def test_a_write_whose_answer_was_lost_is_repeated_not_reported_unknown() 
     assert "lost-1" not in stored.records
     assert emulator.stats.routes["PUT /v0/{ent}/{table}/upsertRecords"] == 2
     assert emulator.stats.routes["POST /v0/{ent}/{table}/deleteRecords"] == 2
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda t: t.upsert([_record("\ud800")]), "records[0].primaryKey"),
+        (lambda t: t.upsert([_record("a", **{"\udc00": 1})]), "records[0].fields key"),
+        (lambda t: t.upsert([_record("a", s="ok \ud800")]), "records[0].fields['s']"),
+        (lambda t: t.delete(["a", "\ud800"]), "primary_keys[1]"),
+    ],
+)
+async def test_text_utf8_cannot_carry_is_refused_before_any_request(
+    router: respx.MockRouter, enterprise: Enterprise, call: Any, argument: str
+) -> None:
+    # A lone surrogate reached httpx's JSON encoder as a bare UnicodeEncodeError, after
+    # the limiter had counted the request.
+    with pytest.raises(InvalidInputError) as caught:
+        await call(enterprise.data_table(DTB))
+    assert caught.value.argument == argument
+    assert not router.calls
+
+
+@pytest.mark.parametrize("keyword", ["fields", "primary_keys"])
+async def test_a_read_naming_text_utf8_cannot_carry_is_refused(
+    router: respx.MockRouter, enterprise: Enterprise, keyword: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        enterprise.data_table(DTB).records(**{keyword: ["\ud800"]})
+    assert caught.value.argument == f"{keyword}[0]"
+    assert not router.calls
+
+
+@pytest.mark.parametrize(
+    ("record", "argument"),
+    [
+        (_record("key\u202egnp.exe"), "records[0].primaryKey"),
+        (_record("a\x00b"), "records[0].primaryKey"),
+        (_record("line\nbreak"), "records[0].primaryKey"),
+        (_record("   "), "records[0].primaryKey"),
+        (_record("a", **{"name\u2066": 1}), "records[0].fields key"),
+        (_record("a", **{"tab\there": 1}), "records[0].fields key"),
+    ],
+)
+async def test_keys_and_field_names_with_control_or_bidi_characters_are_refused(
+    router: respx.MockRouter, enterprise: Enterprise, record: Any, argument: str
+) -> None:
+    # They were sent as they were: a bidi override reorders what a CSV or a terminal
+    # shows, and a NUL or a line break splits what a reader sees as one key.
+    with pytest.raises(InvalidInputError) as caught:
+        await enterprise.data_table(DTB).upsert([record])
+    assert caught.value.argument == argument
+    assert not router.calls
+
+
+@pytest.mark.parametrize("value", [2**53, -(2**53), 10**5000], ids=["2**53", "-2**53", "10**5000"])
+async def test_an_integer_a_json_number_cannot_carry_exactly_is_refused(
+    router: respx.MockRouter, enterprise: Enterprise, value: int
+) -> None:
+    # 2**53 reached Airtable (JSON numbers are doubles there) to be rounded silently;
+    # 10**5000 made json.dumps raise a bare ValueError (Python's 4300-digit limit).
+    with pytest.raises(InvalidInputError) as caught:
+        await enterprise.data_table(DTB).upsert([_record("a", n=value)])
+    assert caught.value.argument == "records[0].fields['n']"
+    assert not router.calls
+    router.put(f"{BASE}/upsertRecords").respond(200, json={})
+    await enterprise.data_table(DTB).upsert([_record("a", n=2**53 - 1, m=-(2**53 - 1))])
+
+
+async def test_records_a_moving_cursor_repeats_are_handed_out_once(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # Pages that overlap (the cursor changes, part of the content repeats) handed the
+    # repeated records out twice: a CLI delete preview counted them twice.
+    _pages(
+        router,
+        [
+            {"records": [_record("a"), _record("b"), _record("b")], "nextCursor": "c1"},
+            {"records": [_record("b"), _record("c")], "nextCursor": "c2"},
+            {"records": [_record("c"), _record("d")], "nextCursor": None},
+        ],
+    )
+    found = [r.primary_key async for r in enterprise.data_table(DTB).records()]
+    assert found == ["a", "b", "c", "d"]
+
+
+async def test_records_by_key_refuses_a_page_holding_records_not_asked_for(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # A server that ignored primaryKeys answered the whole table, and the CLI's delete
+    # preview went on to delete every record it was shown.
+    _pages(router, [{"records": [_record("a"), _record("zzz")], "nextCursor": None}])
+    found: list[str] = []
+
+    async def walk() -> None:
+        async for record in enterprise.data_table(DTB).records(primary_keys=["a"]):
+            found.append(record.primary_key)
+
+    with pytest.raises(ResponseValidationError, match="not asked for"):
+        await walk()
+    assert found == []
+
+
+async def test_delete_of_no_key_sends_nothing_and_none_is_a_typed_error(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # delete([]) was refused with "pass None for all", and delete(None) then failed
+    # with a bare AssertionError.
+    route = router.post(f"{BASE}/deleteRecords").respond(200)
+    table = enterprise.data_table(DTB)
+    for nothing in ([], iter(())):
+        written = await table.delete(nothing)
+        assert (written.records, written.requests) == (0, 0)
+    with pytest.raises(InvalidInputError) as caught:
+        await table.delete(None)  # type: ignore[arg-type]
+    assert caught.value.argument == "primary_keys"
+    assert "None for all" not in str(caught.value)
+    assert not route.called
+
+
+async def test_a_record_naming_its_key_two_ways_is_refused(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # {"primaryKey": "a", "primary_key": "b"} upserted "a" and silently dropped "b".
+    with pytest.raises(InvalidInputError, match="both primaryKey and primary_key") as caught:
+        await enterprise.data_table(DTB).upsert(
+            [{"primaryKey": "a", "primary_key": "b", "fields": {}}]
+        )
+    assert caught.value.argument == "records[0]"
+    assert not router.calls
+
+
+async def test_huge_cursors_and_keys_are_not_all_kept_in_memory() -> None:
+    # The no-progress guard kept the last 4096 cursors (and keys) whole: a server sending
+    # 1 MB cursors and keys made a walk hold 2 MB more per page, without bound.
+    import gc
+    import tracemalloc
+
+    pages = 25
+    held: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        index = len(held)
+        gc.collect()
+        held.append(tracemalloc.get_traced_memory()[0])
+        following = None if index == pages - 1 else f"{index:04d}" + "c" * 1_000_000
+        key = f"{index:04d}" + "k" * 1_000_000
+        return httpx.Response(200, json={"records": [_record(key)], "nextCursor": following})
+
+    # No respx router here: it keeps every response it served.
+    async with AsyncApi(
+        "patTESTTOKEN.secret",
+        transport=httpx.MockTransport(answer),
+        requests_per_second=10_000,
+        base_requests_per_second=10_000,
+    ) as api:
+        tracemalloc.start()
+        try:
+            count = 0
+            async for _ in api.enterprise(ENT).data_table(DTB).records():
+                count += 1
+        finally:
+            tracemalloc.stop()
+    assert count == pages
+    # Each page is ~2 MB on the wire; 25 pages kept whole would be 50 MB more.
+    assert held[-1] - held[1] < 15_000_000
+
+
+async def test_an_empty_next_cursor_ends_the_walk(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # nextCursor "" was sent back as the cursor, asking for the first page again.
+    sent = _pages(
+        router,
+        [
+            {"records": [_record("a")], "nextCursor": ""},
+            {"records": [_record("a")], "nextCursor": None},
+        ],
+    )
+    found = [r.primary_key async for r in enterprise.data_table(DTB).records()]
+    assert found == ["a"]
+    assert sent == [{}]

@@ -6,8 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from airtable_enterprise.testing import Emulator, StatusFault
 from airtable_enterprise.testing.world.data_tables import DataTable
@@ -186,3 +189,86 @@ def test_upsert_also_reads_a_json_array_given_as_input(
     refused = invoke(["data-tables", "upsert", table.id, "--input", str(source)])
     assert refused.exit_code == 2
     assert "must hold an array" in refused.stderr
+
+
+def test_upsert_reads_a_file_with_a_byte_order_mark_and_crlf_line_ends(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    # A BOM (a spreadsheet's "UTF-8" export) was refused as "not JSON".
+    table = _table(emulator)
+    lines = [json.dumps({"primaryKey": f"bom-{i}", "fields": {"n": i}}) for i in range(3)]
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    array = tmp_path / "in.json"
+    array.write_bytes(b"\xef\xbb\xbf" + b'[{"primaryKey": "bom-j", "fields": {}}]')
+    for path in (source, array):
+        result = invoke(["data-tables", "upsert", table.id, "--from", str(path)])
+        assert result.exit_code == 0, result.output
+    assert [table.records[f"bom-{i}"] for i in range(3)] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert table.records["bom-j"] == {}
+
+
+def test_upsert_refuses_a_file_that_is_not_utf8_naming_the_line(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    # A Latin-1 byte ended in a bare UnicodeDecodeError traceback (exit 1).
+    table = _table(emulator)
+    source = tmp_path / "latin1.jsonl"
+    source.write_bytes(b'{"primaryKey": "l-1", "fields": {}}\n{"primaryKey": "caf\xe9"}\n')
+    result = invoke(["data-tables", "upsert", table.id, "--from", str(source)])
+    assert result.exit_code == 2, result.output
+    assert "latin1.jsonl:2: not UTF-8" in result.stderr
+    assert emulator.stats.requests == 0
+
+
+def test_upsert_refuses_a_line_too_long_without_reading_it_whole(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file with no line breaks was read into memory whole, however large.
+    # The module (``airtable_enterprise.cli.data_tables`` names the click group).
+    module = sys.modules["airtable_enterprise.cli.data_tables"]
+    monkeypatch.setattr(module, "MAX_LINE_BYTES", 1000, raising=False)
+    table = _table(emulator)
+    source = tmp_path / "long.jsonl"
+    big = json.dumps({"primaryKey": "long", "fields": {"s": "x" * 5000}})
+    source.write_text('{"primaryKey": "short", "fields": {}}\n' + big + "\n", encoding="utf-8")
+    result = invoke(["data-tables", "upsert", table.id, "--from", str(source)])
+    assert result.exit_code == 2, result.output
+    assert "long.jsonl:2: longer than 1000 bytes" in result.stderr
+    assert emulator.stats.requests == 0
+
+
+def test_upsert_of_a_file_that_changes_after_its_check_is_never_a_success(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A key doubled after the check made the window's upsert refuse it whole
+    # (InvalidInputError, no chunk heard): "Upserted 0 of 2 record(s)." and exit 0.
+    module = sys.modules["airtable_enterprise.cli.data_tables"]
+    table = _table(emulator)
+    source = _write(
+        tmp_path / "in.jsonl", [{"primaryKey": f"ch-{i}", "fields": {}} for i in (1, 2)]
+    )
+    checked = module._check_file
+
+    def check_then_change(path: Path) -> int:
+        total: int = checked(path)
+        _write(path, [{"primaryKey": "ch-1", "fields": {}}, {"primaryKey": "ch-1", "fields": {}}])
+        return total
+
+    monkeypatch.setattr(module, "_check_file", check_then_change)
+    result = invoke(["data-tables", "upsert", table.id, "--from", str(source)])
+    assert result.exit_code == 1, result.output
+    assert "changed while it was read" in result.stderr
+
+
+def test_records_as_a_table_show_server_text_as_it_is(invoke: Invoke, emulator: Emulator) -> None:
+    # Table cells were rich markup: a value "[/b]" crashed the command (MarkupError),
+    # "[red]" restyled it, and ESC sequences reached the terminal.
+    table = _table(emulator)
+    table.records["aaa-markup"] = {"[b]note": "[/b] [red]x \x1b]0;pwned\x07 \u202eab"}
+    args = ["records", table.id, "--key", "aaa-markup", "--field", "[b]note", "-f", "table"]
+    result = invoke(["data-tables", *args])
+    assert result.exit_code == 0, result.output
+    assert "[/b] [red]x \\x1b]0;pwned\\x07 \\u202eab" in result.stdout
+    assert "[b]note" in result.stdout
+    assert "\x1b]0" not in result.stdout

@@ -250,3 +250,27 @@ def test_token_options_must_name_accepted_tokens(emulator: Emulator) -> None:
         Emulator(emulator.world, oauth_tokens=["other"])
     with pytest.raises(ValueError, match="accepted tokens"):
         Emulator(emulator.world, token_scopes={"other": []})
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        b'{"primaryKey": "\\ud800", "fields": {}}',
+        b'{"primaryKey": "k", "fields": {"\\udc00": 1}}',
+        b'{"primaryKey": "k", "fields": {"s": "a\\ud800b"}}',
+    ],
+)
+async def test_text_that_is_not_valid_unicode_is_refused_not_stored(
+    client: httpx.AsyncClient, emulator: Emulator, record: bytes
+) -> None:
+    # A lone surrogate (JSON's "\ud800" escape) was stored, and every later read of the
+    # record raised UnicodeEncodeError inside the emulator.
+    table = _table(emulator)
+    before = {k: dict(v) for k, v in table.records.items()}
+    path = _path(emulator, table.id, "upsertRecords")
+    answer = await client.put(path, content=b'{"records": [' + record + b"]}")
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["type"] == "INVALID_REQUEST_UNKNOWN"
+    assert table.records == before
+    everything = await _walk(client, _path(emulator, table.id, "getRecords"))
+    assert len(everything) == len(before)

@@ -111,12 +111,24 @@ def get_records(world: World, call: Call) -> dict[str, Any]:
     return {"records": records, "nextCursor": _make_cursor(table, page[-1]) if more else None}
 
 
+def _utf8(text: str) -> bool:
+    """Whether ``text`` is valid Unicode: JSON's ``"\\ud800"`` escape decodes to a lone
+    surrogate, which no answer could carry (a stored one made every later read fail)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _cells(value: object, where: str) -> dict[str, CellValue]:
     if not isinstance(value, dict):
         raise invalid_request(f"{where}.fields must be an object")
     for name, cell in value.items():
         if not name:
             raise invalid_request(f"{where}.fields has an empty field name")
+        if not _utf8(name) or (isinstance(cell, str) and not _utf8(cell)):
+            raise invalid_request(f"{where}.fields holds text that is not valid Unicode")
         finite = isinstance(cell, float) and math.isfinite(cell)
         if isinstance(cell, bool) or not (cell is None or isinstance(cell, str | int) or finite):
             raise invalid_request(f"{where}.fields[{name!r}] must be a string, a number or null")
@@ -135,7 +147,7 @@ def upsert_records(world: World, call: Call) -> dict[str, Any]:
         if not isinstance(item, dict) or set(item) - {"primaryKey", "fields"}:
             raise invalid_request(f"{where} must be an object with primaryKey and fields")
         key = item.get("primaryKey")
-        if not isinstance(key, str) or not key:
+        if not isinstance(key, str) or not key or not _utf8(key):
             raise invalid_request(f"{where}.primaryKey must be a non-empty string")
         changes.append((key, _cells(item.get("fields", {}), where)))
     for key, cells in changes:
