@@ -168,3 +168,9 @@ __all__ += [
     "JobFailedError",
     "JobTimeoutError",
 ]
+
+# Access reviews (issue 25): the rows of Enterprise.access_review and their diff.
+from .models.access_review import AccessChange, AccessDiff, AccessRow, diff_access  # noqa: E402
+from .resources.access_review import AccessReview  # noqa: E402
+
+__all__ += ["AccessChange", "AccessDiff", "AccessReview", "AccessRow", "diff_access"]
