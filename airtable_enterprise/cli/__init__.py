@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from . import _extra_check  # noqa: F401  (first: checks the `cli` extra)
 from ._app import cli
+from .access_review import access_review
 from .admins import admins
 from .audit import audit
 from .audit_requests import requests
@@ -34,6 +35,8 @@ for _command in (whoami, bases, tokens, packages):
 audit.add_command(requests)
 cli.add_command(exports)
 cli.add_command(changes)
+# Access reviews (issue 25).
+cli.add_command(access_review)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
