@@ -20,6 +20,7 @@ from .info import info
 from .packages import packages
 from .scim import scim
 from .tokens import tokens
+from .user_state import deactivate_users, reactivate_users
 from .users import users
 from .whoami import whoami
 from .workspaces import workspaces
@@ -37,6 +38,8 @@ cli.add_command(exports)
 cli.add_command(changes)
 # Access reviews (issue 25).
 cli.add_command(access_review)
+users.add_command(deactivate_users)
+users.add_command(reactivate_users)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
