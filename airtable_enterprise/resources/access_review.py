@@ -69,11 +69,19 @@ class _TokensPage:
     raw: Mapping[str, Any] = raw_field()
 
 
-@attrs.frozen
-class _GroupGrants:
-    """What the review keeps of a group: its grants (not its members)."""
+#: A grant as the review keeps it: kind, resource ID, level, and the base of an interface.
+#: Plain tuples: the groups' grants are kept for the whole review, so they stay small.
+_Grant = tuple[str, str, str, str | None]
 
-    collaborations: Collaborations | None
+
+@attrs.frozen
+class _TokenGrant:
+    """What the review keeps of an active token until its user's batch comes."""
+
+    id: str
+    name: str
+    scopes: tuple[str, ...]
+    mode: str | None
 
 
 @attrs.frozen
@@ -187,7 +195,7 @@ class AccessReview:
         self.total_users = 0
         self.done_users = 0
         self._domains: frozenset[str] = frozenset()
-        self._tokens: dict[str, list[AccessToken]] = {}
+        self._tokens: dict[str, list[_TokenGrant]] = {}
         self._batches: deque[list[tuple[str, str]]] | None = None
         self._seen: set[str] | None = None
         self._groups = _Once(self._fetch_group)
@@ -277,7 +285,11 @@ class AccessReview:
             )
             for token in page.personal_access_tokens:
                 if token.is_active:
-                    self._tokens.setdefault(token.user_id, []).append(token)
+                    access = token.resource_access
+                    kept = _TokenGrant(
+                        token.id, token.name, token.scopes, None if access is None else access.mode
+                    )
+                    self._tokens.setdefault(token.user_id, []).append(kept)
 
         listed_ids = (await gather([account, tokens]))[0] or []
         values = list(self._wanted) if self._wanted is not None else listed_ids
@@ -361,14 +373,10 @@ class AccessReview:
                 strict=True,
             )
         )
+        direct = {user.id: _direct_grants(user) for user in found}
         workspace_ids: dict[str, None] = {}
-        for user in found:
-            for grants in _collaborations(user):
-                workspace_ids.update(dict.fromkeys(w.workspace_id for w in grants.workspaces))
-        for group in groups.values():
-            if group.collaborations is not None:
-                grants = group.collaborations.workspaces
-                workspace_ids.update(dict.fromkeys(w.workspace_id for w in grants))
+        for grants in (*direct.values(), *groups.values()):
+            workspace_ids.update((g[1], None) for g in grants if g[0] == "workspace")
         workspaces = dict(
             zip(
                 workspace_ids,
@@ -378,18 +386,18 @@ class AccessReview:
         )
         rows: list[AccessRow] = []
         for user in found:
-            rows.extend(self._user_rows(user, groups, workspaces))
+            rows.extend(self._user_rows(user, direct[user.id], groups, workspaces))
         self.done_users += len(batch)
         if self._on_progress is not None:
             self._on_progress(self.done_users, self.total_users)
         return rows
 
-    async def _fetch_group(self, group_id: str) -> _GroupGrants:
+    async def _fetch_group(self, group_id: str) -> tuple[_Grant, ...]:
         try:
             found = await _groups.group(self.enterprise, group_id, collaborations=True)
         except NotFoundError:
-            return _GroupGrants(None)  # deleted since the user was read: no grants left
-        return _GroupGrants(found.collaborations)
+            return ()  # deleted since the user was read: no grants left
+        return () if found.collaborations is None else _grants(found.collaborations)
 
     async def _fetch_workspace(self, workspace_id: str) -> _WorkspaceInfo:
         try:
@@ -405,7 +413,8 @@ class AccessReview:
     def _user_rows(
         self,
         user: UserInfo,
-        groups: Mapping[str, _GroupGrants],
+        direct: tuple[_Grant, ...],
+        groups: Mapping[str, tuple[_Grant, ...]],
         workspaces: Mapping[str, _WorkspaceInfo],
     ) -> list[AccessRow]:
         domain = user.email.rsplit("@", 1)[-1].casefold()
@@ -425,64 +434,49 @@ class AccessReview:
             )
 
         rows = [row("enterprise", self.enterprise.id, permission_level=_role(is_admin))]
-        sources: list[tuple[str | None, Collaborations]] = [
-            (None, grants) for grants in _collaborations(user)
-        ]
-        for group_id in _group_ids(user):
-            grants = groups[group_id].collaborations
-            if grants is not None:
-                sources.append((group_id, grants))
+        sources = [(None, direct), *((g, groups[g]) for g in _group_ids(user))]
         for via_group, grants in sources:
-            for ws in grants.workspaces:
-                info = workspaces[ws.workspace_id]
-                level = ws.permission_level
+            for kind, resource_id, level, base_id in grants:
+                if kind != "workspace":
+                    rows.append(
+                        row(
+                            kind,
+                            resource_id,
+                            base_id=base_id,
+                            permission_level=level,
+                            via_group=via_group,
+                        )
+                    )
+                    continue
+                info = workspaces[resource_id]
                 rows.append(
                     row(
                         "workspace",
-                        ws.workspace_id,
+                        resource_id,
                         resource_name=info.name,
                         permission_level=level,
                         via_group=via_group,
                     )
                 )
-                for base_id in info.base_ids:
-                    rows.append(
-                        row(
-                            "base",
-                            base_id,
-                            permission_level=level,
-                            via_group=via_group,
-                            via_workspace=ws.workspace_id,
-                        )
-                    )
-            for base in grants.bases:
-                rows.append(
+                # A workspace grant reaches every base in it (REFERENCE §1.10).
+                rows.extend(
                     row(
                         "base",
-                        base.base_id,
-                        permission_level=base.permission_level,
+                        inherited,
+                        permission_level=level,
                         via_group=via_group,
+                        via_workspace=resource_id,
                     )
-                )
-            for interface in grants.interfaces:
-                rows.append(
-                    row(
-                        "interface",
-                        interface.interface_id,
-                        base_id=interface.base_id,
-                        permission_level=interface.permission_level,
-                        via_group=via_group,
-                    )
+                    for inherited in info.base_ids
                 )
         for token in self._tokens.pop(user.id, ()):
-            access = token.resource_access
             rows.append(
                 row(
                     "token",
                     token.id,
                     resource_name=token.name,
                     scopes=token.scopes,
-                    token_access=None if access is None else access.mode,
+                    token_access=token.mode,
                 )
             )
         unique: dict[tuple[Any, ...], AccessRow] = {}
@@ -509,6 +503,19 @@ def _info_of(enterprise: Enterprise, account_id: str) -> Callable[[], Awaitable[
         return {d.email_domain.casefold() for d in info.email_domains}
 
     return run
+
+
+def _grants(grants: Collaborations) -> tuple[_Grant, ...]:
+    """The grants of a ``collaborations`` object as compact tuples, in wire order."""
+    return (
+        *(("workspace", g.workspace_id, g.permission_level, None) for g in grants.workspaces),
+        *(("base", g.base_id, g.permission_level, None) for g in grants.bases),
+        *(("interface", g.interface_id, g.permission_level, g.base_id) for g in grants.interfaces),
+    )
+
+
+def _direct_grants(user: UserInfo) -> tuple[_Grant, ...]:
+    return tuple(grant for grants in _collaborations(user) for grant in _grants(grants))
 
 
 def _collaborations(user: UserInfo) -> list[Collaborations]:

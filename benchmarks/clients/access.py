@@ -5,47 +5,93 @@ collaborations, each group once, each granted workspace once), one after another
 from __future__ import annotations
 
 import time
+import tracemalloc
 from collections.abc import Mapping
 from typing import Any
 
 import anyio
 import httpcore  # noqa: F401  (imported before the measured call, as in ours.py)
+import httpx
+
+from airtable_enterprise import AsyncApi
 
 from ..worker import Job
-from .ours import _api, _stats
+from .ours import _stats
 from .pyair import COUNTERS, _batches
 from .pyair import _api as _pyairtable_api
 
 __all__ = ["access_review_ours", "access_review_pyairtable"]
 
 
+class _PhaseClock(httpx.AsyncHTTPTransport):
+    """Times the review's main phase: from the first get-users request (after the account
+    and the token list, which must come first) to the last answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first: float | None = None
+        self.last = 0.0
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        account = path.startswith("/v0/meta/enterpriseAccounts/") and path.count("/") == 4
+        in_phase = not (account or path.endswith("/personalAccessTokens"))
+        if in_phase and self.first is None:
+            self.first = time.perf_counter()
+        response = await super().handle_async_request(request)
+        if in_phase:
+            self.requests += 1
+            await response.aread()
+            self.last = time.perf_counter()
+        return response
+
+
 def access_review_ours(job: Job) -> Mapping[str, Any]:
-    """``enterprise.access_review()`` inside ``async with``, every row counted."""
+    """``enterprise.access_review()`` inside ``async with``, every row counted;
+    ``trace``: also the peak of Python allocations during the review (tracemalloc)."""
+    trace = bool(job.params.get("trace"))
+    clock = _PhaseClock()
 
     async def run() -> Mapping[str, Any]:
-        async with _api(job) as api:
+        options: dict[str, Any] = {}
+        if "headroom" in job.params:
+            options["rate_limit_headroom"] = float(job.params["headroom"])
+        api = AsyncApi(
+            job.token,
+            endpoint_url=job.url,
+            requests_per_second=float(job.params["rps"]),
+            transport=clock,
+            **options,
+        )
+        if trace:
+            tracemalloc.start()
+        async with api:
             enterprise = api.enterprise(job.enterprise_id)
             rows = 0
             users: set[str] = set()
             started = time.perf_counter()
-            first_batch_at = None
             async with enterprise.access_review() as review:
                 async for row in review:
-                    if first_batch_at is None:
-                        first_batch_at = time.perf_counter()
                     rows += 1
                     users.add(row.user_id)
             wall = time.perf_counter() - started
+            traced_peak = tracemalloc.get_traced_memory()[1] if trace else 0
+            tracemalloc.stop()
             batches = -(-review.total_users // 100)
-            fewest = 2 + batches + review.requests["groups"] + review.requests["workspaces"]
+            phase = batches + review.requests["groups"] + review.requests["workspaces"]
             return _stats(
                 api,
                 rows,
+                phase_fewest=phase,
+                phase_requests=clock.requests,
+                phase_s=clock.last - (clock.first or clock.last),
+                traced_peak_mb=traced_peak / 2**20,
                 users=len(users),
                 batches=batches,
                 groups=review.requests["groups"],
                 workspaces=review.requests["workspaces"],
-                fewest_requests=fewest,
+                fewest_requests=2 + phase,
                 review_s=wall,
             )
 
