@@ -149,6 +149,17 @@ async def plan_leaver(
                 f"{user} is the token's own user: offboard it with another admin's token",
                 EXIT_USAGE,
             )
+    if deactivate and not found.is_deactivated:
+        # Airtable refuses the state of a user it does not manage, or of another domain
+        # (REFERENCE §4.3): say so now, before the removal, not after it.
+        info = await enterprise.info()
+        domains = {d.email_domain.casefold() for d in info.email_domains}
+        if found.is_managed is False or found.email.rsplit("@", 1)[-1].casefold() not in domains:
+            raise CliError(
+                f"{user} is not a user the enterprise manages: it cannot be deactivated "
+                "(offboard without --deactivate)",
+                EXIT_USAGE,
+            )
     group_ids = list(found.group_ids)
     for descendant in (found.descendants or ()) if descendants else ():
         group_ids.extend(group.id for group in descendant.groups)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from airtable_enterprise.testing import Emulator
-from airtable_enterprise.testing.world.state import User, World
+from airtable_enterprise.testing.world.state import Grant, User, World
 
 from .conftest import Invoke
 
@@ -152,3 +152,18 @@ def test_deactivate_dry_run_changes_nothing(invoke: Invoke, emulator: Emulator) 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["change"] == "provisioned -> deactivated"
     assert user.state == "provisioned"
+
+
+@pytest.mark.parametrize("kind", ["external", "unmanaged"])
+def test_a_user_that_cannot_be_deactivated_is_refused_before_anything(
+    invoke: Invoke, emulator: Emulator, kind: str
+) -> None:
+    world = emulator.world
+    user = emulator.make_user(external=kind == "external", managed=kind != "unmanaged")
+    emulator.make_group(members=[user])
+    workspace = next(iter(world.workspaces.values()))
+    workspace.grants[user.id] = Grant(user.id, "read", world.now(), emulator.admin_id)
+    result = invoke(["users", "offboard", user.id, "--deactivate", "--yes"])
+    assert result.exit_code == 2, result.output
+    assert "cannot be deactivated" in result.stderr
+    assert user.id in workspace.grants  # nothing was removed either
