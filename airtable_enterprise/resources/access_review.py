@@ -36,11 +36,19 @@ from .._core.validate import check_bool, check_list, check_user
 from ..errors import NotFoundError, UserNotFoundError
 from ..models._base import raw_field
 from ..models.access_review import AccessRow
-from ..models.collaborators import Collaborations
 from ..models.tokens import AccessToken
 from ..models.users import UserInfo
 from ..models.workspaces import WorkspaceCollaborators
 from . import groups as _groups
+from ._access_rows import (
+    Grant,
+    TokenGrant,
+    WorkspaceInfo,
+    direct_grants,
+    grants_of,
+    group_ids,
+    user_rows,
+)
 from ._common import include
 from .users import USERS_PER_REQUEST
 
@@ -67,29 +75,6 @@ class _UsersPage:
 class _TokensPage:
     personal_access_tokens: tuple[AccessToken, ...] = ()
     raw: Mapping[str, Any] = raw_field()
-
-
-#: A grant as the review keeps it: kind, resource ID, level, and the base of an interface.
-#: Plain tuples: the groups' grants are kept for the whole review, so they stay small.
-_Grant = tuple[str, str, str, str | None]
-
-
-@attrs.frozen
-class _TokenGrant:
-    """What the review keeps of an active token until its user's batch comes."""
-
-    id: str
-    name: str
-    scopes: tuple[str, ...]
-    mode: str | None
-
-
-@attrs.frozen
-class _WorkspaceInfo:
-    """What the review keeps of a workspace: its name and bases."""
-
-    name: str | None
-    base_ids: tuple[str, ...]
 
 
 class _Once:
@@ -195,7 +180,7 @@ class AccessReview:
         self.total_users = 0
         self.done_users = 0
         self._domains: frozenset[str] = frozenset()
-        self._tokens: dict[str, list[_TokenGrant]] = {}
+        self._tokens: dict[str, list[TokenGrant]] = {}
         self._batches: deque[list[tuple[str, str]]] | None = None
         self._seen: set[str] | None = None
         self._groups = _Once(self._fetch_group)
@@ -286,7 +271,7 @@ class AccessReview:
             for token in page.personal_access_tokens:
                 if token.is_active:
                     access = token.resource_access
-                    kept = _TokenGrant(
+                    kept = TokenGrant(
                         token.id, token.name, token.scopes, None if access is None else access.mode
                     )
                     self._tokens.setdefault(token.user_id, []).append(kept)
@@ -365,15 +350,15 @@ class AccessReview:
             assert self._seen is not None
             found = [user for user in found if user.id not in self._seen]
             self._seen.update(user.id for user in found)
-        group_ids = list(dict.fromkeys(g for user in found for g in _group_ids(user)))
+        wanted = list(dict.fromkeys(g for user in found for g in group_ids(user)))
         groups = dict(
             zip(
-                group_ids,
-                await gather([_bound(self._groups.get, g) for g in group_ids]),
+                wanted,
+                await gather([_bound(self._groups.get, g) for g in wanted]),
                 strict=True,
             )
         )
-        direct = {user.id: _direct_grants(user) for user in found}
+        direct = {user.id: direct_grants(user) for user in found}
         workspace_ids: dict[str, None] = {}
         for grants in (*direct.values(), *groups.values()):
             workspace_ids.update((g[1], None) for g in grants if g[0] == "workspace")
@@ -386,107 +371,39 @@ class AccessReview:
         )
         rows: list[AccessRow] = []
         for user in found:
-            rows.extend(self._user_rows(user, direct[user.id], groups, workspaces))
+            rows.extend(
+                user_rows(
+                    user,
+                    enterprise_id=enterprise.id,
+                    domains=self._domains,
+                    direct=direct[user.id],
+                    groups=groups,
+                    workspaces=workspaces,
+                    tokens=self._tokens.pop(user.id, ()),
+                )
+            )
         self.done_users += len(batch)
         if self._on_progress is not None:
             self._on_progress(self.done_users, self.total_users)
         return rows
 
-    async def _fetch_group(self, group_id: str) -> tuple[_Grant, ...]:
+    async def _fetch_group(self, group_id: str) -> tuple[Grant, ...]:
         try:
             found = await _groups.group(self.enterprise, group_id, collaborations=True)
         except NotFoundError:
             return ()  # deleted since the user was read: no grants left
-        return () if found.collaborations is None else _grants(found.collaborations)
+        return () if found.collaborations is None else grants_of(found.collaborations)
 
-    async def _fetch_workspace(self, workspace_id: str) -> _WorkspaceInfo:
+    async def _fetch_workspace(self, workspace_id: str) -> WorkspaceInfo:
         try:
             found = await self.enterprise.api.request_model(
                 WorkspaceCollaborators, "GET", f"/v0/meta/workspaces/{workspace_id}"
             )
         except NotFoundError:
-            return _WorkspaceInfo(None, ())  # deleted since: the grant row stays, unnamed
-        return _WorkspaceInfo(found.name, found.base_ids)
+            return WorkspaceInfo(None, ())  # deleted since: the grant row stays, unnamed
+        return WorkspaceInfo(found.name, found.base_ids)
 
     # ---------------------------------------------------------------- rows
-
-    def _user_rows(
-        self,
-        user: UserInfo,
-        direct: tuple[_Grant, ...],
-        groups: Mapping[str, tuple[_Grant, ...]],
-        workspaces: Mapping[str, _WorkspaceInfo],
-    ) -> list[AccessRow]:
-        domain = user.email.rsplit("@", 1)[-1].casefold()
-        is_admin = bool(user.is_admin)
-
-        def row(kind: str, resource_id: str, **fields: Any) -> AccessRow:
-            return AccessRow(
-                user_id=user.id,
-                email=user.email,
-                state=user.state,
-                is_admin=is_admin,
-                external=domain not in self._domains,
-                last_activity_time=user.last_activity_time,
-                resource_kind=kind,
-                resource_id=resource_id,
-                **fields,
-            )
-
-        rows = [row("enterprise", self.enterprise.id, permission_level=_role(is_admin))]
-        sources = [(None, direct), *((g, groups[g]) for g in _group_ids(user))]
-        for via_group, grants in sources:
-            for kind, resource_id, level, base_id in grants:
-                if kind != "workspace":
-                    rows.append(
-                        row(
-                            kind,
-                            resource_id,
-                            base_id=base_id,
-                            permission_level=level,
-                            via_group=via_group,
-                        )
-                    )
-                    continue
-                info = workspaces[resource_id]
-                rows.append(
-                    row(
-                        "workspace",
-                        resource_id,
-                        resource_name=info.name,
-                        permission_level=level,
-                        via_group=via_group,
-                    )
-                )
-                # A workspace grant reaches every base in it (REFERENCE §1.10).
-                rows.extend(
-                    row(
-                        "base",
-                        inherited,
-                        permission_level=level,
-                        via_group=via_group,
-                        via_workspace=resource_id,
-                    )
-                    for inherited in info.base_ids
-                )
-        for token in self._tokens.pop(user.id, ()):
-            rows.append(
-                row(
-                    "token",
-                    token.id,
-                    resource_name=token.name,
-                    scopes=token.scopes,
-                    token_access=token.mode,
-                )
-            )
-        unique: dict[tuple[Any, ...], AccessRow] = {}
-        for found in rows:
-            unique.setdefault(found.key, found)
-        return list(unique.values())
-
-
-def _role(is_admin: bool) -> str:
-    return "admin" if is_admin else "member"
 
 
 def _bound(call: Callable[[Any], Awaitable[Any]], argument: Any) -> Callable[[], Awaitable[Any]]:
@@ -503,35 +420,6 @@ def _info_of(enterprise: Enterprise, account_id: str) -> Callable[[], Awaitable[
         return {d.email_domain.casefold() for d in info.email_domains}
 
     return run
-
-
-def _grants(grants: Collaborations) -> tuple[_Grant, ...]:
-    """The grants of a ``collaborations`` object as compact tuples, in wire order."""
-    return (
-        *(("workspace", g.workspace_id, g.permission_level, None) for g in grants.workspaces),
-        *(("base", g.base_id, g.permission_level, None) for g in grants.bases),
-        *(("interface", g.interface_id, g.permission_level, g.base_id) for g in grants.interfaces),
-    )
-
-
-def _direct_grants(user: UserInfo) -> tuple[_Grant, ...]:
-    return tuple(grant for grants in _collaborations(user) for grant in _grants(grants))
-
-
-def _collaborations(user: UserInfo) -> list[Collaborations]:
-    """The user's direct grants: this account's, and each descendant's when asked for."""
-    found = [user.collaborations] if user.collaborations is not None else []
-    for descendant in user.descendants or ():
-        if descendant.collaborations is not None:
-            found.append(descendant.collaborations)
-    return found
-
-
-def _group_ids(user: UserInfo) -> list[str]:
-    found = list(user.group_ids)
-    for descendant in user.descendants or ():
-        found.extend(group.id for group in descendant.groups)
-    return list(dict.fromkeys(found))
 
 
 def _check_found(batch: list[tuple[str, str]], found: list[UserInfo], enterprise_id: str) -> None:
