@@ -265,15 +265,21 @@ class AccessReview:
         async def tokens() -> None:
             if not self._include_tokens:
                 return
-            page = await enterprise.api.request_model(
-                _TokensPage, "GET", f"{enterprise.url}/personalAccessTokens"
-            )
-            for token in page.personal_access_tokens:
+            api, path = enterprise.api, f"{enterprise.url}/personalAccessTokens"
+            body = await api.request("GET", path)
+            items = body.get("personalAccessTokens") if isinstance(body, dict) else None
+            if not isinstance(items, list):
+                api.structure(body, _TokensPage, method="GET", path=path)  # null, or an error
+                return
+            # One token at a time, each decoded item dropped once kept in compact form:
+            # the list is the one answer that grows with the enterprise (§14.1: no pages).
+            items.reverse()
+            while items:
+                token = api.structure(items.pop(), AccessToken, method="GET", path=path)
                 if token.is_active:
                     access = token.resource_access
-                    kept = TokenGrant(
-                        token.id, token.name, token.scopes, None if access is None else access.mode
-                    )
+                    mode = None if access is None else access.mode
+                    kept = TokenGrant(token.id, token.name, token.scopes, mode)
                     self._tokens.setdefault(token.user_id, []).append(kept)
 
         listed_ids = (await gather([account, tokens]))[0] or []

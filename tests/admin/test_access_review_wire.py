@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import respx
 
-from airtable_enterprise import AccessRow, Enterprise
+from airtable_enterprise import AccessRow, Enterprise, ResponseValidationError
 
 from .conftest import ENT
 from .helpers import query
@@ -158,3 +158,17 @@ async def test_a_group_or_workspace_deleted_meanwhile_is_no_error(
     assert group.call_count == 1  # one group, two members: fetched once
     assert workspace.call_count == 1
     assert query(group.calls.last.request) == [("include[]", "collaborations")]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"personalAccessTokens": "none"}, {"personalAccessTokens": [{"id": 5}]}, ["not", "an object"]],
+)
+async def test_a_token_list_of_the_wrong_shape_is_a_typed_error(
+    router: respx.MockRouter, enterprise: Enterprise, answer: object
+) -> None:
+    account(router)
+    router.get(f"{URL}/personalAccessTokens").respond(json=answer)
+    router.get(f"{URL}/users").respond(json={"users": []})
+    with pytest.raises(ResponseValidationError):
+        await review(enterprise)
