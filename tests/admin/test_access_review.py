@@ -43,13 +43,21 @@ def seen(row: AccessRow) -> Seen:
     )
 
 
-def expected_rows(world: World, user_ids: list[str] | None = None) -> set[Seen]:
-    """The review worked out from the world's records, without the API."""
+def expected_rows(
+    world: World, user_ids: list[str] | None = None, *, descendants: bool = False
+) -> set[Seen]:
+    """The review worked out from the world's records, without the API.
+
+    ``descendants``: the Hub's users, and the groups of the descendant accounts too
+    (Airtable lists a user's groups per account, §4.1)."""
     root = world.root
     domains = {d.casefold() for d in root.email_domains}
+    if descendants:
+        domains |= {d.casefold() for a in world.accounts.values() for d in a.email_domains}
     active = [t for t in world.access_tokens.values() if t.state == "active"]
     if user_ids is None:
-        user_ids = world.account_user_ids(root.id)
+        accounts = list(world.accounts) if descendants else [root.id]
+        user_ids = sorted({u for a in accounts for u in world.account_user_ids(a)})
         listed = set(user_ids)
         user_ids += [
             t.user_id for t in active if t.user_id not in listed and t.user_id in world.users
@@ -92,7 +100,8 @@ def expected_rows(world: World, user_ids: list[str] | None = None) -> set[Seen]:
             subjects += [
                 g.id
                 for g in world.groups.values()
-                if user_id in g.members and g.account_id == user.account_id
+                if user_id in g.members
+                and (g.account_id == user.account_id or (descendants and g.account_id != root.id))
             ]
         for group in subjects:
             subject = user_id if group is None else group
@@ -185,6 +194,18 @@ def test_the_review_lists_every_grant_of_the_world_exactly(
     found = [seen(row) for row in rows]
     assert len(found) == len(set(found)), "a grant was listed twice"
     assert set(found) == expected_rows(world)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), descendants=st.integers(1, 2))
+def test_with_descendants_the_review_covers_the_hub(seed: int, descendants: int) -> None:
+    world = generate_enterprise(
+        seed=seed, users=30, events=0, descendants=descendants, changes=0, clock=lambda: NOW
+    )
+    rows = anyio.run(lambda: review(Emulator(world), descendants=True))
+    found = [seen(row) for row in rows]
+    assert len(found) == len(set(found))
+    assert set(found) == expected_rows(world, descendants=True)
 
 
 def test_a_review_of_named_users_is_their_part_of_the_whole() -> None:
