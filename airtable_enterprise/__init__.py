@@ -62,6 +62,7 @@ from .models import (
     UserUpdate,
     WorkspaceCollaborators,
 )
+from .models.access_review import AccessChange, AccessDiff, AccessRow, diff_access
 from .models.audit import (
     AuditLogActor,
     AuditLogContext,
@@ -77,6 +78,7 @@ from .models.data_tables import DataTableRecord, RecordsPage
 from .models.jobs import AuditLogRequest, Export, ExportData
 from .models.scim import ScimEnterpriseUser, ScimGroup, ScimUser
 from .ratelimit.local import RateLimiter
+from .resources.access_review import AccessReview
 from .resources.change_events import ChangeEvents
 from .resources.data_tables import ChunkOutcome, DataTable, DataTableWrite
 from .scim import PatchOperation, Scim, ScimPatch
@@ -172,3 +174,5 @@ __all__ += [
 ]
 # HyperDB (REFERENCE §16).
 __all__ += ["ChunkOutcome", "DataTable", "DataTableRecord", "DataTableWrite", "RecordsPage"]
+# Access reviews (issue 25): the rows of Enterprise.access_review and their diff.
+__all__ += ["AccessChange", "AccessDiff", "AccessReview", "AccessRow", "diff_access"]

@@ -27,6 +27,7 @@ from .jobs.exports import ExportRef, Exports, FileProgress
 from .jobs.polling import DEFAULT_MAX_POLL, DEFAULT_POLL, ProgressCallback
 from .models.enterprise import EnterpriseInfo
 from .models.jobs import AuditLogRequest, Export
+from .resources import access_review as _access_review
 from .resources import access_tokens as _access_tokens
 from .resources import ai as _ai
 from .resources import data_tables as _data_tables
@@ -136,6 +137,9 @@ class Enterprise:
     # ----------------------------------------------------- HyperDB data tables (§16)
 
     data_table = _data_tables.data_table
+    # ----------------------------------------------------------- access reviews
+
+    access_review = _access_review.access_review
 
     # --------------------------------------------------------------- audit log
 

@@ -41,6 +41,8 @@ CLIENTS: Mapping[str, str] = {
     "ours.scim_sync_seq": "scim:scim_sync_sequential",
     "conversion": "conversion:conversion_cost",
     "noop": "conversion:noop",
+    "ours.access_review": "access:access_review_ours",
+    "pyairtable.access_review": "access:access_review_pyairtable",
 }
 
 

@@ -19,6 +19,7 @@ from .results import WorkloadResult
 from .scaleout import scaleout
 from .scim_sync import scim_sync
 from .settings import Settings
+from .workload_access import access
 from .workload_audit import conversion, export
 from .workload_common import Progress, audit_window, bound_seconds
 from .workload_scale import scale
@@ -34,4 +35,5 @@ WORKLOADS: dict[str, Callable[[Settings, Progress], WorkloadResult]] = {
     "scale": scale,
     "scim": scim_sync,
     "scale-out": scaleout,
+    "access": access,
 }

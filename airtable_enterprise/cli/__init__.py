@@ -8,6 +8,7 @@ from collections.abc import Sequence
 # to the bases, users and workspaces groups.
 from . import _extra_check, base_admin, user_admin, workspace_admin  # noqa: F401
 from ._app import cli
+from .access_review import access_review
 from .account import ai, descendants
 from .admins import admins
 from .audit import audit
@@ -25,6 +26,7 @@ from .packages import packages
 from .raw_api import api
 from .scim import scim
 from .tokens import tokens
+from .user_state import deactivate_users, reactivate_users
 from .users import users
 from .whoami import whoami
 from .workspaces import workspaces
@@ -45,6 +47,10 @@ for _command in (interfaces, descendants, ai, api):
     cli.add_command(_command)
 # HyperDB data tables (issue 24).
 cli.add_command(data_tables)
+# Access reviews (issue 25).
+cli.add_command(access_review)
+users.add_command(deactivate_users)
+users.add_command(reactivate_users)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

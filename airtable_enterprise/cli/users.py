@@ -15,12 +15,13 @@ from ..enterprise import Enterprise
 from ..models.results import UserRemoved
 from ..models.users import UserInfo
 from ._app import run
-from ._errors import EXIT_NOT_FOUND, EXIT_USAGE, CliError
+from ._errors import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_USAGE, CliError
 from ._fetch import fetch_all_users
 from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
 from ._views import days_since, user_view
+from .user_state import apply_leaver, leaver_rows, plan_leaver
 
 __all__ = ["users"]
 
@@ -292,6 +293,10 @@ async def _preview(
     help="Also remove USER from the Enterprise Hub's descendant accounts (the preview "
     "lists what USER keeps there without it).",
 )
+@click.option(
+    "--deactivate", is_flag=True, help="Also deactivate USER (they can no longer log in)."
+)
+@click.option("--revoke-tokens", is_flag=True, help="Also revoke USER's personal access tokens.")
 @click.option("--dry-run", is_flag=True, help="Only show what would be unshared.")
 @click.option("--yes", "-y", is_flag=True, help="Do it without asking for confirmation.")
 @format_options()
@@ -301,6 +306,8 @@ def offboard_user(
     user: str,
     replacement: str | None,
     descendants: bool,
+    deactivate: bool,
+    revoke_tokens: bool,
     dry_run: bool,
     yes: bool,
     fmt: str | None,
@@ -309,37 +316,60 @@ def offboard_user(
     """Remove USER (ID or email) from every workspace, base, interface and group of the
     enterprise, and revoke their admin access.
 
+    With --revoke-tokens and --deactivate it does the whole leaver: their groups, their
+    personal access tokens and their login go too.
+
     First shows what would change (Airtable's dry run), including the grants USER would
     keep in descendant accounts, then asks for confirmation (or not, with --yes), then
-    does it.
+    does it. Steps already done are skipped, so a second run changes nothing.
     """
 
-    async def job(session: Session) -> tuple[UserRemoved, UserRemoved | None]:
+    async def job(session: Session) -> tuple[int | None, list[str]]:
         enterprise = session.enterprise()
+        steps = await plan_leaver(
+            session,
+            enterprise,
+            user,
+            deactivate=deactivate,
+            revoke_tokens=revoke_tokens,
+            descendants=descendants,
+        )
         if replacement is not None:
             await _check_replacement(enterprise, user, replacement)
         preview = await _preview(enterprise, user, replacement, descendants)
         kept = [] if descendants else await _kept_in_descendants(enterprise, user, replacement)
-        _show(preview, kept, fmt, out, heading=f"Offboarding {user} would:")
+        extra = leaver_rows(steps)
+        _show(preview, kept + extra, fmt, out, heading=f"Offboarding {user} would:")
         if kept:
             stderr_console().print(
                 f"{user} would keep {len(kept)} grant(s) in descendant accounts; "
                 "pass --descendants to remove those too"
             )
+        # The removal also takes USER out of their groups (REFERENCE §4.11).
+        removing = bool(removal_rows(preview)) or bool(steps.groups)
         if dry_run:
-            return preview, None
+            return None, []
+        if not removing and not steps.tokens and not steps.deactivate:
+            return 0, []
         if not yes and not confirm(f"Offboard {user}?"):
             raise click.Abort
-        done = await enterprise.remove_user(user, replacement, descendants=descendants)
-        return preview, done
+        changes = 0
+        if removing:
+            done = await enterprise.remove_user(user, replacement, descendants=descendants)
+            changes += len(removal_rows(done)) + len(steps.groups)
+        problems = await apply_leaver(enterprise, steps)
+        return changes + len(steps.tokens) + int(steps.deactivate), problems
 
-    _, done = run(ctx, job, names={"user_id": "USER"})
+    changes, problems = run(ctx, job, names={"user_id": "USER", "id_or_email": "USER"})
     console = stderr_console()
-    if done is None:
+    if changes is None:
         console.print("Dry run: nothing was changed.")
+    elif changes == 0:
+        console.print(f"Nothing to do: {user} has nothing left to remove.", markup=False)
     else:
-        changes = len(removal_rows(done))
         console.print(f"Offboarded {user}: {changes} change(s) applied.")
+    if problems:
+        raise CliError(f"could not finish: {'; '.join(problems)}", EXIT_FAILURE)
 
 
 def _show(

@@ -1,0 +1,159 @@
+"""Access-review rows from what the review fetched: pure functions, no requests.
+
+The grants come from ``collaborations`` objects (REFERENCE §1.10: users' and groups'
+direct grants), the bases a workspace grant reaches from the workspace's ``baseIds``
+(§6.3), the tokens from the token list (§14.1). :mod:`.access_review` does the fetching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from ..models.access_review import AccessRow
+from ..models.collaborators import Collaborations
+from ..models.users import UserInfo
+
+__all__ = [
+    "Grant",
+    "TokenGrant",
+    "WorkspaceInfo",
+    "direct_grants",
+    "grants_of",
+    "group_ids",
+    "user_rows",
+]
+
+#: A grant as the review keeps it: kind, resource ID, level, and the base of an interface.
+#: Plain tuples: the groups' grants are kept for the whole review, so they stay small.
+Grant = tuple[str, str, str, str | None]
+
+
+@attrs.frozen
+class TokenGrant:
+    """What the review keeps of an active token until its user's batch comes."""
+
+    id: str
+    name: str
+    scopes: tuple[str, ...]
+    mode: str | None
+
+
+@attrs.frozen
+class WorkspaceInfo:
+    """What the review keeps of a workspace: its name and bases."""
+
+    name: str | None
+    base_ids: tuple[str, ...]
+
+
+def user_rows(
+    user: UserInfo,
+    *,
+    enterprise_id: str,
+    domains: frozenset[str],
+    direct: tuple[Grant, ...],
+    groups: Mapping[str, tuple[Grant, ...]],
+    workspaces: Mapping[str, WorkspaceInfo],
+    tokens: Iterable[TokenGrant],
+) -> list[AccessRow]:
+    """The rows of one user: their ``enterprise`` row, their grants held directly and
+    through each of their groups, the bases each workspace grant reaches, their tokens.
+    Pure: the caller fetched the groups' grants and the workspaces."""
+    domain = user.email.rsplit("@", 1)[-1].casefold()
+    is_admin = bool(user.is_admin)
+
+    def row(kind: str, resource_id: str, **fields: Any) -> AccessRow:
+        return AccessRow(
+            user_id=user.id,
+            email=user.email,
+            state=user.state,
+            is_admin=is_admin,
+            external=domain not in domains,
+            last_activity_time=user.last_activity_time,
+            resource_kind=kind,
+            resource_id=resource_id,
+            **fields,
+        )
+
+    rows = [row("enterprise", enterprise_id, permission_level="admin" if is_admin else "member")]
+    sources = [(None, direct), *((g, groups[g]) for g in group_ids(user))]
+    for via_group, grants in sources:
+        for kind, resource_id, level, base_id in grants:
+            if kind != "workspace":
+                rows.append(
+                    row(
+                        kind,
+                        resource_id,
+                        base_id=base_id,
+                        permission_level=level,
+                        via_group=via_group,
+                    )
+                )
+                continue
+            info = workspaces[resource_id]
+            rows.append(
+                row(
+                    "workspace",
+                    resource_id,
+                    resource_name=info.name,
+                    permission_level=level,
+                    via_group=via_group,
+                )
+            )
+            # A workspace grant reaches every base in it (REFERENCE §1.10).
+            rows.extend(
+                row(
+                    "base",
+                    inherited,
+                    permission_level=level,
+                    via_group=via_group,
+                    via_workspace=resource_id,
+                )
+                for inherited in info.base_ids
+            )
+    for token in tokens:
+        rows.append(
+            row(
+                "token",
+                token.id,
+                resource_name=token.name,
+                scopes=token.scopes,
+                token_access=token.mode,
+            )
+        )
+    unique: dict[tuple[Any, ...], AccessRow] = {}
+    for found in rows:
+        unique.setdefault(found.key, found)
+    return list(unique.values())
+
+
+def grants_of(grants: Collaborations) -> tuple[Grant, ...]:
+    """The grants of a ``collaborations`` object as compact tuples, in wire order."""
+    return (
+        *(("workspace", g.workspace_id, g.permission_level, None) for g in grants.workspaces),
+        *(("base", g.base_id, g.permission_level, None) for g in grants.bases),
+        *(("interface", g.interface_id, g.permission_level, g.base_id) for g in grants.interfaces),
+    )
+
+
+def direct_grants(user: UserInfo) -> tuple[Grant, ...]:
+    return tuple(grant for grants in _collaborations(user) for grant in grants_of(grants))
+
+
+def _collaborations(user: UserInfo) -> list[Collaborations]:
+    """The user's direct grants: this account's, and each descendant's when asked for."""
+    found = [user.collaborations] if user.collaborations is not None else []
+    for descendant in user.descendants or ():
+        if descendant.collaborations is not None:
+            found.append(descendant.collaborations)
+    return found
+
+
+def group_ids(user: UserInfo) -> list[str]:
+    found = list(user.group_ids)
+    for descendant in user.descendants or ():
+        found.extend(group.id for group in descendant.groups)
+    return list(dict.fromkeys(found))

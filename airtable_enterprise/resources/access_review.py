@@ -1,0 +1,438 @@
+"""Access reviews: who can reach what across the enterprise, as a stream of rows.
+
+The body of :meth:`Enterprise.access_review`; ``enterprise.py`` binds it. The calls
+(REFERENCE section):
+
+- ``GET /v0/meta/enterpriseAccounts/{ent}`` (§3.1): the user IDs and email domains;
+- ``GET .../personalAccessTokens`` (§14.1), once: the tokens, by user;
+- ``GET .../users?id[]=...&include[]=collaborations`` (§4.1) in batches of 100: each
+  user's direct grants (§1.10: grants through groups are left out) and groups;
+- ``GET /v0/meta/groups/{ugp}?include[]=collaborations`` (§5.1), once per group a
+  reviewed user belongs to: the group's grants, which its members hold;
+- ``GET /v0/meta/workspaces/{wsp}`` (§6.3), once per workspace someone is granted:
+  its name and bases, which a workspace grant reaches (rows held "through the workspace").
+
+Only the groups and workspaces the reviewed users need are fetched, each once, so the
+review makes the fewest requests it can. Batches run concurrently, paced by the shared
+rate limiter, at most :data:`BATCHES_IN_FLIGHT` at a time, and their rows come out in
+input order: memory holds a bounded number of batches, whatever the number of users.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import anyio
+import attrs
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from .._core.batch import encoded_length, query_batches, unique_users
+from .._core.gather import gather
+from .._core.validate import check_bool, check_list, check_user
+from ..errors import NotFoundError, UserNotFoundError
+from ..models._base import raw_field
+from ..models.access_review import AccessRow
+from ..models.tokens import AccessToken
+from ..models.users import UserInfo
+from ..models.workspaces import WorkspaceCollaborators
+from . import groups as _groups
+from ._access_rows import (
+    Grant,
+    TokenGrant,
+    WorkspaceInfo,
+    direct_grants,
+    grants_of,
+    group_ids,
+    user_rows,
+)
+from ._common import include
+from .users import USERS_PER_REQUEST
+
+if TYPE_CHECKING:
+    from ..enterprise import Enterprise
+
+__all__ = ["BATCHES_IN_FLIGHT", "AccessReview", "access_review"]
+
+#: User batches fetched at once (each with its groups and workspaces). Enough to keep
+#: a 50 requests/s limit busy at a few hundred ms of latency; it bounds the memory.
+BATCHES_IN_FLIGHT = 16
+
+#: ``on_progress(users_done, users_total)``, called as each batch of users is done.
+ReviewProgress = Callable[[int, int], object]
+
+
+@attrs.frozen(kw_only=True)
+class _UsersPage:
+    users: tuple[UserInfo, ...] = ()
+    raw: Mapping[str, Any] = raw_field()
+
+
+@attrs.frozen(kw_only=True)
+class _TokensPage:
+    personal_access_tokens: tuple[AccessToken, ...] = ()
+    raw: Mapping[str, Any] = raw_field()
+
+
+class _Once:
+    """Fetch each key once, however many batches ask for it at the same time."""
+
+    def __init__(self, fetch: Callable[[str], Awaitable[Any]]) -> None:
+        self._fetch = fetch
+        self._done: dict[str, Any] = {}
+        self._pending: dict[str, anyio.Event] = {}
+        self.requests = 0
+
+    async def get(self, key: str) -> Any:
+        while key not in self._done:
+            waiting = self._pending.get(key)
+            if waiting is not None:
+                await waiting.wait()
+                continue  # its fetch failed (the failure went to its own caller): try again
+            event = self._pending[key] = anyio.Event()
+            try:
+                self.requests += 1
+                self._done[key] = await self._fetch(key)
+            finally:
+                del self._pending[key]
+                event.set()
+        return self._done[key]
+
+
+def access_review(
+    self: Enterprise,
+    *,
+    users: Iterable[str] | None = None,
+    descendants: bool = False,
+    include_tokens: bool = True,
+    on_progress: ReviewProgress | None = None,
+) -> AccessReview:
+    """Every user's access to every workspace, base and interface, and their tokens:
+    an async iterator of :class:`AccessRow`, one per (user, resource) grant.
+
+    ``users``: IDs or emails to review (default: every user of the account, the
+    ``userIds`` of ``GET /v0/meta/enterpriseAccounts/{ent}``, external collaborators
+    included). ``descendants``: also the Hub's descendant accounts (their users, groups
+    and grants, through ``include[]=descendants``). ``include_tokens``: the users'
+    active personal access tokens (``GET .../personalAccessTokens``; root accounts only).
+
+    Requests, concurrently at the rate limit: the account, the tokens, the users in
+    batches of 100 with ``include[]=collaborations``, each of their groups once
+    (``GET /v0/meta/groups/{ugp}``) and each granted workspace once
+    (``GET /v0/meta/workspaces/{wsp}``: its name, and the bases a workspace grant
+    reaches). Iterate inside ``async with`` to keep the limiter busy; a bare
+    ``async for`` fetches :data:`BATCHES_IN_FLIGHT` batches at a time. Rows come in the
+    order of the users. Arguments are checked before any request; a user asked for by
+    name who is not in the enterprise raises :class:`UserNotFoundError`.
+    """
+    wanted: list[str] | None = None
+    if users is not None:
+        wanted = unique_users(
+            check_user(f"users[{index}]", value)
+            for index, value in enumerate(check_list("users", users))
+        )
+    check_bool("descendants", descendants)
+    check_bool("include_tokens", include_tokens)
+    if on_progress is not None and not callable(on_progress):
+        raise TypeError("on_progress must be callable")
+    return AccessReview(
+        self,
+        users=wanted,
+        descendants=descendants,
+        include_tokens=include_tokens,
+        on_progress=on_progress,
+    )
+
+
+@attrs.define(eq=False)
+class _Slot:
+    """One batch's rows, filled by its task; the consumer takes them in order."""
+
+    done: anyio.Event = attrs.Factory(anyio.Event)
+    rows: list[AccessRow] = attrs.Factory(list)
+    error: BaseException | None = None
+
+
+class AccessReview:
+    """The rows of :meth:`Enterprise.access_review`: ``async for row in review`` (inside
+    ``async with review:`` for full speed). Made by :meth:`Enterprise.access_review`."""
+
+    def __init__(
+        self,
+        enterprise: Enterprise,
+        *,
+        users: Sequence[str] | None,
+        descendants: bool,
+        include_tokens: bool,
+        on_progress: ReviewProgress | None = None,
+        window: int = BATCHES_IN_FLIGHT,
+    ) -> None:
+        self.enterprise = enterprise
+        self._wanted = users
+        self._descendants = descendants
+        self._include_tokens = include_tokens
+        self._on_progress = on_progress
+        self._window = max(1, window)
+        #: The users to review (known after the first row is asked for).
+        self.total_users = 0
+        self.done_users = 0
+        self._domains: frozenset[str] = frozenset()
+        self._tokens: dict[str, list[TokenGrant]] = {}
+        self._batches: deque[list[tuple[str, str]]] | None = None
+        self._seen: set[str] | None = None
+        self._groups = _Once(self._fetch_group)
+        self._workspaces = _Once(self._fetch_workspace)
+        self._ready: deque[AccessRow] = deque()
+        self._task_group: TaskGroup | None = None
+        self._slots: MemoryObjectReceiveStream[_Slot] | None = None
+        self._finished = False
+        self._started = False
+
+    def __repr__(self) -> str:
+        return f"<AccessReview {self.enterprise.id} users={self.done_users}/{self.total_users}>"
+
+    @property
+    def requests(self) -> dict[str, int]:
+        """The group and workspace requests made so far (each group and workspace once)."""
+        return {"groups": self._groups.requests, "workspaces": self._workspaces.requests}
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def __aenter__(self) -> Self:
+        if self._started:
+            raise RuntimeError("this AccessReview is already being iterated")
+        task_group = anyio.create_task_group()
+        await task_group.__aenter__()
+        self._task_group = task_group
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        task_group, self._task_group = self._task_group, None
+        self._finished = True
+        if task_group is None:
+            return
+        task_group.cancel_scope.cancel()
+        if self._slots is not None:
+            self._slots.close()
+        # The batch tasks never raise (they hand errors to the consumer), so the task
+        # group has nothing to report and the caller's own exception propagates as is.
+        await task_group.__aexit__(None, None, None)
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> AccessRow:
+        if not self._started:
+            self._started = True
+            await self._prepare()
+            if self._task_group is not None:
+                send, self._slots = anyio.create_memory_object_stream[_Slot](self._window - 1)
+                self._task_group.start_soon(self._produce, self._task_group, send)
+        while not self._ready:
+            if self._finished or not await self._more():
+                self._finished = True
+                raise StopAsyncIteration
+        return self._ready.popleft()
+
+    # ---------------------------------------------------------------- the steps
+
+    async def _prepare(self) -> None:
+        """The account (domains, user IDs) and the tokens, concurrently."""
+        enterprise = self.enterprise
+
+        async def account() -> list[str]:
+            info = await enterprise.info(aggregated=self._descendants)
+            domains = {d.email_domain.casefold() for d in info.email_domains}
+            descendant_ids = info.descendant_enterprise_account_ids if self._descendants else ()
+            if descendant_ids:
+                others = await gather(
+                    [_info_of(enterprise, account_id) for account_id in descendant_ids]
+                )
+                domains.update(d for other in others for d in other)
+            self._domains = frozenset(domains)
+            if self._descendants and info.aggregated is not None:
+                return list(info.aggregated.user_ids)
+            return list(info.user_ids)
+
+        async def tokens() -> None:
+            if not self._include_tokens:
+                return
+            api, path = enterprise.api, f"{enterprise.url}/personalAccessTokens"
+            body = await api.request("GET", path)
+            items = body.get("personalAccessTokens") if isinstance(body, dict) else None
+            if not isinstance(items, list):
+                api.structure(body, _TokensPage, method="GET", path=path)  # null, or an error
+                return
+            # One token at a time, each decoded item dropped once kept in compact form:
+            # the list is the one answer that grows with the enterprise (§14.1: no pages).
+            items.reverse()
+            while items:
+                token = api.structure(items.pop(), AccessToken, method="GET", path=path)
+                if token.is_active:
+                    access = token.resource_access
+                    mode = None if access is None else access.mode
+                    kept = TokenGrant(token.id, token.name, token.scopes, mode)
+                    self._tokens.setdefault(token.user_id, []).append(kept)
+
+        listed_ids = (await gather([account, tokens]))[0] or []
+        values = list(self._wanted) if self._wanted is not None else listed_ids
+        if self._wanted is None:
+            # Token holders the account does not list (service accounts...): review them too.
+            listed = set(values)
+            values.extend(user_id for user_id in self._tokens if user_id not in listed)
+        else:
+            self._seen = set()  # the same user asked for by ID and by email: once
+        self.total_users = len(values)
+        path = f"{enterprise.url}/users"
+        pairs = [("email[]", v) if "@" in v else ("id[]", v) for v in values]
+        fixed = sum(encoded_length(pair) + 1 for pair in self._flags())
+        self._batches = deque(
+            query_batches(
+                pairs,
+                url_prefix_length=len(enterprise.api.endpoint_url) + len(path) + fixed,
+                max_items=USERS_PER_REQUEST,
+            )
+        )
+
+    def _flags(self) -> list[tuple[str, str]]:
+        return include(collaborations=True, descendants=self._descendants)
+
+    async def _more(self) -> bool:
+        """Put the next rows in ``_ready``; ``False`` when there are none left."""
+        if self._slots is not None:  # inside ``async with``: the batch tasks fill slots
+            try:
+                slot = await self._slots.receive()
+            except anyio.EndOfStream:
+                return False
+            await slot.done.wait()
+            if slot.error is not None:
+                self._finished = True
+                raise slot.error
+            self._ready.extend(slot.rows)
+            return True
+        assert self._batches is not None
+        if not self._batches:
+            return False
+        window = [self._batches.popleft() for _ in range(min(self._window, len(self._batches)))]
+        results = await gather([_bound(self._rows_of, batch) for batch in window])
+        for rows in results:
+            self._ready.extend(rows)
+        return True
+
+    async def _produce(self, task_group: TaskGroup, slots: MemoryObjectSendStream[_Slot]) -> None:
+        """Start one task per batch, at most ``window`` ahead of the consumer."""
+        assert self._batches is not None
+        async with slots:
+            while self._batches:
+                slot = _Slot()
+                task_group.start_soon(self._fill, slot, self._batches.popleft())
+                await slots.send(slot)
+
+    async def _fill(self, slot: _Slot, batch: list[tuple[str, str]]) -> None:
+        try:
+            slot.rows = await self._rows_of(batch)
+        except Exception as exc:  # handed to the consumer, in order
+            slot.error = exc
+        finally:
+            slot.done.set()
+
+    async def _rows_of(self, batch: list[tuple[str, str]]) -> list[AccessRow]:
+        """One batch of users and the rows of their grants."""
+        enterprise = self.enterprise
+        page = await enterprise.api.request_model(
+            _UsersPage, "GET", f"{enterprise.url}/users", params=[*batch, *self._flags()]
+        )
+        found = list(page.users)
+        if self._wanted is not None:
+            _check_found(batch, found, enterprise.id)
+            assert self._seen is not None
+            found = [user for user in found if user.id not in self._seen]
+            self._seen.update(user.id for user in found)
+        wanted = list(dict.fromkeys(g for user in found for g in group_ids(user)))
+        groups = dict(
+            zip(
+                wanted,
+                await gather([_bound(self._groups.get, g) for g in wanted]),
+                strict=True,
+            )
+        )
+        direct = {user.id: direct_grants(user) for user in found}
+        workspace_ids: dict[str, None] = {}
+        for grants in (*direct.values(), *groups.values()):
+            workspace_ids.update((g[1], None) for g in grants if g[0] == "workspace")
+        workspaces = dict(
+            zip(
+                workspace_ids,
+                await gather([_bound(self._workspaces.get, w) for w in workspace_ids]),
+                strict=True,
+            )
+        )
+        rows: list[AccessRow] = []
+        for user in found:
+            rows.extend(
+                user_rows(
+                    user,
+                    enterprise_id=enterprise.id,
+                    domains=self._domains,
+                    direct=direct[user.id],
+                    groups=groups,
+                    workspaces=workspaces,
+                    tokens=self._tokens.pop(user.id, ()),
+                )
+            )
+        self.done_users += len(batch)
+        if self._on_progress is not None:
+            self._on_progress(self.done_users, self.total_users)
+        return rows
+
+    async def _fetch_group(self, group_id: str) -> tuple[Grant, ...]:
+        try:
+            found = await _groups.group(self.enterprise, group_id, collaborations=True)
+        except NotFoundError:
+            return ()  # deleted since the user was read: no grants left
+        return () if found.collaborations is None else grants_of(found.collaborations)
+
+    async def _fetch_workspace(self, workspace_id: str) -> WorkspaceInfo:
+        try:
+            found = await self.enterprise.api.request_model(
+                WorkspaceCollaborators, "GET", f"/v0/meta/workspaces/{workspace_id}"
+            )
+        except NotFoundError:
+            return WorkspaceInfo(None, ())  # deleted since: the grant row stays, unnamed
+        return WorkspaceInfo(found.name, found.base_ids)
+
+    # ---------------------------------------------------------------- rows
+
+
+def _bound(call: Callable[[Any], Awaitable[Any]], argument: Any) -> Callable[[], Awaitable[Any]]:
+    async def run() -> Any:
+        return await call(argument)
+
+    return run
+
+
+def _info_of(enterprise: Enterprise, account_id: str) -> Callable[[], Awaitable[set[str]]]:
+    async def run() -> set[str]:
+        other = enterprise.api.enterprise(account_id)
+        info = await other.info()
+        return {d.email_domain.casefold() for d in info.email_domains}
+
+    return run
+
+
+def _check_found(batch: list[tuple[str, str]], found: list[UserInfo], enterprise_id: str) -> None:
+    """A user asked for by name must be in the answer (Airtable leaves unknown ones out)."""
+    ids = {user.id for user in found}
+    emails = {user.email.casefold() for user in found}
+    for name, value in batch:
+        known = ids if name == "id[]" else emails
+        if (value if name == "id[]" else value.casefold()) not in known:
+            raise UserNotFoundError(value, enterprise_id)

@@ -1,0 +1,174 @@
+"""The access review on the wire: the requests it sends, nulls read as empty, and
+groups or workspaces deleted while the review runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import respx
+
+from airtable_enterprise import AccessRow, Enterprise, ResponseValidationError
+
+from .conftest import ENT
+from .helpers import query
+
+pytestmark = pytest.mark.anyio
+
+URL = f"/v0/meta/enterpriseAccounts/{ENT}"
+ALICE = "usrAAAAAAAAAAAAA1"
+BOB = "usrBBBBBBBBBBBBB2"
+GROUP = "ugpGGGGGGGGGGGGG1"
+GONE_GROUP = "ugpGONEGONEGONE01"
+WSP = "wspWWWWWWWWWWWWW1"
+GONE_WSP = "wspGONEGONEGONE01"
+T = "2024-01-01T00:00:00.000Z"
+
+
+def user(user_id: str, email: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "email": email,
+        "name": "",
+        "state": "provisioned",
+        "isServiceAccount": False,
+        "isSsoRequired": False,
+        "isTwoFactorAuthEnabled": False,
+        "lastActivityTime": None,
+        **extra,
+    }
+
+
+def grant(kind: str, resource_id: str, level: str) -> dict[str, Any]:
+    key = {"workspace": "workspaceId", "base": "baseId"}[kind]
+    return {key: resource_id, "permissionLevel": level, "createdTime": T, "grantedByUserId": ALICE}
+
+
+def account(router: respx.MockRouter) -> None:
+    router.get(URL).respond(
+        json={
+            "id": ENT,
+            "createdTime": T,
+            "rootEnterpriseAccountId": ENT,
+            "emailDomains": [{"emailDomain": "acme.example", "isSsoRequired": True}],
+            "userIds": [ALICE, BOB],
+            "workspaceIds": [WSP],
+            "groupIds": [GROUP],
+        }
+    )
+
+
+async def review(enterprise: Enterprise) -> list[AccessRow]:
+    async with enterprise.access_review() as rows:
+        return [row async for row in rows]
+
+
+async def test_nulls_read_as_empty(router: respx.MockRouter, enterprise: Enterprise) -> None:
+    account(router)
+    router.get(f"{URL}/personalAccessTokens").respond(json={"personalAccessTokens": None})
+    users = router.get(f"{URL}/users").respond(
+        json={
+            "users": [
+                user(ALICE, "alice@acme.example", groups=None, collaborations=None),
+                user(BOB, "bob@elsewhere.example"),
+            ]
+        }
+    )
+    rows = await review(enterprise)
+    assert [(r.user_id, r.resource_kind, r.permission_level, r.external) for r in rows] == [
+        (ALICE, "enterprise", "member", False),
+        (BOB, "enterprise", "member", True),
+    ]
+    sent = query(users.calls.last.request)
+    assert ("include[]", "collaborations") in sent
+    assert sorted(v for k, v in sent if k == "id[]") == [ALICE, BOB]
+
+
+async def test_a_group_or_workspace_deleted_meanwhile_is_no_error(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    account(router)
+    router.get(f"{URL}/personalAccessTokens").respond(json={"personalAccessTokens": []})
+    collaborations = {
+        "workspaceCollaborations": [
+            grant("workspace", GONE_WSP, "edit"),
+            grant("workspace", WSP, "read"),
+        ],
+        "baseCollaborations": [],
+        "interfaceCollaborations": [],
+    }
+    router.get(f"{URL}/users").respond(
+        json={
+            "users": [
+                user(
+                    ALICE,
+                    "alice@acme.example",
+                    isAdmin=True,
+                    groups=[{"id": GROUP}, {"id": GONE_GROUP}],
+                    collaborations=collaborations,
+                ),
+                user(BOB, "bob@acme.example", groups=[{"id": GROUP}]),
+            ]
+        }
+    )
+    not_found = {"error": "NOT_FOUND"}
+    group = router.get(f"/v0/meta/groups/{GROUP}").respond(
+        json={
+            "id": GROUP,
+            "name": "Ops",
+            "enterpriseAccountId": ENT,
+            "createdTime": T,
+            "updatedTime": T,
+            "members": [],
+            "collaborations": {
+                "baseCollaborations": [grant("base", "appBBBBBBBBBBBBB1", "comment")],
+                "workspaceCollaborations": [],
+                "interfaceCollaborations": [],
+            },
+        }
+    )
+    router.get(f"/v0/meta/groups/{GONE_GROUP}").respond(404, json=not_found)
+    router.get(f"/v0/meta/workspaces/{GONE_WSP}").respond(404, json=not_found)
+    workspace = router.get(f"/v0/meta/workspaces/{WSP}").respond(
+        json={
+            "id": WSP,
+            "name": "Finance",
+            "createdTime": T,
+            "baseIds": ["appCCCCCCCCCCCCC1"],
+            "workspaceRestrictions": {
+                "inviteCreationRestriction": "unrestricted",
+                "shareCreationRestriction": "unrestricted",
+            },
+        }
+    )
+    rows = await review(enterprise)
+    seen = [
+        (r.user_id, r.resource_kind, r.resource_id, r.resource_name, r.held, r.permission)
+        for r in rows
+    ]
+    assert seen == [
+        (ALICE, "enterprise", ENT, None, "direct", "admin"),
+        (ALICE, "workspace", GONE_WSP, None, "direct", "edit"),
+        (ALICE, "workspace", WSP, "Finance", "direct", "read"),
+        (ALICE, "base", "appCCCCCCCCCCCCC1", None, f"workspace {WSP}", "read"),
+        (ALICE, "base", "appBBBBBBBBBBBBB1", None, f"group {GROUP}", "comment"),
+        (BOB, "enterprise", ENT, None, "direct", "member"),
+        (BOB, "base", "appBBBBBBBBBBBBB1", None, f"group {GROUP}", "comment"),
+    ]
+    assert group.call_count == 1  # one group, two members: fetched once
+    assert workspace.call_count == 1
+    assert query(group.calls.last.request) == [("include[]", "collaborations")]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"personalAccessTokens": "none"}, {"personalAccessTokens": [{"id": 5}]}, ["not", "an object"]],
+)
+async def test_a_token_list_of_the_wrong_shape_is_a_typed_error(
+    router: respx.MockRouter, enterprise: Enterprise, answer: object
+) -> None:
+    account(router)
+    router.get(f"{URL}/personalAccessTokens").respond(json=answer)
+    router.get(f"{URL}/users").respond(json={"users": []})
+    with pytest.raises(ResponseValidationError):
+        await review(enterprise)

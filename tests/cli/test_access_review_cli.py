@@ -1,0 +1,162 @@
+"""``access-review``: the file it writes, reading it back, ``--diff`` and the filters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from airtable_enterprise import AccessRow
+from airtable_enterprise.cli._access_file import read_rows
+from airtable_enterprise.testing import Emulator
+from airtable_enterprise.testing.world.state import Grant
+
+from .conftest import Invoke
+
+
+def review_file(invoke: Invoke, path: Path, *extra: str) -> list[AccessRow]:
+    result = invoke(["access-review", "--out", str(path), *extra])
+    assert result.exit_code == 0, result.output
+    assert not path.with_name(path.name + ".partial").exists()
+    return list(read_rows(path))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_review_file_reads_back_as_the_rows_written(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, suffix: str
+) -> None:
+    world = emulator.world
+    workspace = next(w for w in world.workspaces.values() if w.grants)
+    workspace.name = '=HYPERLINK("http://x.example")'
+    token = next(t for t in world.access_tokens.values() if t.state == "active")
+    token.name = "'quoted"
+    rows = review_file(invoke, tmp_path / f"review{suffix}")
+    assert any(r.resource_name == workspace.name for r in rows)
+    assert any(r.resource_name == "'quoted" for r in rows)
+    assert {r.user_id for r in rows} == set(world.account_user_ids(world.root_id))
+    again = review_file(invoke, tmp_path / f"again{suffix}")
+    assert again == rows
+    if suffix == ".csv":
+        text = (tmp_path / "review.csv").read_text()
+        assert ",'=HYPERLINK(" in text.replace('"', "")  # neutralised for spreadsheets
+        assert "''quoted" in text
+
+
+def test_the_diff_lists_the_changes_as_json_lines_when_piped(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    world = emulator.world
+    review_file(invoke, tmp_path / "q1.csv")
+    base = next(b for b in world.bases.values() if any(s.startswith("usr") for s in b.grants))
+    holder = next(s for s in base.grants if s.startswith("usr"))
+    del base.grants[holder]
+    newcomer = emulator.make_user(first_name="New")
+    result = invoke(
+        ["access-review", "--out", str(tmp_path / "q2.jsonl"), "--diff", str(tmp_path / "q1.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    changes = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"change": "user_added", "user_id": newcomer.id} in [
+        {"change": c["change"], "user_id": c["user_id"]} for c in changes
+    ]
+    revoked = [c for c in changes if c["change"] == "revoked"]
+    assert [(c["user_id"], c["resource_id"], c["held"]) for c in revoked] == [
+        (holder, base.id, "direct")
+    ]
+    assert {c["change"] for c in changes} <= {"user_added", "granted", "revoked"}
+
+
+def test_the_diff_is_a_summary_table_on_a_terminal(
+    invoke: Invoke, invoke_tty: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    review_file(invoke, tmp_path / "q1.jsonl")
+    user = next(u for u in emulator.world.users.values() if u.id != emulator.admin_id)
+    user.state = "deactivated"
+    result = invoke_tty(
+        ["access-review", "-o", str(tmp_path / "q2.jsonl"), "--diff", str(tmp_path / "q1.jsonl")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "user_deactivated │ 1" in result.stdout.replace("  ", " ").replace("  ", " ")
+    assert user.email in result.stdout
+
+
+def test_filters_keep_admins_or_external_users_only(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    admins = review_file(invoke, tmp_path / "a.jsonl", "--admins-only")
+    assert admins
+    assert all(r.is_admin for r in admins)
+    external = review_file(invoke, tmp_path / "e.jsonl", "--external-only")
+    assert external
+    assert all(r.external for r in external)
+    domains = set(emulator.world.root.email_domains)
+    assert all(r.email.rsplit("@", 1)[1] not in domains for r in external)
+
+
+def test_named_users_only(invoke: Invoke, emulator: Emulator, tmp_path: Path) -> None:
+    people = [u for u in emulator.world.users.values() if u.id != emulator.admin_id][:2]
+    rows = review_file(
+        invoke, tmp_path / "u.csv", "--user", people[0].email, "--user", people[1].id
+    )
+    assert {r.user_id for r in rows} == {p.id for p in people}
+
+
+def test_an_existing_file_is_never_replaced_silently(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.csv"
+    out.write_text("precious\n")
+    result = invoke(["access-review", "--out", str(out)])
+    assert result.exit_code == 2
+    assert out.read_text() == "precious\n"
+    assert invoke(["access-review", "--out", str(out), "--force"]).exit_code == 0
+    assert out.read_text().startswith("user_id,")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"user_id": "usrA", "email": "a@b.example"',  # cut mid-line
+        "user_id,email\nusrA,a@b.example\n",  # not our columns
+        "not a review at all\n",
+    ],
+)
+def test_a_previous_file_that_is_not_a_review_is_refused_before_any_request(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, text: str
+) -> None:
+    previous = tmp_path / "old.jsonl"
+    previous.write_text(text)
+    out = tmp_path / "new.csv"
+    result = invoke(["access-review", "--out", str(out), "--diff", str(previous)])
+    assert result.exit_code == 2, result.output
+    assert "is not an access review" in result.stderr
+    assert not out.exists()
+
+
+def test_a_failed_review_leaves_no_file(invoke: Invoke, tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    result = invoke(["access-review", "--out", str(out), "--user", "nobody@nowhere.example"])
+    assert result.exit_code == 5, result.output
+    assert not out.exists()
+    assert not list(tmp_path.iterdir())
+
+
+def test_grants_through_groups_and_workspaces_are_in_the_file(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    world = emulator.world
+    member = emulator.make_user(first_name="Grouped")
+    group = emulator.make_group(members=[member])
+    workspace = next(w for w in world.workspaces.values() if w.base_ids)
+    workspace.grants[group.id] = Grant(group.id, "comment", world.now(), emulator.admin_id)
+    rows = review_file(invoke, tmp_path / "g.csv", "--user", member.id)
+    held = {(r.resource_kind, r.resource_id, r.held, r.permission_level) for r in rows}
+    assert ("workspace", workspace.id, f"group {group.id}", "comment") in held
+    for base_id in workspace.base_ids:
+        assert (
+            "base",
+            base_id,
+            f"group {group.id}, workspace {workspace.id}",
+            "comment",
+        ) in held
