@@ -22,6 +22,7 @@ from .._core.validate import check_id
 from ..errors import ResponseValidationError
 from ._app import run
 from ._errors import EXIT_USAGE, CliError
+from ._input import loads_strict
 from ._options import format_options
 from ._output import View, is_stdout, open_writer, stderr_console
 from ._session import Session
@@ -106,10 +107,13 @@ def parse_field(text: str, *, typed: bool) -> tuple[str, Any]:
         except OSError as exc:
             raise click.BadParameter(f"cannot read {value[1:]}: {exc}") from None
     if value in ("true", "false", "null") or re.fullmatch(r"-?\d+(\.\d+)?", value):
-        return key, json.loads(value)
-    if value[:1] in "[{":
         try:
             return key, json.loads(value)
+        except ValueError:  # more digits than Python converts: kept as the text typed
+            return key, value
+    if value[:1] in "[{":
+        try:
+            return key, loads_strict(value)
         except ValueError:
             pass
     return key, value
