@@ -13,6 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import attrs
 import click
@@ -151,6 +152,14 @@ def _resolve_path(path: str, enterprise_id: str | None, scim_url: str) -> str:
         )
     if not path.startswith("/"):
         path = "/" + path
+    # `//host/x` is sent to the API as /x, and `/a/../b` as /b: neither is the path typed.
+    segments = unquote(path.partition("?")[0]).replace("\\", "/").split("/")
+    if path.startswith("//") or any(segment in (".", "..") for segment in segments):
+        raise CliError(
+            f"PATH {path!r} has '//' at its start or a '.' or '..' segment: "
+            "write the endpoint's path as it is",
+            EXIT_USAGE,
+        )
     if "{ent}" in path:
         if enterprise_id is None:
             raise CliError(

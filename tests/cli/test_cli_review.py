@@ -31,3 +31,23 @@ def test_input_that_cannot_be_sent_as_json_exits_2_before_any_request(
 @pytest.mark.parametrize("value", ["[NaN]", "9" * 5000])
 def test_a_field_python_cannot_send_as_a_json_value_stays_the_text_typed(value: str) -> None:
     assert parse_field(f"a={value}", typed=True) == ("a", value)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "//evil.example.com/v0/meta/whoami",
+        "/scim/v2/../../v0/meta/whoami",
+        "/v0/meta/users/../whoami",
+        "/v0/meta/%2e%2e/v0/meta/whoami",
+        "/v0/meta/./whoami",
+    ],
+)
+def test_a_path_that_is_not_the_path_sent_exits_2_before_any_request(
+    invoke: Invoke, emulator: Emulator, path: str
+) -> None:
+    emulator.stats.reset()
+    result = invoke(["api", "GET", path])
+    assert result.exit_code == 2, result.output
+    assert "segment" in result.stderr
+    assert emulator.stats.requests == 0
