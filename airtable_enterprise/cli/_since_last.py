@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from .._core.convert import format_datetime
+from .._core.convert import format_datetime, parse_datetime
 from ._checkpoint import Checkpoint, CheckpointError
 from ._errors import EXIT_USAGE, CliError
 from ._export import start_checkpoint
@@ -109,7 +109,9 @@ class RunState:
                 isinstance(k, str) and isinstance(v, str) for k, v in seen.items()
             ):
                 raise ValueError("bad seen")
-        except (OSError, ValueError, KeyError) as exc:
+            for stamp in seen.values():
+                parse_datetime(stamp)  # finish_run reads them after the run's appends
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CliError(
                 f"cannot use {path} ({exc}); delete it to start over", EXIT_USAGE
             ) from None
@@ -223,12 +225,13 @@ def finish_run(
     kept = {
         event_id: stamp
         for event_id, stamp in (previous.seen.items() if previous else ())
-        if datetime.fromisoformat(stamp) >= cover
+        if parse_datetime(stamp) >= cover
     }
     for event_id, stamp in _written(out, int(checkpoint.query.get(_FROM, 0)), fmt):
         if stamp is None:
             kept[event_id] = format_datetime(end)
-        elif datetime.fromisoformat(stamp) >= cover:
+        # parse_datetime: a timestamp without a zone is UTC, as the models read it.
+        elif parse_datetime(stamp) >= cover:
             kept[event_id] = stamp
     recorded = {k: v for k, v in checkpoint.query.items() if not k.startswith("resolved_")}
     state = RunState(end=end, size=out.stat().st_size, cover=cover, seen=kept, query=recorded)

@@ -51,3 +51,50 @@ def test_a_path_that_is_not_the_path_sent_exits_2_before_any_request(
     assert result.exit_code == 2, result.output
     assert "segment" in result.stderr
     assert emulator.stats.requests == 0
+
+
+def _state_run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A completed run's checkpoint over [12:00, 13:00), its end and a 15m overlap."""
+    from datetime import UTC, datetime, timedelta
+
+    from airtable_enterprise.cli._checkpoint import Checkpoint
+
+    end = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
+    query = {
+        "format": "jsonl",
+        "resolved_start": "2026-12-07T12:00:00.000Z",
+        "resolved_end": "2026-12-07T13:00:00.000Z",
+        "resolved_append_from": 0,
+    }
+    return Checkpoint(query=query, offset=0), end, timedelta(minutes=15)
+
+
+def test_a_timestamp_without_a_zone_does_not_break_the_state_save(tmp_path: Path) -> None:
+    from airtable_enterprise.cli._since_last import RunState, finish_run, state_path
+
+    out = tmp_path / "events.jsonl"
+    # The models read a zoneless timestamp as UTC, so such an event is written.
+    out.write_text('{"id": "e1", "timestamp": "2026-12-07T12:55:00"}\n')
+    checkpoint, _, overlap = _state_run(tmp_path)
+    finish_run(out, checkpoint, None, overlap, "jsonl")
+    assert set(RunState.load(state_path(out)).seen) == {"e1"}
+
+
+def test_a_state_with_a_bad_seen_time_is_refused_before_anything_is_appended(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    import json
+
+    from airtable_enterprise.cli._since_last import RunState, state_path
+
+    out = tmp_path / "events.jsonl"
+    out.write_text("")
+    _, end, overlap = _state_run(tmp_path)
+    state = RunState(end=end, size=0, cover=end - overlap, seen={"e1": "garbage"})
+    state.save(state_path(out))
+    before = json.loads(state_path(out).read_text())
+    result = invoke(["audit", "export", "--out", str(out), "--since-last"])
+    assert result.exit_code == 2, result.output
+    assert "delete it to start over" in result.stderr
+    assert out.read_text() == ""
+    assert json.loads(state_path(out).read_text()) == before
