@@ -194,7 +194,11 @@ def begin_run(
         "resolved_end": format_datetime(end),
         _FROM: size,
     }
-    return Checkpoint(query=resolved, offset=size), previous
+    checkpoint = Checkpoint(query=resolved, offset=size)
+    # Saved before the first append: a run that dies after writing a page but before
+    # that page's checkpoint is continued (cut back to ``size``) by the next run.
+    checkpoint.save(checkpoint_file)
+    return checkpoint, previous
 
 
 #: Options a run may change: they decide how events are fetched, not which.

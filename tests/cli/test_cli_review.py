@@ -98,3 +98,32 @@ def test_a_state_with_a_bad_seen_time_is_refused_before_anything_is_appended(
     assert "delete it to start over" in result.stderr
     assert out.read_text() == ""
     assert json.loads(state_path(out).read_text()) == before
+
+
+def test_a_run_killed_between_its_first_append_and_checkpoint_is_continued(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from airtable_enterprise.cli._checkpoint import Checkpoint
+
+    out = tmp_path / "events.jsonl"
+    run = ["audit", "export", "--out", str(out), "--since-last", "--page-size", "100"]
+    assert invoke(run).exit_code == 0
+    for _ in range(5):
+        emulator.make_event("viewBase")
+    save = Checkpoint.save
+
+    def dies_after_a_page(self: Checkpoint, path: Path) -> None:
+        if self.pages:  # the page is on disk, its checkpoint is not
+            raise KeyboardInterrupt
+        save(self, path)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Checkpoint, "save", dies_after_a_page)
+        assert invoke(run).exit_code != 0
+    again = invoke(run)
+    assert again.exit_code == 0, again.output
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert len(ids) == len(set(ids))
+    assert sorted(ids) == sorted(event.id for event in emulator.world.audit)
