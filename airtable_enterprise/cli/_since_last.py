@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import click
 
 from .._core.convert import format_datetime, parse_datetime
 from ._checkpoint import Checkpoint, CheckpointError
@@ -259,6 +260,29 @@ class ExportStart:
         return frozenset(self.previous.seen) if self.previous is not None else frozenset()
 
 
+#: ``events.jsonl`` -> ``events.jsonl.lock``, held while an export writes the file.
+LOCK_SUFFIX = ".lock"
+
+
+def _hold_lock(out: Path) -> None:
+    """Lock ``FILE.lock`` until the command ends (exit 1 when another run holds it): two
+    runs of one export (a cron run that overlaps the last) would append the same events
+    and share the checkpoint's temporary file. The lock file is left in place: deleting
+    it would let a third run lock a new file while the second still holds the old one."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here
+        return
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    lock = ctx.with_resource(out.with_name(out.name + LOCK_SUFFIX).open("a"))
+    try:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise CliError(f"another run is writing {out}: try again when it ends") from None
+
+
 def start_export(
     query: dict[str, Any],
     out: Path,
@@ -278,6 +302,8 @@ def start_export(
     (:func:`begin_run`, bound to ``enterprise`` and the options), a ``--resume``, or a
     new export, which refuses to overwrite a finished ``out`` without ``--force``
     (:func:`refuse_overwrite`)."""
+    if not streaming:
+        _hold_lock(out)
     if since_last:
         if streaming:
             raise CliError("--since-last needs --out FILE: a stream has no state", EXIT_USAGE)

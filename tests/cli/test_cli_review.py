@@ -127,3 +127,24 @@ def test_a_run_killed_between_its_first_append_and_checkpoint_is_continued(
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert len(ids) == len(set(ids))
     assert sorted(ids) == sorted(event.id for event in emulator.world.audit)
+
+
+@pytest.mark.parametrize("command", ["audit", "changes"])
+def test_a_second_run_on_the_same_file_exits_1_and_writes_nothing(
+    invoke: Invoke, tmp_path: Path, command: str
+) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    out = tmp_path / "events.jsonl"
+    run = [command, "export", "--out", str(out), "--since-last"]
+    assert invoke(run).exit_code == 0  # the lock is released when a command ends
+    before = out.read_bytes()
+    with (tmp_path / "events.jsonl.lock").open("a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # a run still writing the file
+        result = invoke(run)
+        assert result.exit_code == 1, result.output
+        assert "another run is writing" in result.stderr
+        assert not (tmp_path / "events.jsonl.checkpoint").exists()
+        forced = invoke([command, "export", "--out", str(out), "--force"])
+        assert forced.exit_code == 1, forced.output
+    assert out.read_bytes() == before
+    assert invoke(run).exit_code == 0
