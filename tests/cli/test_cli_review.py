@@ -148,3 +148,34 @@ def test_a_second_run_on_the_same_file_exits_1_and_writes_nothing(
         assert forced.exit_code == 1, forced.output
     assert out.read_bytes() == before
     assert invoke(run).exit_code == 0
+
+
+def _me(invoke: Invoke) -> str:
+    import json
+
+    result = invoke(["whoami", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return str(json.loads(result.stdout)["id"])
+
+
+def test_deactivating_or_deleting_the_tokens_own_user_needs_allow_self(
+    invoke: Invoke, emulator: Emulator
+) -> None:
+    me = _me(invoke)
+    other = next(u.id for u in emulator.world.users.values() if u.id != me)
+    for command in (
+        ["users", "update", me, other, "--state", "deactivated"],
+        ["users", "delete", other, me, "--yes"],
+    ):
+        result = invoke(command)
+        assert result.exit_code == 2, result.output
+        assert "the token's own user" in result.stderr
+        assert "--allow-self" in result.stderr
+        assert emulator.world.users[me].state != "deactivated"
+        assert other in emulator.world.users
+        assert emulator.world.users[other].state != "deactivated"
+    # Another user: no question; --allow-self: the request is sent.
+    assert invoke(["users", "update", other, "--state", "deactivated"]).exit_code == 0
+    emulator.stats.reset()
+    invoke(["users", "update", me, "--state", "deactivated", "--allow-self"])
+    assert any(key.startswith("PATCH ") for key in emulator.stats.routes)
