@@ -190,8 +190,10 @@ async def _pages(
     """The items of every page, following ``paging`` until the cursor runs out, a page
     is empty where more cannot come, or the chain stops advancing (an error)."""
     progress = ChainProgress()
-    cursor: str | None = None
-    start = 1
+    # A cursor the caller gave (-F offset=..., -F startIndex=51) is where the walk starts.
+    given = [value for key, value in params if key == paging.send_key]
+    cursor: str | None = given[-1] if given and not paging.scim else None
+    start = int(given[-1]) if given and paging.scim and given[-1].isdigit() else 1
     pages = 0
     streaming = paging.send_key == "next" and not any(k == "endTime" for k, _ in params)
     while True:

@@ -179,3 +179,41 @@ def test_deactivating_or_deleting_the_tokens_own_user_needs_allow_self(
     emulator.stats.reset()
     invoke(["users", "update", me, "--state", "deactivated", "--allow-self"])
     assert any(key.startswith("PATCH ") for key in emulator.stats.routes)
+
+
+class _OnePage:
+    """Answers one last page, recording the query of each request."""
+
+    def __init__(self) -> None:
+        self.queries: list[object] = []
+
+    async def request(self, method: str, path: str, **kwargs: object) -> object:
+        self.queries.append(kwargs.get("params"))
+        return {"events": [{"id": "e1"}], "Resources": [], "totalResults": 0}
+
+
+@pytest.mark.parametrize(
+    ("path", "given"),
+    [
+        ("/v0/meta/enterpriseAccounts/entA/changeEvents", ("offset", "itrX/recY")),
+        ("/v0/meta/enterpriseAccounts/entA/auditLogEvents", ("previous", "cursorZ")),
+        ("/scim/v2/Users", ("startIndex", "51")),
+    ],
+)
+def test_paginate_starts_at_the_cursor_given(path: str, given: tuple[str, str]) -> None:
+    import anyio
+
+    from airtable_enterprise.cli.raw_api import _pages, paging_for
+
+    api = _OnePage()
+    session = type("S", (), {"api": api})()
+    paging = paging_for("GET", path, {})
+    assert paging is not None
+
+    async def main() -> None:
+        pages = _pages(session, "GET", path, [given, ("pageSize", "10")], None, paging, None, None)  # type: ignore[arg-type]
+        async for _ in pages:
+            pass
+
+    anyio.run(main)
+    assert given in api.queries[0]  # type: ignore[operator]
