@@ -30,6 +30,7 @@ from .._core.convert import format_datetime, parse_datetime
 from ._checkpoint import Checkpoint, CheckpointError
 from ._errors import EXIT_USAGE, CliError
 from ._export import start_checkpoint
+from ._output import FORMULA_STARTS
 from ._times import parse_when
 
 __all__ = [
@@ -372,7 +373,13 @@ def _written(out: Path, offset: int, fmt: str) -> Iterator[tuple[str, str | None
     id_at, time_at = header.index("id"), header.index("timestamp")
     for row in rows:
         if row:
-            yield row[id_at], row[time_at]
+            yield _uncell(row[id_at]), row[time_at]
+
+
+def _uncell(text: str) -> str:
+    """The value :func:`csv_cell` wrote as ``text``: without the ``'`` it puts before
+    ``= + - @``, tab or CR (the seen IDs are compared with the events' own IDs)."""
+    return text[1:] if text[:1] == "'" and text[1:].startswith(FORMULA_STARTS) else text
 
 
 def _csv_header(out: Path) -> list[str]:

@@ -217,3 +217,15 @@ def test_paginate_starts_at_the_cursor_given(path: str, given: tuple[str, str]) 
 
     anyio.run(main)
     assert given in api.queries[0]  # type: ignore[operator]
+
+
+def test_a_csv_id_a_spreadsheet_would_run_is_read_back_as_sent(tmp_path: Path) -> None:
+    from airtable_enterprise.cli._output import csv_cell
+    from airtable_enterprise.cli._since_last import _written
+
+    out = tmp_path / "events.csv"
+    ids = ["=evt", "+evt", "-evt", "@evt", "\tevt", "plain", "'quoted"]
+    rows = "".join(f'"{csv_cell(i)}",2026-12-07T12:55:00.000Z\n' for i in ids)
+    out.write_text("id,timestamp\n" + rows, encoding="utf-8")
+    # The seen IDs must be the event IDs: the next run skips by event.id.
+    assert [event_id for event_id, _ in _written(out, 0, "csv")] == ids
