@@ -149,14 +149,20 @@ def begin_run(
     end)``), appending to ``out`` from its current size."""
     path = state_path(out)
     previous = RunState.load(path) if path.exists() else None
+    size = out.stat().st_size if out.is_file() else 0
     if checkpoint_file.exists():
         try:
             checkpoint = Checkpoint.load(checkpoint_file)
-            checkpoint.check_query(query, checkpoint_file)
         except CheckpointError as exc:
             raise CliError(str(exc), EXIT_USAGE) from None
-        return checkpoint, previous
-    size = out.stat().st_size if out.is_file() else 0
+        try:
+            checkpoint.check_query(query, checkpoint_file)
+            return checkpoint, previous
+        except CheckpointError as exc:
+            # A run that stopped before writing anything (a --user that matched
+            # nobody, a bad token) leaves nothing to continue: a new run replaces it.
+            if checkpoint.pages or size != checkpoint.offset:
+                raise CliError(str(exc), EXIT_USAGE) from None
     if previous is None:
         if size and not force:
             raise CliError(

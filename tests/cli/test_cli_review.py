@@ -229,3 +229,15 @@ def test_a_csv_id_a_spreadsheet_would_run_is_read_back_as_sent(tmp_path: Path) -
     out.write_text("id,timestamp\n" + rows, encoding="utf-8")
     # The seen IDs must be the event IDs: the next run skips by event.id.
     assert [event_id for event_id, _ in _written(out, 0, "csv")] == ids
+
+
+def test_a_run_that_wrote_nothing_does_not_bind_the_next_to_its_options(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    out = tmp_path / "events.jsonl"
+    run = ["audit", "export", "--out", str(out), "--since-last"]
+    typo = invoke([*run, "--user", "nobody@nowhere.example", "--page-size", "50"])
+    assert typo.exit_code == 5, typo.output
+    fixed = invoke(run)
+    assert fixed.exit_code == 0, fixed.output
+    assert not Path(f"{out}.checkpoint").exists()
