@@ -104,14 +104,17 @@ def test_a_run_killed_between_its_first_append_and_checkpoint_is_continued(
     invoke: Invoke, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import json
+    from datetime import timedelta
 
     from airtable_enterprise.cli._checkpoint import Checkpoint
 
     out = tmp_path / "events.jsonl"
     run = ["audit", "export", "--out", str(out), "--since-last", "--page-size", "100"]
     assert invoke(run).exit_code == 0
+    # A minute back: inside the next run's window whatever the clocks' small skew.
+    earlier = emulator.world.now() - timedelta(minutes=1)
     for _ in range(5):
-        emulator.make_event("viewBase")
+        emulator.make_event("viewBase", timestamp=earlier)
     save = Checkpoint.save
 
     def dies_after_a_page(self: Checkpoint, path: Path) -> None:
