@@ -283,7 +283,10 @@ def _hold_lock(out: Path) -> None:
     ctx = click.get_current_context(silent=True)
     if ctx is None:
         return
-    lock = ctx.with_resource(out.with_name(out.name + LOCK_SUFFIX).open("a"))
+    try:
+        lock = ctx.with_resource(out.with_name(out.name + LOCK_SUFFIX).open("a"))
+    except OSError as exc:  # no such folder, no permission: before any request
+        raise CliError(f"cannot write {out}: {exc.strerror}", EXIT_USAGE) from None
     try:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -244,3 +244,15 @@ def test_a_run_that_wrote_nothing_does_not_bind_the_next_to_its_options(
     fixed = invoke(run)
     assert fixed.exit_code == 0, fixed.output
     assert not Path(f"{out}.checkpoint").exists()
+
+
+@pytest.mark.parametrize("command", ["audit", "changes"])
+def test_an_out_in_a_missing_folder_exits_2_before_any_request(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, command: str
+) -> None:
+    pytest.importorskip("fcntl")
+    emulator.stats.reset()
+    result = invoke([command, "export", "--out", str(tmp_path / "nowhere" / "events.jsonl")])
+    assert result.exit_code == 2, result.output
+    assert "cannot write" in result.stderr
+    assert emulator.stats.requests == 0
