@@ -256,3 +256,19 @@ def test_an_out_in_a_missing_folder_exits_2_before_any_request(
     assert result.exit_code == 2, result.output
     assert "cannot write" in result.stderr
     assert emulator.stats.requests == 0
+
+
+def test_an_out_that_cannot_be_written_is_refused_before_the_change_is_made(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    me = _me(invoke)
+    other = next(u for u in emulator.world.users.values() if u.id != me)
+    emulator.stats.reset()
+    nowhere = str(tmp_path / "nowhere" / "user.json")
+    result = invoke(["users", "update", other.id, "--first-name", "Renamed", "--out", nowhere])
+    assert result.exit_code == 2, result.output
+    assert "cannot write" in result.stderr
+    assert emulator.stats.requests == 0
+    assert emulator.world.users[other.id].first_name != "Renamed"
+    listed = invoke(["users", "export", "--out", nowhere])
+    assert listed.exit_code == 2, listed.output
