@@ -190,6 +190,15 @@ def begin_run(
             f"delete {path} to start over",
             EXIT_USAGE,
         )
+    elif previous.cover > end:
+        # Read from now, this run would save a cover of now and skip for good every
+        # event between the last run's real end and now.
+        raise CliError(
+            f"{path} says the last run read up to {format_datetime(previous.end)}, after "
+            f"now ({format_datetime(end)}): the clock or the state is wrong; delete {path} "
+            "to start over",
+            EXIT_USAGE,
+        )
     else:
         # From where the last run's seen IDs are complete: a changed --overlap neither
         # repeats nor skips an event.

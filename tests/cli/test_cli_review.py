@@ -272,3 +272,30 @@ def test_an_out_that_cannot_be_written_is_refused_before_the_change_is_made(
     assert emulator.world.users[other.id].first_name != "Renamed"
     listed = invoke(["users", "export", "--out", nowhere])
     assert listed.exit_code == 2, listed.output
+
+
+def test_a_state_that_ends_after_now_is_refused_not_moved_back(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from airtable_enterprise.cli._errors import CliError
+    from airtable_enterprise.cli._since_last import RunState, begin_run, state_path
+
+    out = tmp_path / "events.jsonl"
+    out.write_text('{"id": "e1"}\n')
+    now = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
+    query = {"format": "jsonl", "since_last": True}
+    later = now + timedelta(days=300)
+    state = RunState(end=later, size=out.stat().st_size, cover=later, query=query)
+    state.save(state_path(out))
+    with pytest.raises(CliError, match="after now") as refused:
+        begin_run(
+            query,
+            out,
+            tmp_path / "events.jsonl.checkpoint",
+            start=now - timedelta(days=1),
+            end=now,
+            overlap=timedelta(minutes=15),
+            force=False,
+        )
+    assert refused.value.exit_code == 2
+    assert not (tmp_path / "events.jsonl.checkpoint").exists()
