@@ -322,6 +322,10 @@ def start_export(
     new export, which refuses to overwrite a finished ``out`` without ``--force``
     (:func:`refuse_overwrite`)."""
     if not streaming:
+        # Bad times exit 2 before FILE.lock is made (next to a FILE never written).
+        for option, text in (("--since", since), ("--until", until)):
+            if text is not None:
+                parse_when(option, text, datetime.now(UTC))
         _hold_lock(out)
     if since_last:
         if streaming:

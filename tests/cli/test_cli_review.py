@@ -299,3 +299,10 @@ def test_a_state_that_ends_after_now_is_refused_not_moved_back(tmp_path: Path) -
         )
     assert refused.value.exit_code == 2
     assert not (tmp_path / "events.jsonl.checkpoint").exists()
+
+
+def test_bad_times_leave_no_lock_file(invoke: Invoke, tmp_path: Path) -> None:
+    out = tmp_path / "events.jsonl"
+    result = invoke(["audit", "export", "--since", "yesterday-ish", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert list(tmp_path.iterdir()) == []
