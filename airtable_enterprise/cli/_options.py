@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,13 @@ def format_options(formats: tuple[str, ...] = FORMATS) -> Callable[[F], F]:
         @functools.wraps(command)
         def checked(*args: Any, **kwargs: Any) -> Any:
             fmt, out = kwargs.get("fmt"), kwargs.get("out")
+            folder = out.parent if out is not None and not is_stdout(out) else None
+            # Before the command runs: a change applied, then no file to report it in.
+            if folder is not None and not (folder.is_dir() and os.access(folder, os.W_OK)):
+                raise click.BadParameter(
+                    f"cannot write {out}: {folder} is not a folder this user can write to",
+                    param_hint="'--out'",
+                )
             if fmt is None and not is_stdout(out):
                 assert out is not None
                 if format_of_suffix(out) not in formats:

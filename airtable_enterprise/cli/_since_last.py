@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import click
 
-from .._core.convert import format_datetime
+from .._core.convert import format_datetime, parse_datetime
 from ._checkpoint import Checkpoint, CheckpointError
 from ._errors import EXIT_USAGE, CliError
 from ._export import start_checkpoint
+from ._output import FORMULA_STARTS
 from ._times import parse_when
 
 __all__ = [
@@ -109,7 +111,9 @@ class RunState:
                 isinstance(k, str) and isinstance(v, str) for k, v in seen.items()
             ):
                 raise ValueError("bad seen")
-        except (OSError, ValueError, KeyError) as exc:
+            for stamp in seen.values():
+                parse_datetime(stamp)  # finish_run reads them after the run's appends
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CliError(
                 f"cannot use {path} ({exc}); delete it to start over", EXIT_USAGE
             ) from None
@@ -145,14 +149,20 @@ def begin_run(
     end)``), appending to ``out`` from its current size."""
     path = state_path(out)
     previous = RunState.load(path) if path.exists() else None
+    size = out.stat().st_size if out.is_file() else 0
     if checkpoint_file.exists():
         try:
             checkpoint = Checkpoint.load(checkpoint_file)
-            checkpoint.check_query(query, checkpoint_file)
         except CheckpointError as exc:
             raise CliError(str(exc), EXIT_USAGE) from None
-        return checkpoint, previous
-    size = out.stat().st_size if out.is_file() else 0
+        try:
+            checkpoint.check_query(query, checkpoint_file)
+            return checkpoint, previous
+        except CheckpointError as exc:
+            # A run that stopped before writing anything (a --user that matched
+            # nobody, a bad token) leaves nothing to continue: a new run replaces it.
+            if checkpoint.pages or size != checkpoint.offset:
+                raise CliError(str(exc), EXIT_USAGE) from None
     if previous is None:
         if size and not force:
             raise CliError(
@@ -180,6 +190,15 @@ def begin_run(
             f"delete {path} to start over",
             EXIT_USAGE,
         )
+    elif previous.cover > end:
+        # Read from now, this run would save a cover of now and skip for good every
+        # event between the last run's real end and now.
+        raise CliError(
+            f"{path} says the last run read up to {format_datetime(previous.end)}, after "
+            f"now ({format_datetime(end)}): the clock or the state is wrong; delete {path} "
+            "to start over",
+            EXIT_USAGE,
+        )
     else:
         # From where the last run's seen IDs are complete: a changed --overlap neither
         # repeats nor skips an event.
@@ -192,7 +211,11 @@ def begin_run(
         "resolved_end": format_datetime(end),
         _FROM: size,
     }
-    return Checkpoint(query=resolved, offset=size), previous
+    checkpoint = Checkpoint(query=resolved, offset=size)
+    # Saved before the first append: a run that dies after writing a page but before
+    # that page's checkpoint is continued (cut back to ``size``) by the next run.
+    checkpoint.save(checkpoint_file)
+    return checkpoint, previous
 
 
 #: Options a run may change: they decide how events are fetched, not which.
@@ -223,12 +246,13 @@ def finish_run(
     kept = {
         event_id: stamp
         for event_id, stamp in (previous.seen.items() if previous else ())
-        if datetime.fromisoformat(stamp) >= cover
+        if parse_datetime(stamp) >= cover
     }
     for event_id, stamp in _written(out, int(checkpoint.query.get(_FROM, 0)), fmt):
         if stamp is None:
             kept[event_id] = format_datetime(end)
-        elif datetime.fromisoformat(stamp) >= cover:
+        # parse_datetime: a timestamp without a zone is UTC, as the models read it.
+        elif parse_datetime(stamp) >= cover:
             kept[event_id] = stamp
     recorded = {k: v for k, v in checkpoint.query.items() if not k.startswith("resolved_")}
     state = RunState(end=end, size=out.stat().st_size, cover=cover, seen=kept, query=recorded)
@@ -252,6 +276,32 @@ class ExportStart:
         return frozenset(self.previous.seen) if self.previous is not None else frozenset()
 
 
+#: ``events.jsonl`` -> ``events.jsonl.lock``, held while an export writes the file.
+LOCK_SUFFIX = ".lock"
+
+
+def _hold_lock(out: Path) -> None:
+    """Lock ``FILE.lock`` until the command ends (exit 1 when another run holds it): two
+    runs of one export (a cron run that overlaps the last) would append the same events
+    and share the checkpoint's temporary file. The lock file is left in place: deleting
+    it would let a third run lock a new file while the second still holds the old one."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here
+        return
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    try:
+        lock = ctx.with_resource(out.with_name(out.name + LOCK_SUFFIX).open("a"))
+    except OSError as exc:  # no such folder, no permission: before any request
+        raise CliError(f"cannot write {out}: {exc.strerror}", EXIT_USAGE) from None
+    try:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise CliError(f"another run is writing {out}: try again when it ends") from None
+
+
 def start_export(
     query: dict[str, Any],
     out: Path,
@@ -273,6 +323,12 @@ def start_export(
     new export, which refuses to overwrite a finished ``out`` without ``--force``
     (:func:`refuse_overwrite`). With no ``--until``, the export ends ``settle`` before
     now (change events: their settle lag), so it never waits for late events."""
+    if not streaming:
+        # Bad times exit 2 before FILE.lock is made (next to a FILE never written).
+        for option, text in (("--since", since), ("--until", until)):
+            if text is not None:
+                parse_when(option, text, datetime.now(UTC))
+        _hold_lock(out)
     if since_last:
         if streaming:
             raise CliError("--since-last needs --out FILE: a stream has no state", EXIT_USAGE)
@@ -348,7 +404,13 @@ def _written(out: Path, offset: int, fmt: str) -> Iterator[tuple[str, str | None
     id_at, time_at = header.index("id"), header.index("timestamp")
     for row in rows:
         if row:
-            yield row[id_at], row[time_at]
+            yield _uncell(row[id_at]), row[time_at]
+
+
+def _uncell(text: str) -> str:
+    """The value :func:`csv_cell` wrote as ``text``: without the ``'`` it puts before
+    ``= + - @``, tab or CR (the seen IDs are compared with the events' own IDs)."""
+    return text[1:] if text[:1] == "'" and text[1:].startswith(FORMULA_STARTS) else text
 
 
 def _csv_header(out: Path) -> list[str]:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import attrs
 import click
@@ -22,6 +23,7 @@ from .._core.validate import check_id
 from ..errors import ResponseValidationError
 from ._app import run
 from ._errors import EXIT_USAGE, CliError
+from ._input import loads_strict
 from ._options import format_options
 from ._output import View, is_stdout, open_writer, stderr_console
 from ._session import Session
@@ -106,10 +108,13 @@ def parse_field(text: str, *, typed: bool) -> tuple[str, Any]:
         except OSError as exc:
             raise click.BadParameter(f"cannot read {value[1:]}: {exc}") from None
     if value in ("true", "false", "null") or re.fullmatch(r"-?\d+(\.\d+)?", value):
-        return key, json.loads(value)
-    if value[:1] in "[{":
         try:
             return key, json.loads(value)
+        except ValueError:  # more digits than Python converts: kept as the text typed
+            return key, value
+    if value[:1] in "[{":
+        try:
+            return key, loads_strict(value)
         except ValueError:
             pass
     return key, value
@@ -147,6 +152,14 @@ def _resolve_path(path: str, enterprise_id: str | None, scim_url: str) -> str:
         )
     if not path.startswith("/"):
         path = "/" + path
+    # `//host/x` is sent to the API as /x, and `/a/../b` as /b: neither is the path typed.
+    segments = unquote(path.partition("?")[0]).replace("\\", "/").split("/")
+    if path.startswith("//") or any(segment in (".", "..") for segment in segments):
+        raise CliError(
+            f"PATH {path!r} has '//' at its start or a '.' or '..' segment: "
+            "write the endpoint's path as it is",
+            EXIT_USAGE,
+        )
     if "{ent}" in path:
         if enterprise_id is None:
             raise CliError(
@@ -177,8 +190,10 @@ async def _pages(
     """The items of every page, following ``paging`` until the cursor runs out, a page
     is empty where more cannot come, or the chain stops advancing (an error)."""
     progress = ChainProgress()
-    cursor: str | None = None
-    start = 1
+    # A cursor the caller gave (-F offset=..., -F startIndex=51) is where the walk starts.
+    given = [value for key, value in params if key == paging.send_key]
+    cursor: str | None = given[-1] if given and not paging.scim else None
+    start = int(given[-1]) if given and paging.scim and given[-1].isdigit() else 1
     pages = 0
     streaming = paging.send_key == "next" and not any(k == "endTime" for k, _ in params)
     while True:

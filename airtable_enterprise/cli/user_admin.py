@@ -19,7 +19,7 @@ from ..models.results import (
 )
 from ..models.users import UserInfo
 from ._app import run
-from ._errors import EXIT_NOT_FOUND, CliError
+from ._errors import EXIT_NOT_FOUND, EXIT_USAGE, CliError
 from ._options import confirm, format_options
 from ._output import open_writer, stderr_console
 from ._partial import report_partial
@@ -39,12 +39,31 @@ async def _resolve(enterprise: Enterprise, users_given: Sequence[str]) -> list[U
     return list(found)
 
 
+_ALLOW_SELF = click.option(
+    "--allow-self",
+    is_flag=True,
+    help="Allow it on the token's own user (it would lock the admin running this out).",
+)
+
+
+async def _refuse_self(session: Session, chosen: Sequence[UserInfo], doing: str) -> None:
+    """Exit 2 before any change when ``chosen`` holds the token's own user (whoami)."""
+    me = await session.api.whoami()
+    if any(user.id == me.id for user in chosen):
+        raise CliError(
+            f"{me.email or me.id} is the token's own user: {doing} it would lock you out; "
+            "pass --allow-self to do it anyway",
+            EXIT_USAGE,
+        )
+
+
 @users.command("update")
 @click.argument("targets", nargs=-1, required=True, metavar="USER...")
 @click.option("--state", type=click.Choice(USER_STATES), help="provisioned or deactivated.")
 @click.option("--email", "new_email", metavar="EMAIL", help="A new email (one USER only).")
 @click.option("--first-name", metavar="NAME", help="A new first name.")
 @click.option("--last-name", metavar="NAME", help="A new last name.")
+@_ALLOW_SELF
 @format_options()
 @click.pass_context
 def update_users_command(
@@ -54,6 +73,7 @@ def update_users_command(
     new_email: str | None,
     first_name: str | None,
     last_name: str | None,
+    allow_self: bool,
     fmt: str | None,
     out: Path | None,
 ) -> None:
@@ -70,6 +90,8 @@ def update_users_command(
     async def job(session: Session) -> tuple[UserInfo | None, UpdateUsersResponse | None]:
         enterprise = session.enterprise()
         chosen = await _resolve(enterprise, targets)
+        if state == "deactivated" and not allow_self:
+            await _refuse_self(session, chosen, "deactivating")
         if len(chosen) == 1:
             await enterprise.update_user(chosen[0].id, **given)
             return await enterprise.user_by_id(chosen[0].id, collaborations=False), None
@@ -91,6 +113,7 @@ def update_users_command(
 @click.argument("targets", nargs=-1, required=True, metavar="USER...")
 @click.option("--dry-run", is_flag=True, help="Only show who would be deleted.")
 @click.option("--yes", "-y", is_flag=True, help="Do it without asking for confirmation.")
+@_ALLOW_SELF
 @format_options()
 @click.pass_context
 def delete_users_command(
@@ -98,6 +121,7 @@ def delete_users_command(
     targets: tuple[str, ...],
     dry_run: bool,
     yes: bool,
+    allow_self: bool,
     fmt: str | None,
     out: Path | None,
 ) -> None:
@@ -114,6 +138,8 @@ def delete_users_command(
             writer.write_all(chosen)
         if dry_run:
             return None
+        if not allow_self:
+            await _refuse_self(session, chosen, "deleting")
         if not yes and not confirm(f"Delete {len(chosen)} user(s)?"):
             raise click.Abort
         ids = list(dict.fromkeys(t for t in targets if "@" not in t))
