@@ -135,20 +135,27 @@ async def _read_users(scim: Scim) -> tuple[ScimUser, ...]:
     total = first.total_results
     pages: dict[int, ScimUserList] = {1: first}
     short = len(first.resources) < size
+    seen = {user.id for user in first.resources}
+    repeats = 0
 
     def starts() -> Iterator[int]:
-        # Lazily, and only while every page so far was full: a total the pages do not
-        # back stops the reads after at most READS_IN_FLIGHT more requests.
+        # Lazily, and only while every page so far was full and new: a total the pages
+        # do not back stops the reads after at most READS_IN_FLIGHT more requests.
         for start in range(1 + size, total + 1, size):
             if short:
                 return
             yield start
 
     async def page_users(start: int) -> None:
-        nonlocal short
+        nonlocal short, repeats
         page = pages[start] = await scim.users_page(start, size)
         found = len(page.resources)
-        if found < size and start + found <= total:
+        fresh = {user.id for user in page.resources} - seen
+        seen.update(fresh)
+        repeats += found - len(fresh)
+        # A short page, or one repeating users already read (a server ignoring
+        # startIndex under a huge total): stop issuing; the walk below decides.
+        if (found < size and start + found <= total) or (found and not fresh) or repeats > size:
             short = True
 
     await for_each(starts(), page_users, limit=READS_IN_FLIGHT)
