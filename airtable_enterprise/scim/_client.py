@@ -136,13 +136,18 @@ class Scim:
         """The SCIM user whose ``userName`` is ``user_name`` (``GET /scim/v2/Users?filter=``),
         or ``None``. The email is sent in NFC; only an answer with the same email key
         (case, NFC/NFD and spaces ignored) counts, so a server that ignored the filter
-        cannot hand back someone else."""
+        cannot hand back someone else. Two users with that key (``Zoe@`` and ``zoe@``,
+        or one typed in NFD) are an :class:`~airtable_enterprise.InvalidInputError`
+        naming their IDs: the email does not say which one is meant."""
         key = email_key(check_email("user_name", user_name))
         async with aclosing(self.users(user_name=user_name, page_size=10)) as found:
-            async for user in found:
-                if email_key(user.user_name) == key:
-                    return user
-        return None
+            matches = [user async for user in found if email_key(user.user_name) == key]
+        if len(matches) > 1:
+            ids = ", ".join(user.id for user in matches)
+            raise InvalidInputError(
+                "user_name", user_name, f"matches {len(matches)} SCIM users ({ids}); use the ID"
+            )
+        return matches[0] if matches else None
 
     async def user_id(self, user: str) -> str:
         """The ID of ``user``: an ID (``usr...``) as it is, or an email looked up with
