@@ -107,11 +107,33 @@ async def test_names_with_joiners_and_accents_are_sent(
         (NFC, NFD),
         ("Zoë@Ours.Example", NFD),
         (f"  {NFC} ", NFD.upper()),
-        ("STRASSE@x.io", "straße@x.io"),
+        ("STRAẞE@x.io", "straße@x.io"),  # capital sharp s
+        ("Kim@x.io", "kim@x.io"),  # the Kelvin sign is a K in NFC
     ],
 )
 def test_one_key_per_email(a: str, b: str) -> None:
     assert email_key(a) == email_key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("straße@x.io", "strasse@x.io"),
+        ("ﬁona@x.io", "fiona@x.io"),
+        ("ſam@x.io", "sam@x.io"),
+        ("İlker@x.io", "ilker@x.io"),
+        ("ｚｏｅ@x.io", "zoe@x.io"),  # full-width letters
+    ],
+)
+def test_different_addresses_keep_different_keys(a: str, b: str) -> None:
+    # casefold() merged the first three: a row for straße@ acted on the user strasse@.
+    assert email_key(a) != email_key(b)
+
+
+def test_a_row_for_strasse_never_touches_the_user_strasse() -> None:
+    people = read_people("email,first name,last name,active\nstraße@x.io,Zoë,B,false\n")
+    directory = Directory((scim_user(USER, "strasse@x.io"),), ())
+    assert plan_sync(people, directory) == []  # before: "update user" deactivating USER
 
 
 def test_the_clients_user_lookups_merge_nfc_and_nfd() -> None:
