@@ -237,3 +237,15 @@ async def test_a_server_ignoring_start_index_under_a_huge_total_stops_the_concur
         with pytest.raises(ResponseValidationError, match="repeats users already read"):
             await read_directory(api.scim)
     assert recorder.calls <= 2 * READS_IN_FLIGHT + 4
+
+
+async def test_a_user_listed_twice_on_one_page_is_read_once(
+    opened: Callable[[Recorder], AsyncApi],
+) -> None:
+    # totalResults 1, the page holds the same user twice: the directory held it twice,
+    # so --deactivate-missing planned (and sent) its deactivation twice.
+    recorder = Recorder(lambda start, size: listing(1, [user(7), user(7)], start))
+    api = opened(recorder)
+    assert await walk(api) == ["usr00000000000007"]
+    directory = await read_directory(api.scim)
+    assert [found.id for found in directory.users] == ["usr00000000000007"]
