@@ -66,7 +66,8 @@ _RESULT_VIEW = View(
 
 def parse_map(values: tuple[str, ...]) -> dict[str, str]:
     """``--map "Work Email=email,Given Name=first name"`` (repeatable) as
-    ``{file header: column}``; a pair without ``=`` is a usage error."""
+    ``{file header: column}``; a pair without ``=``, or a header mapped to two columns,
+    is a usage error."""
     mapping: dict[str, str] = {}
     for value in values:
         for pair in value.split(","):
@@ -77,7 +78,13 @@ def parse_map(values: tuple[str, ...]) -> dict[str, str]:
                 raise click.BadParameter(
                     f"{pair.strip()!r} is not HEADER=COLUMN", param_hint="'--map'"
                 )
-            mapping[header.strip()] = column.strip()
+            header, column = header.strip(), column.strip()
+            if mapping.get(header, column) != column:
+                raise click.BadParameter(
+                    f"{header!r} is mapped twice ({mapping[header]!r} and {column!r})",
+                    param_hint="'--map'",
+                )
+            mapping[header] = column
     return mapping
 
 

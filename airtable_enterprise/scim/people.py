@@ -146,6 +146,8 @@ def _columns(fieldnames: Iterable[str], rename: Mapping[str, str]) -> dict[str, 
                 f"{header!r}={column!r}: {column!r} is not a column "
                 f"(the columns: {', '.join(COLUMNS)})"
             )
+        if wanted.get(_normal(header), _normal(column)) != _normal(column):
+            raise PeopleFileError(f"{header!r} is mapped to two columns")
         wanted[_normal(header)] = _normal(column)
     headers = list(fieldnames)
     present = {_normal(header) for header in headers}

@@ -132,6 +132,15 @@ def test_map_reads_an_hr_exports_own_headers(
     not_a_pair = invoke(["scim", "sync", "--from", str(path), "--map", "Work Email"])
     assert not_a_pair.exit_code == 2
     assert "is not HEADER=COLUMN" in not_a_pair.stderr
+    # One header mapped twice: the last one silently won (Work Email read as first name,
+    # the private Email column as the email).
+    for twice in (
+        ["--map", "Work Email=email,Work Email=first name"],
+        ["--map", "Work Email=email", "--map", "work_email=first name"],
+    ):
+        refused = invoke(["scim", "sync", "--from", str(path), *twice, "--dry-run"])
+        assert refused.exit_code == 2, refused.output
+        assert "mapped t" in refused.stderr
 
 
 def test_active_accepts_exactly_the_documented_values(
