@@ -201,3 +201,21 @@ def test_a_token_that_cannot_read_users_gets_a_warning_not_a_failure(
     assert result.exit_code == 0, result.output
     assert "warning: could not tell whether the plan deactivates admins" in result.stderr
     assert emulator.world.users[leaver.id].state == "deactivated"
+
+
+def test_scim_users_deactivate_and_delete_refuse_the_tokens_own_user(
+    invoke: Invoke, emulator: Emulator
+) -> None:
+    admin = emulator.world.users[emulator.admin_id]
+    typed = unicodedata.normalize("NFD", admin.email.upper())
+    spare = emulator.make_user(f"spare@{domain_of(emulator)}")
+    for command in ("deactivate", "delete"):
+        refused = invoke(["scim", "users", command, spare.email, typed])
+        assert refused.exit_code == 2, refused.output
+        assert "is the token's own user" in refused.stderr
+        assert "--allow-self" in refused.stderr
+        assert emulator.world.users[admin.id].state == "provisioned"
+        assert emulator.world.users[spare.id].state == "provisioned"  # nothing changed
+    allowed = invoke(["scim", "users", "deactivate", admin.id, "--allow-self"])
+    assert allowed.exit_code == 0, allowed.output
+    assert emulator.world.users[admin.id].state == "deactivated"
