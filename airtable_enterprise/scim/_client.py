@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .._core.convert import converter
 from .._core.text import check_text, email_key
 from .._core.validate import check_bool, check_email, check_id, check_ids, check_user
-from ..errors import InvalidInputError, UserNotFoundError
+from ..errors import InvalidInputError, ResponseValidationError, UserNotFoundError
 from ..models.scim import (
     SCHEMA_ENTERPRISE_USER,
     SCHEMA_GROUP,
@@ -243,7 +243,9 @@ class Scim:
     def groups(self, *, display_name: str | None = None) -> AsyncIterator[ScimGroup]:
         """Every SCIM group, from one ``GET /scim/v2/Groups`` (Airtable documents no
         ``startIndex`` for groups, and its default count is all); ``display_name``
-        filters with ``displayName eq "..."``. Items carry no ``members``."""
+        filters with ``displayName eq "..."``. Items carry no ``members``. An answer
+        holding fewer (or more) groups than its ``totalResults`` (a server capping the
+        count, ``Resources`` null) is a ``ResponseValidationError``, never a partial list."""
         params: dict[str, Any] = {}
         if display_name is not None:
             name = check_text("display_name", display_name)
@@ -251,7 +253,15 @@ class Scim:
         return self._groups(params)
 
     async def _groups(self, params: dict[str, Any]) -> AsyncIterator[ScimGroup]:
-        page = await self._call(ScimGroupList, "GET", self._path("Groups"), params=params or None)
+        path = self._path("Groups")
+        page = await self._call(ScimGroupList, "GET", path, params=params or None)
+        if page.total_results != len(page.resources):
+            raise ResponseValidationError(
+                f"SCIM groups: totalResults is {page.total_results} but the answer holds "
+                f"{len(page.resources)} groups; stopped rather than return a partial list",
+                method="GET",
+                path=path,
+            )
         for group in page.resources:
             yield group
 

@@ -319,3 +319,18 @@ async def test_an_email_matching_two_scim_users_is_refused_not_the_first_taken(
     with pytest.raises(InvalidInputError, match="matches 2 SCIM users"):
         await api.scim.user("ZOË@bar.com")
     assert deactivate.call_count == 0
+
+
+@pytest.mark.parametrize(("total", "resources"), [(5, 1), (3, None), (0, 1)])
+async def test_a_groups_list_that_does_not_back_its_total_is_refused(
+    api: AsyncApi, router: respx.MockRouter, total: int, resources: int | None
+) -> None:
+    # A server capping the count (or answering Resources null) made the sync see part of
+    # the groups: "create group" for the others, memberships there never corrected.
+    body = load_fixture("ListScimGroups.response.json")
+    listed = None if resources is None else body["Resources"] * resources
+    router.get(f"{SCIM}/Groups").mock(
+        return_value=scim_json(200, {**body, "totalResults": total, "Resources": listed})
+    )
+    with pytest.raises(ResponseValidationError, match=f"totalResults is {total}"):
+        [group async for group in api.scim.groups()]
