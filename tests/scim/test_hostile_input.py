@@ -232,3 +232,14 @@ def test_names_in_the_other_normal_form_are_not_an_update_every_run(form: str) -
         title=unicodedata.normalize(other, "Ré"),
     )
     assert plan_sync(people, Directory((directory_user,), ())) == []
+
+
+def test_a_row_matching_two_directory_users_is_refused_not_applied_to_one() -> None:
+    # Two users whose emails have one key (NFC and NFD): the plan picked the last one
+    # read and deactivated it, whichever person the row meant.
+    people = read_people(f"email,first name,last name,active\n{NFC},Zoë,A,false\n")
+    twins = (scim_user(USER, NFD), scim_user("usrBBBBBBBBBBBBBB", NFC.upper()))
+    with pytest.raises(InvalidInputError, match=f"line 2: .* 2 SCIM users \\({USER}, usrB"):
+        plan_sync(people, Directory(twins, ()))
+    others = read_people("email,first name,last name\nann@ours.example,Ann,A\n")
+    assert [c.action for c in plan_sync(others, Directory(twins, ()))] == ["create user"]
