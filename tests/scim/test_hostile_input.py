@@ -243,3 +243,11 @@ def test_a_row_matching_two_directory_users_is_refused_not_applied_to_one() -> N
         plan_sync(people, Directory(twins, ()))
     others = read_people("email,first name,last name\nann@ours.example,Ann,A\n")
     assert [c.action for c in plan_sync(others, Directory(twins, ()))] == ["create user"]
+
+
+def test_a_file_separated_by_semicolons_is_named_in_the_error() -> None:
+    # An Excel export in a comma-decimal locale: BOM, CRLF, ";". The error named the
+    # columns by their internal keys ("firstname") and gave no clue why.
+    with pytest.raises(ValueError, match="no email, first name, last name column") as caught:
+        read_people("email;first name;last name\r\nann@ours.example;Ann;A\r\n")
+    assert "looks separated otherwise" in str(caught.value)
