@@ -219,3 +219,18 @@ def test_scim_users_deactivate_and_delete_refuse_the_tokens_own_user(
     allowed = invoke(["scim", "users", "deactivate", admin.id, "--allow-self"])
     assert allowed.exit_code == 0, allowed.output
     assert emulator.world.users[admin.id].state == "deactivated"
+
+
+def test_a_token_whose_whoami_fails_changes_nothing(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    # The guard cannot know who the token is: the sync stops rather than risk the admin
+    # (typed here in upper case and NFD, with spaces).
+    admin = emulator.world.users[emulator.admin_id]
+    typed = unicodedata.normalize("NFD", admin.email.upper())
+    path = write(tmp_path, f"email,first name,last name,active\n {typed} ,A,B,FALSE\n")
+    emulator.faults.add(r"/whoami$", StatusFault(403), method="GET", repeat=True)
+    before = {user.id: user.state for user in emulator.world.users.values()}
+    result = invoke(["scim", "sync", "--from", str(path), "--deactivate-missing", "--yes"])
+    assert result.exit_code != 0
+    assert {user.id: user.state for user in emulator.world.users.values()} == before
