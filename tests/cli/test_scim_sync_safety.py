@@ -9,7 +9,7 @@ from pathlib import Path
 
 from airtable_enterprise.scim.people import FALSE_VALUES, TRUE_VALUES
 from airtable_enterprise.testing import Emulator
-from airtable_enterprise.testing.http.faults import StatusFault
+from airtable_enterprise.testing.http.faults import DropConnection, StatusFault
 from airtable_enterprise.testing.http.scim_views import scim_users
 
 from .conftest import Invoke
@@ -234,3 +234,23 @@ def test_a_token_whose_whoami_fails_changes_nothing(
     result = invoke(["scim", "sync", "--from", str(path), "--deactivate-missing", "--yes"])
     assert result.exit_code != 0
     assert {user.id: user.state for user in emulator.world.users.values()} == before
+
+
+def test_a_change_the_server_may_have_applied_is_unknown_not_failed(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    # The user is created, then the connection drops before the answer: the result line
+    # said "failed" for a write the server applied. A re-run finds it and plans nothing.
+    domain = domain_of(emulator)
+    path = write(tmp_path, f"email,first name,last name\nnew@{domain},New,One\n")
+    emulator.faults.add(r"/scim/v2/Users$", DropConnection(), method="POST")
+    result = invoke(["scim", "sync", "--from", str(path), "--yes", "-f", "jsonl"])
+    assert result.exit_code == 1
+    [line] = jsonl(result.stdout)
+    assert (line["action"], line["result"]) == ("create user", "unknown")
+    assert "outcome unknown" in line["error"]
+    assert "0 failed, 1 unknown (may have been applied" in result.stderr
+    assert emulator.world.user_by_email(f"new@{domain}") is not None
+    again = invoke(["scim", "sync", "--from", str(path), "--yes", "-f", "jsonl"])
+    assert again.exit_code == 0, again.output
+    assert "Nothing to change" in again.stderr
