@@ -93,18 +93,22 @@ class Scim:
     ) -> AsyncGenerator[ScimUser, None]:
         """Every SCIM user (managed users only), paging ``GET /scim/v2/Users`` by
         ``startIndex``/``count``; ``user_name`` filters with ``userName eq "..."`` (sent
-        in NFC, the form a directory stores: the address typed in NFD matches too).
+        in NFC, the form a directory stores: the address typed in NFD matches too); only
+        users with that email key are yielded, so a server that ignored the filter cannot
+        list someone else.
 
         Pages that do not back ``totalResults`` (an empty page before the total, a page
         repeating users, more or fewer users than the total) end the walk in a
         ``ResponseValidationError``, never in a silently partial list."""
         params: dict[str, Any] = {}
+        key = None
         if user_name is not None:
             wanted = unicodedata.normalize("NFC", check_email("user_name", user_name))
             params["filter"] = f"userName eq {json.dumps(wanted, ensure_ascii=False)}"
+            key = email_key(wanted)
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise InvalidInputError("page_size", page_size, "must be an int >= 1")
-        return self._pages(params, page_size)
+        return self._pages(params, page_size, key)
 
     async def users_page(
         self, start_index: int = 1, count: int = DEFAULT_PAGE_SIZE
@@ -118,7 +122,7 @@ class Scim:
         return await self._call(ScimUserList, "GET", self._path("Users"), params=params)
 
     async def _pages(
-        self, params: dict[str, Any], page_size: int
+        self, params: dict[str, Any], page_size: int, key: str | None = None
     ) -> AsyncGenerator[ScimUser, None]:
         path = self._path("Users")
         walk = UserWalk(page_size, path)
@@ -130,7 +134,8 @@ class Scim:
                 params={**params, "startIndex": walk.start, "count": page_size},
             )
             for user in walk.take(page):
-                yield user
+                if key is None or email_key(user.user_name) == key:
+                    yield user
 
     async def user(self, user_name: str) -> ScimUser | None:
         """The SCIM user whose ``userName`` is ``user_name`` (``GET /scim/v2/Users?filter=``),

@@ -334,3 +334,15 @@ async def test_a_groups_list_that_does_not_back_its_total_is_refused(
     )
     with pytest.raises(ResponseValidationError, match=f"totalResults is {total}"):
         [group async for group in api.scim.groups()]
+
+
+async def test_a_filtered_listing_never_yields_someone_else(
+    api: AsyncApi, router: respx.MockRouter
+) -> None:
+    # The server ignored the filter: `scim users list --user-name other@` listed foo@,
+    # whose ID a script would then deactivate or delete.
+    body = {**load_fixture("ListScimUsers.response.json"), "totalResults": 1, "startIndex": 1}
+    router.get(f"{SCIM}/Users").mock(return_value=scim_json(200, body))  # foo@bar.com
+    assert [u.id async for u in api.scim.users(user_name="other@bar.com")] == []
+    assert [u.id async for u in api.scim.users(user_name="FOO@bar.com")] == [USER]
+    assert [u.id async for u in api.scim.users()] == [USER]
