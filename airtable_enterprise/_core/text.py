@@ -39,14 +39,20 @@ MAX_JSON_DEPTH = 32
 
 def email_key(email: str) -> str:
     """The key an email address is matched by: surrounding spaces dropped, Unicode NFC,
-    case-folded (``" Zoë@X.example"`` typed with a combining diaeresis and ``"zoë@x.example"``
+    lower case (``" Zoë@X.example"`` typed with a combining diaeresis and ``"zoë@x.example"``
     have one key)."""
     return name_key(email)
 
 
 def name_key(text: str) -> str:
-    """The key a name (a group's, a domain) is matched by: as :func:`email_key`."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text.strip()).casefold())
+    """The key a name (a group's, a domain) is matched by: as :func:`email_key`.
+
+    Lower case, not ``casefold()``: full case folding also merges different letters
+    (``ß`` and ``ss``, ``ﬁ`` and ``fi``, ``ſ`` and ``s``), so ``straße@`` would match,
+    update or deactivate the user ``strasse@``, another address (IDNA2008 keeps ``ß``
+    too). RFC 8265 (PRECIS usernames) moved from case folding to ``toLowerCase`` for
+    this reason, which is also how a JavaScript server compares addresses."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text.strip()).lower())
 
 
 def unsafe_character(text: str) -> str | None:

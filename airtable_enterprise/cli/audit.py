@@ -12,6 +12,7 @@ import attrs
 import click
 
 from .._core.convert import format_datetime
+from .._core.text import email_key
 from ..enterprise import Enterprise
 from ..models.audit import AuditLogEvent
 from ._app import run, run_until_interrupted, settings_of
@@ -86,8 +87,8 @@ async def _user_ids(enterprise: Enterprise, users: Sequence[str]) -> list[str] |
     found = await enterprise.users(emails, collaborations=False)
     if found.missing:
         raise CliError(f"no user matches --user {', '.join(found.missing)}", EXIT_NOT_FOUND)
-    by_email = {user.email.casefold(): user.id for user in found}
-    return [by_email[user.casefold()] if "@" in user else user for user in users]
+    by_email = {email_key(user.email): user.id for user in found}
+    return [by_email[email_key(user)] if "@" in user else user for user in users]
 
 
 # ---------------------------------------------------------------------- export

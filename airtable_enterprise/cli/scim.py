@@ -134,14 +134,30 @@ def create_user(
 
 
 def _user_action(name: str, verb: str, method: str) -> None:
+    locks_out = name != "reactivate"
+
     @users.command(name)
     @click.argument("who", nargs=-1, required=True, metavar="USER...")
+    @click.option(
+        "--allow-self",
+        is_flag=True,
+        hidden=not locks_out,
+        help="Let the command act on the token's own user (which locks the token out).",
+    )
     @click.pass_context
-    def command(ctx: click.Context, who: tuple[str, ...]) -> None:
+    def command(ctx: click.Context, who: tuple[str, ...], allow_self: bool) -> None:
         async def job(session: Session) -> None:
             scim = session.api.scim
             # Every email resolved (and every value checked) before the first write.
             user_ids = [await scim.user_id(user) for user in who]
+            if locks_out and not allow_self:
+                me = (await session.api.whoami()).id  # fails closed: no answer, no change
+                if me in user_ids:
+                    raise CliError(
+                        f"{who[user_ids.index(me)]} is the token's own user; {name} it "
+                        "with --allow-self (the token stops working)",
+                        EXIT_USAGE,
+                    )
             for user_id in user_ids:
                 await getattr(scim, method)(user_id)
 
@@ -154,6 +170,10 @@ def _user_action(name: str, verb: str, method: str) -> None:
         'looked up first with filter=userName eq "..."); exits 5 if one is unknown, before '
         "any change."
     )
+    if locks_out:
+        command.__doc__ += (
+            " The token's own user is refused (exit 2, nothing changed) without --allow-self."
+        )
 
 
 _user_action("deactivate", "Deactivated", "deactivate_user")

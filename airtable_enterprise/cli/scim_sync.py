@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ..errors import APIError
+from ..errors import APIError, UnknownOutcomeError
 from ..scim.people import COLUMNS, People, PeopleFileError, read_people
 from ..scim.sync import (
     Change,
@@ -45,10 +45,18 @@ _PLAN_VIEW = View(
 )
 
 
+def _result(outcome: Outcome) -> str:
+    """``ok``, ``failed``, or ``unknown``: the request may have been applied (the
+    connection dropped after it was sent), so it is not called a failure."""
+    if outcome.ok:
+        return "ok"
+    return "unknown" if isinstance(outcome.error, UnknownOutcomeError) else "failed"
+
+
 def _result_row(outcome: Outcome) -> dict[str, Any]:
     return {
         **outcome.change.row(),
-        "result": "ok" if outcome.ok else "failed",
+        "result": _result(outcome),
         "error": None if outcome.error is None else str(outcome.error),
     }
 
@@ -56,7 +64,7 @@ def _result_row(outcome: Outcome) -> dict[str, Any]:
 _RESULT_VIEW = View(
     columns=(
         *_PLAN_VIEW.columns,
-        Column("result", lambda o: "ok" if o.ok else "failed"),
+        Column("result", _result),
         Column("error", lambda o: o.error),
     ),
     json=_result_row,
@@ -66,7 +74,8 @@ _RESULT_VIEW = View(
 
 def parse_map(values: tuple[str, ...]) -> dict[str, str]:
     """``--map "Work Email=email,Given Name=first name"`` (repeatable) as
-    ``{file header: column}``; a pair without ``=`` is a usage error."""
+    ``{file header: column}``; a pair without ``=``, or a header mapped to two columns,
+    is a usage error."""
     mapping: dict[str, str] = {}
     for value in values:
         for pair in value.split(","):
@@ -77,7 +86,13 @@ def parse_map(values: tuple[str, ...]) -> dict[str, str]:
                 raise click.BadParameter(
                     f"{pair.strip()!r} is not HEADER=COLUMN", param_hint="'--map'"
                 )
-            mapping[header.strip()] = column.strip()
+            header, column = header.strip(), column.strip()
+            if mapping.get(header, column) != column:
+                raise click.BadParameter(
+                    f"{header!r} is mapped twice ({mapping[header]!r} and {column!r})",
+                    param_hint="'--map'",
+                )
+            mapping[header] = column
     return mapping
 
 
@@ -202,7 +217,8 @@ def sync(
     with --domain. The plan never deactivates the token's own user unless
     --allow-deactivate-self is given, and warns when it deactivates admins. With
     -f jsonl, a dry run writes the plan and applying writes one result line per
-    change ({line, action, subject, detail, result: ok|failed, error}). Exits 0 when
+    change ({line, action, subject, detail, result: ok|failed|unknown, error}; unknown:
+    the request may have been applied, a re-run plans from what is there). Exits 0 when
     everything applied (or nothing had to), 1 when a change failed (each failure is
     reported with its line), 2 when the file has bad rows (nothing is sent).
     """
@@ -256,9 +272,14 @@ def sync(
         change = outcome.change
         where = f"line {change.line}: " if change.line is not None else ""
         console.print(
-            f"FAILED {where}{change.action} {change.subject}: {outcome.error}", markup=False
+            f"{_result(outcome).upper()} {where}{change.action} {change.subject}: {outcome.error}",
+            markup=False,
         )
-    console.print(f"Applied {len(outcomes) - len(failed)} change(s), {len(failed)} failed.")
+    unknown = sum(1 for outcome in failed if _result(outcome) == "unknown")
+    console.print(
+        f"Applied {len(outcomes) - len(failed)} change(s), {len(failed) - unknown} failed"
+        + (f", {unknown} unknown (may have been applied; run the sync again)." if unknown else ".")
+    )
     if failed:
         raise CliError(f"{len(failed)} change(s) failed", EXIT_FAILURE)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import attrs
 import click
 
+from .._core.batch import unique_users
+from .._core.text import email_key
 from .._core.validate import MEMBERSHIP_STATES, USER_STATES
 from ..enterprise import Enterprise
 from ..models.results import (
@@ -144,9 +146,9 @@ def delete_users_command(
             raise click.Abort
         ids = list(dict.fromkeys(t for t in targets if "@" not in t))
         # A user named by ID and by email is deleted once (by ID).
-        id_of = {user.email.casefold(): user.id for user in chosen}
+        id_of = {email_key(user.email): user.id for user in chosen}
         emails = [
-            t for t in dict.fromkeys(targets) if "@" in t and id_of.get(t.casefold()) not in ids
+            t for t in unique_users(targets) if "@" in t and id_of.get(email_key(t)) not in ids
         ]
         deleted: list[DeletedUser] = []
         for target in ids:

@@ -11,6 +11,7 @@ import attrs
 import click
 
 from .. import errors
+from .._core.text import email_key
 from ..enterprise import Enterprise
 from ..models.results import UserRemoved
 from ..models.users import UserInfo
@@ -236,7 +237,7 @@ def _row(
 
 async def _check_replacement(enterprise: Enterprise, user: str, replacement: str) -> None:
     """Refuse a replacement who is the leaver (by ID or email), before any change."""
-    if user.casefold() == replacement.casefold():
+    if email_key(user) == email_key(replacement):
         raise CliError("--replacement must be someone other than USER", EXIT_USAGE)
     found = await enterprise.users([user, replacement], collaborations=False)
     if found.missing:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .._core.convert import converter
 from .._core.text import check_text, email_key
 from .._core.validate import check_bool, check_email, check_id, check_ids, check_user
-from ..errors import InvalidInputError, UserNotFoundError
+from ..errors import InvalidInputError, ResponseValidationError, UserNotFoundError
 from ..models.scim import (
     SCHEMA_ENTERPRISE_USER,
     SCHEMA_GROUP,
@@ -93,18 +93,22 @@ class Scim:
     ) -> AsyncGenerator[ScimUser, None]:
         """Every SCIM user (managed users only), paging ``GET /scim/v2/Users`` by
         ``startIndex``/``count``; ``user_name`` filters with ``userName eq "..."`` (sent
-        in NFC, the form a directory stores: the address typed in NFD matches too).
+        in NFC, the form a directory stores: the address typed in NFD matches too); only
+        users with that email key are yielded, so a server that ignored the filter cannot
+        list someone else.
 
         Pages that do not back ``totalResults`` (an empty page before the total, a page
         repeating users, more or fewer users than the total) end the walk in a
         ``ResponseValidationError``, never in a silently partial list."""
         params: dict[str, Any] = {}
+        key = None
         if user_name is not None:
             wanted = unicodedata.normalize("NFC", check_email("user_name", user_name))
             params["filter"] = f"userName eq {json.dumps(wanted, ensure_ascii=False)}"
+            key = email_key(wanted)
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise InvalidInputError("page_size", page_size, "must be an int >= 1")
-        return self._pages(params, page_size)
+        return self._pages(params, page_size, key)
 
     async def users_page(
         self, start_index: int = 1, count: int = DEFAULT_PAGE_SIZE
@@ -118,7 +122,7 @@ class Scim:
         return await self._call(ScimUserList, "GET", self._path("Users"), params=params)
 
     async def _pages(
-        self, params: dict[str, Any], page_size: int
+        self, params: dict[str, Any], page_size: int, key: str | None = None
     ) -> AsyncGenerator[ScimUser, None]:
         path = self._path("Users")
         walk = UserWalk(page_size, path)
@@ -130,19 +134,25 @@ class Scim:
                 params={**params, "startIndex": walk.start, "count": page_size},
             )
             for user in walk.take(page):
-                yield user
+                if key is None or email_key(user.user_name) == key:
+                    yield user
 
     async def user(self, user_name: str) -> ScimUser | None:
         """The SCIM user whose ``userName`` is ``user_name`` (``GET /scim/v2/Users?filter=``),
         or ``None``. The email is sent in NFC; only an answer with the same email key
         (case, NFC/NFD and spaces ignored) counts, so a server that ignored the filter
-        cannot hand back someone else."""
+        cannot hand back someone else. Two users with that key (``Zoe@`` and ``zoe@``,
+        or one typed in NFD) are an :class:`~airtable_enterprise.InvalidInputError`
+        naming their IDs: the email does not say which one is meant."""
         key = email_key(check_email("user_name", user_name))
         async with aclosing(self.users(user_name=user_name, page_size=10)) as found:
-            async for user in found:
-                if email_key(user.user_name) == key:
-                    return user
-        return None
+            matches = [user async for user in found if email_key(user.user_name) == key]
+        if len(matches) > 1:
+            ids = ", ".join(user.id for user in matches)
+            raise InvalidInputError(
+                "user_name", user_name, f"matches {len(matches)} SCIM users ({ids}); use the ID"
+            )
+        return matches[0] if matches else None
 
     async def user_id(self, user: str) -> str:
         """The ID of ``user``: an ID (``usr...``) as it is, or an email looked up with
@@ -238,7 +248,9 @@ class Scim:
     def groups(self, *, display_name: str | None = None) -> AsyncIterator[ScimGroup]:
         """Every SCIM group, from one ``GET /scim/v2/Groups`` (Airtable documents no
         ``startIndex`` for groups, and its default count is all); ``display_name``
-        filters with ``displayName eq "..."``. Items carry no ``members``."""
+        filters with ``displayName eq "..."``. Items carry no ``members``. An answer
+        holding fewer (or more) groups than its ``totalResults`` (a server capping the
+        count, ``Resources`` null) is a ``ResponseValidationError``, never a partial list."""
         params: dict[str, Any] = {}
         if display_name is not None:
             name = check_text("display_name", display_name)
@@ -246,7 +258,15 @@ class Scim:
         return self._groups(params)
 
     async def _groups(self, params: dict[str, Any]) -> AsyncIterator[ScimGroup]:
-        page = await self._call(ScimGroupList, "GET", self._path("Groups"), params=params or None)
+        path = self._path("Groups")
+        page = await self._call(ScimGroupList, "GET", path, params=params or None)
+        if page.total_results != len(page.resources):
+            raise ResponseValidationError(
+                f"SCIM groups: totalResults is {page.total_results} but the answer holds "
+                f"{len(page.resources)} groups; stopped rather than return a partial list",
+                method="GET",
+                path=path,
+            )
         for group in page.resources:
             yield group
 

@@ -45,7 +45,12 @@ class UserWalk:
         then :attr:`start` is the next page's index, unless the walk is :attr:`done`."""
         users = page.resources
         total = page.total_results
-        fresh = [user for user in users if user.id not in self._seen]
+        fresh: list[ScimUser] = []
+        page_ids: set[str] = set()
+        for user in users:  # a user listed twice on one page is read once
+            if user.id not in self._seen and user.id not in page_ids:
+                page_ids.add(user.id)
+                fresh.append(user)
         if self.probing:
             if fresh:
                 self._lie(f"totalResults is {total} but more users follow it")

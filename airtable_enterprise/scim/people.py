@@ -146,6 +146,8 @@ def _columns(fieldnames: Iterable[str], rename: Mapping[str, str]) -> dict[str, 
                 f"{header!r}={column!r}: {column!r} is not a column "
                 f"(the columns: {', '.join(COLUMNS)})"
             )
+        if wanted.get(_normal(header), _normal(column)) != _normal(column):
+            raise PeopleFileError(f"{header!r} is mapped to two columns")
         wanted[_normal(header)] = _normal(column)
     headers = list(fieldnames)
     present = {_normal(header) for header in headers}
@@ -169,7 +171,14 @@ def _columns(fieldnames: Iterable[str], rename: Mapping[str, str]) -> dict[str, 
         columns[column] = header
     missing = [name for name in _REQUIRED if name not in columns]
     if missing:
-        raise PeopleFileError(f"the file has no {', '.join(missing)} column (header: {headers})")
+        labels = {_normal(name): name for name in COLUMNS}
+        hint = ""
+        if len(headers) == 1 and any(sep in headers[0] for sep in ";\t|"):
+            hint = "; the file is read as comma-separated, this one looks separated otherwise"
+        raise PeopleFileError(
+            f"the file has no {', '.join(labels[name] for name in missing)} column "
+            f"(header: {headers}){hint}"
+        )
     return columns
 
 

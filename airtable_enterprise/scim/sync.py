@@ -23,7 +23,7 @@ import attrs
 
 from .._core.gather import for_each
 from .._core.text import email_key, name_key
-from ..errors import AirtableError, ResponseValidationError
+from ..errors import AirtableError, InvalidInputError, ResponseValidationError
 from ..models.scim import (
     SCHEMA_ENTERPRISE_USER,
     ScimEnterpriseUser,
@@ -135,20 +135,27 @@ async def _read_users(scim: Scim) -> tuple[ScimUser, ...]:
     total = first.total_results
     pages: dict[int, ScimUserList] = {1: first}
     short = len(first.resources) < size
+    seen = {user.id for user in first.resources}
+    repeats = 0
 
     def starts() -> Iterator[int]:
-        # Lazily, and only while every page so far was full: a total the pages do not
-        # back stops the reads after at most READS_IN_FLIGHT more requests.
+        # Lazily, and only while every page so far was full and new: a total the pages
+        # do not back stops the reads after at most READS_IN_FLIGHT more requests.
         for start in range(1 + size, total + 1, size):
             if short:
                 return
             yield start
 
     async def page_users(start: int) -> None:
-        nonlocal short
+        nonlocal short, repeats
         page = pages[start] = await scim.users_page(start, size)
         found = len(page.resources)
-        if found < size and start + found <= total:
+        fresh = {user.id for user in page.resources} - seen
+        seen.update(fresh)
+        repeats += found - len(fresh)
+        # A short page, or one repeating users already read (a server ignoring
+        # startIndex under a huge total): stop issuing; the walk below decides.
+        if (found < size and start + found <= total) or (found and not fresh) or repeats > size:
             short = True
 
     await for_each(starts(), page_users, limit=READS_IN_FLIGHT)
@@ -240,8 +247,14 @@ def plan_sync(
 
     ``keep_active``: user IDs never deactivated, neither by a row that says inactive
     nor by ``deactivate_missing`` (the CLI passes the token's own user, so the sync
-    cannot lock out the admin running it; :func:`held_back` lists what was spared)."""
+    cannot lock out the admin running it; :func:`held_back` lists what was spared).
+
+    A row whose email key two directory users share (``Zoë@`` in NFC and in NFD, two
+    IDs) is an :class:`~airtable_enterprise.InvalidInputError`: which one the row means
+    is not known, and a plan for either could change the wrong person."""
     by_email = {email_key(user.user_name): user for user in directory.users}
+    if len(by_email) < len(directory.users):
+        _refuse_twins(people, directory)
     changes: list[Change] = []
     for person in people.people:
         user = by_email.get(person.key)
@@ -280,6 +293,21 @@ def plan_sync(
     if people.has_groups:
         changes.extend(_membership_changes(people, directory, by_email))
     return changes
+
+
+def _refuse_twins(people: People, directory: Directory) -> None:
+    ids: dict[str, list[str]] = {}
+    for user in directory.users:
+        ids.setdefault(email_key(user.user_name), []).append(user.id)
+    for person in people.people:
+        twins = ids.get(person.key, [])
+        if len(twins) > 1:
+            raise InvalidInputError(
+                "people",
+                person.email,
+                f"line {person.line}: the email matches {len(twins)} SCIM users "
+                f"({', '.join(twins)}); make it one user in the directory first",
+            )
 
 
 def held_back(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 from .test_reachability import Scene, make_scene
@@ -134,3 +135,26 @@ def test_a_user_named_by_id_and_email_is_deleted_once(tmp_path: Path) -> None:
     code, _, err = scene.run(["users", "delete", scene.spare, scene.spare_email.upper(), "--yes"])
     assert code == 0, err
     assert scene.spare not in _world(scene).users
+
+
+def _zoe(scene: Scene) -> tuple[str, str]:
+    """A user whose email has a non-ASCII letter: (ID, the email typed in NFD)."""
+    domain = scene.spare_email.rsplit("@", 1)[1]
+    user = scene.emulator.make_user(unicodedata.normalize("NFC", f"zoë@{domain}"))
+    return user.id, unicodedata.normalize("NFD", user.email).upper()
+
+
+def test_a_user_named_by_id_and_by_email_in_nfd_is_deleted_once(tmp_path: Path) -> None:
+    scene = make_scene(tmp_path)
+    user_id, typed = _zoe(scene)
+    code, _, err = scene.run(["users", "delete", user_id, typed, "--yes"])
+    assert code == 0, err  # was 1: casefold() alone saw two users and deleted twice
+    assert user_id not in _world(scene).users
+
+
+def test_audit_user_given_in_nfd_is_the_same_user(tmp_path: Path) -> None:
+    scene = make_scene(tmp_path)
+    _, typed = _zoe(scene)
+    code, _, err = scene.run(["audit", "summary", "--user", typed])
+    assert code == 0, err  # was a KeyError traceback (exit 1)
+    assert "KeyError" not in err

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from airtable_enterprise.scim.people import FALSE_VALUES, TRUE_VALUES
 from airtable_enterprise.testing import Emulator
-from airtable_enterprise.testing.http.faults import StatusFault
+from airtable_enterprise.testing.http.faults import DropConnection, StatusFault
 from airtable_enterprise.testing.http.scim_views import scim_users
 
 from .conftest import Invoke
@@ -132,6 +132,15 @@ def test_map_reads_an_hr_exports_own_headers(
     not_a_pair = invoke(["scim", "sync", "--from", str(path), "--map", "Work Email"])
     assert not_a_pair.exit_code == 2
     assert "is not HEADER=COLUMN" in not_a_pair.stderr
+    # One header mapped twice: the last one silently won (Work Email read as first name,
+    # the private Email column as the email).
+    for twice in (
+        ["--map", "Work Email=email,Work Email=first name"],
+        ["--map", "Work Email=email", "--map", "work_email=first name"],
+    ):
+        refused = invoke(["scim", "sync", "--from", str(path), *twice, "--dry-run"])
+        assert refused.exit_code == 2, refused.output
+        assert "mapped t" in refused.stderr
 
 
 def test_active_accepts_exactly_the_documented_values(
@@ -192,3 +201,56 @@ def test_a_token_that_cannot_read_users_gets_a_warning_not_a_failure(
     assert result.exit_code == 0, result.output
     assert "warning: could not tell whether the plan deactivates admins" in result.stderr
     assert emulator.world.users[leaver.id].state == "deactivated"
+
+
+def test_scim_users_deactivate_and_delete_refuse_the_tokens_own_user(
+    invoke: Invoke, emulator: Emulator
+) -> None:
+    admin = emulator.world.users[emulator.admin_id]
+    typed = unicodedata.normalize("NFD", admin.email.upper())
+    spare = emulator.make_user(f"spare@{domain_of(emulator)}")
+    for command in ("deactivate", "delete"):
+        refused = invoke(["scim", "users", command, spare.email, typed])
+        assert refused.exit_code == 2, refused.output
+        assert "is the token's own user" in refused.stderr
+        assert "--allow-self" in refused.stderr
+        assert emulator.world.users[admin.id].state == "provisioned"
+        assert emulator.world.users[spare.id].state == "provisioned"  # nothing changed
+    allowed = invoke(["scim", "users", "deactivate", admin.id, "--allow-self"])
+    assert allowed.exit_code == 0, allowed.output
+    assert emulator.world.users[admin.id].state == "deactivated"
+
+
+def test_a_token_whose_whoami_fails_changes_nothing(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    # The guard cannot know who the token is: the sync stops rather than risk the admin
+    # (typed here in upper case and NFD, with spaces).
+    admin = emulator.world.users[emulator.admin_id]
+    typed = unicodedata.normalize("NFD", admin.email.upper())
+    path = write(tmp_path, f"email,first name,last name,active\n {typed} ,A,B,FALSE\n")
+    emulator.faults.add(r"/whoami$", StatusFault(403), method="GET", repeat=True)
+    before = {user.id: user.state for user in emulator.world.users.values()}
+    result = invoke(["scim", "sync", "--from", str(path), "--deactivate-missing", "--yes"])
+    assert result.exit_code != 0
+    assert {user.id: user.state for user in emulator.world.users.values()} == before
+
+
+def test_a_change_the_server_may_have_applied_is_unknown_not_failed(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    # The user is created, then the connection drops before the answer: the result line
+    # said "failed" for a write the server applied. A re-run finds it and plans nothing.
+    domain = domain_of(emulator)
+    path = write(tmp_path, f"email,first name,last name\nnew@{domain},New,One\n")
+    emulator.faults.add(r"/scim/v2/Users$", DropConnection(), method="POST")
+    result = invoke(["scim", "sync", "--from", str(path), "--yes", "-f", "jsonl"])
+    assert result.exit_code == 1
+    [line] = jsonl(result.stdout)
+    assert (line["action"], line["result"]) == ("create user", "unknown")
+    assert "outcome unknown" in line["error"]
+    assert "0 failed, 1 unknown (may have been applied" in result.stderr
+    assert emulator.world.user_by_email(f"new@{domain}") is not None
+    again = invoke(["scim", "sync", "--from", str(path), "--yes", "-f", "jsonl"])
+    assert again.exit_code == 0, again.output
+    assert "Nothing to change" in again.stderr

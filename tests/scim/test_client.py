@@ -145,10 +145,9 @@ async def test_users_end_in_a_typed_error_when_the_server_ignores_start_index(
 
 
 async def test_user_name_filter_is_quoted(api: AsyncApi, router: respx.MockRouter) -> None:
-    route = router.get(f"{SCIM}/Users").mock(
-        return_value=scim_json(200, load_fixture("ListScimUsers.response.json"))
-    )
-    await api.scim.user("foo@bar.com")
+    body = {**load_fixture("ListScimUsers.response.json"), "totalResults": 1}
+    route = router.get(f"{SCIM}/Users").mock(return_value=scim_json(200, body))
+    await api.scim.user("foo@bar.com")  # the lookup reads the whole answer (1 user)
     assert route.calls.last.request.url.params["filter"] == 'userName eq "foo@bar.com"'
 
 
@@ -298,3 +297,52 @@ async def test_lookups_send_the_email_in_nfc(api: AsyncApi, router: respx.MockRo
     route = router.get(f"{SCIM}/Users").mock(return_value=scim_json(200, body))
     assert await api.scim.user("zoe\u0308@bar.com") is None
     assert route.calls.last.request.url.params["filter"] == 'userName eq "zo\u00eb@bar.com"'
+
+
+async def test_an_email_matching_two_scim_users_is_refused_not_the_first_taken(
+    api: AsyncApi, router: respx.MockRouter
+) -> None:
+    # The filter answers two users whose emails have one key (case, NFD): acting on
+    # the first (a deactivation, a deletion) could hit the wrong person.
+    template = load_fixture("ListScimUsers.response.json")["Resources"][0]
+    twins = [
+        {**template, "id": "usrAAAAAAAAAAAAAA", "userName": "zoe\u0308@bar.com"},
+        {**template, "id": "usrBBBBBBBBBBBBBB", "userName": "Zo\u00eb@bar.com"},
+    ]
+    body = {"totalResults": 2, "startIndex": 1, "itemsPerPage": 2, "Resources": twins}
+    router.get(f"{SCIM}/Users").mock(return_value=scim_json(200, body))
+    deactivate = router.patch(url__startswith=f"{SCIM}/Users/").mock(
+        return_value=scim_json(200, twins[0])
+    )
+    with pytest.raises(InvalidInputError, match="usrAAAAAAAAAAAAAA, usrBBBBBBBBBBBBBB"):
+        await api.scim.user_id("zo\u00eb@bar.com")
+    with pytest.raises(InvalidInputError, match="matches 2 SCIM users"):
+        await api.scim.user("ZOË@bar.com")
+    assert deactivate.call_count == 0
+
+
+@pytest.mark.parametrize(("total", "resources"), [(5, 1), (3, None), (0, 1)])
+async def test_a_groups_list_that_does_not_back_its_total_is_refused(
+    api: AsyncApi, router: respx.MockRouter, total: int, resources: int | None
+) -> None:
+    # A server capping the count (or answering Resources null) made the sync see part of
+    # the groups: "create group" for the others, memberships there never corrected.
+    body = load_fixture("ListScimGroups.response.json")
+    listed = None if resources is None else body["Resources"] * resources
+    router.get(f"{SCIM}/Groups").mock(
+        return_value=scim_json(200, {**body, "totalResults": total, "Resources": listed})
+    )
+    with pytest.raises(ResponseValidationError, match=f"totalResults is {total}"):
+        [group async for group in api.scim.groups()]
+
+
+async def test_a_filtered_listing_never_yields_someone_else(
+    api: AsyncApi, router: respx.MockRouter
+) -> None:
+    # The server ignored the filter: `scim users list --user-name other@` listed foo@,
+    # whose ID a script would then deactivate or delete.
+    body = {**load_fixture("ListScimUsers.response.json"), "totalResults": 1, "startIndex": 1}
+    router.get(f"{SCIM}/Users").mock(return_value=scim_json(200, body))  # foo@bar.com
+    assert [u.id async for u in api.scim.users(user_name="other@bar.com")] == []
+    assert [u.id async for u in api.scim.users(user_name="FOO@bar.com")] == [USER]
+    assert [u.id async for u in api.scim.users()] == [USER]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import httpx
@@ -253,3 +254,22 @@ async def test_delete_user(client: httpx.AsyncClient, emulator: Emulator) -> Non
     assert (await client.delete(f"/Users/{user.id}")).status_code == 200
     assert user.id not in emulator.world.users
     assert_error(await client.get(f"/Users/{user.id}"), 404, None)
+
+
+async def test_one_address_typed_in_nfc_or_nfd_is_one_user(
+    client: httpx.AsyncClient, emulator: Emulator, domain: str
+) -> None:
+    # The emulator keyed emails with lower() only: zoë@ in NFD was a second user.
+    nfc, nfd = (unicodedata.normalize(form, f"zoë@{domain}") for form in ("NFC", "NFD"))
+    created = await client.post("/Users", json=new_user(nfc))
+    assert created.status_code == 200, created.text  # Airtable answers 200 (§12)
+    assert_error(await client.post("/Users", json=new_user(nfd.upper())), 409, "uniqueness")
+    found = await client.get("/Users", params={"filter": f'userName eq "{nfd}"'})
+    assert [doc["id"] for doc in found.json()["Resources"]] == [created.json()["id"]]
+    user = emulator.world.user_by_email(nfd)
+    assert user is not None
+    assert user.id == created.json()["id"]
+    # Different letters stay different addresses (no case folding of ß to ss).
+    other = await client.post("/Users", json=new_user(f"straße@{domain}"))
+    assert other.status_code == 200, other.text
+    assert (await client.post("/Users", json=new_user(f"strasse@{domain}"))).status_code == 200

@@ -107,11 +107,33 @@ async def test_names_with_joiners_and_accents_are_sent(
         (NFC, NFD),
         ("Zoë@Ours.Example", NFD),
         (f"  {NFC} ", NFD.upper()),
-        ("STRASSE@x.io", "straße@x.io"),
+        ("STRAẞE@x.io", "straße@x.io"),  # capital sharp s
+        ("Kim@x.io", "kim@x.io"),  # the Kelvin sign is a K in NFC
     ],
 )
 def test_one_key_per_email(a: str, b: str) -> None:
     assert email_key(a) == email_key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("straße@x.io", "strasse@x.io"),
+        ("ﬁona@x.io", "fiona@x.io"),
+        ("ſam@x.io", "sam@x.io"),
+        ("İlker@x.io", "ilker@x.io"),
+        ("ｚｏｅ@x.io", "zoe@x.io"),  # full-width letters
+    ],
+)
+def test_different_addresses_keep_different_keys(a: str, b: str) -> None:
+    # casefold() merged the first three: a row for straße@ acted on the user strasse@.
+    assert email_key(a) != email_key(b)
+
+
+def test_a_row_for_strasse_never_touches_the_user_strasse() -> None:
+    people = read_people("email,first name,last name,active\nstraße@x.io,Zoë,B,false\n")
+    directory = Directory((scim_user(USER, "strasse@x.io"),), ())
+    assert plan_sync(people, directory) == []  # before: "update user" deactivating USER
 
 
 def test_the_clients_user_lookups_merge_nfc_and_nfd() -> None:
@@ -210,3 +232,22 @@ def test_names_in_the_other_normal_form_are_not_an_update_every_run(form: str) -
         title=unicodedata.normalize(other, "Ré"),
     )
     assert plan_sync(people, Directory((directory_user,), ())) == []
+
+
+def test_a_row_matching_two_directory_users_is_refused_not_applied_to_one() -> None:
+    # Two users whose emails have one key (NFC and NFD): the plan picked the last one
+    # read and deactivated it, whichever person the row meant.
+    people = read_people(f"email,first name,last name,active\n{NFC},Zoë,A,false\n")
+    twins = (scim_user(USER, NFD), scim_user("usrBBBBBBBBBBBBBB", NFC.upper()))
+    with pytest.raises(InvalidInputError, match=f"line 2: .* 2 SCIM users \\({USER}, usrB"):
+        plan_sync(people, Directory(twins, ()))
+    others = read_people("email,first name,last name\nann@ours.example,Ann,A\n")
+    assert [c.action for c in plan_sync(others, Directory(twins, ()))] == ["create user"]
+
+
+def test_a_file_separated_by_semicolons_is_named_in_the_error() -> None:
+    # An Excel export in a comma-decimal locale: BOM, CRLF, ";". The error named the
+    # columns by their internal keys ("firstname") and gave no clue why.
+    with pytest.raises(ValueError, match="no email, first name, last name column") as caught:
+        read_people("email;first name;last name\r\nann@ours.example;Ann;A\r\n")
+    assert "looks separated otherwise" in str(caught.value)

@@ -222,3 +222,30 @@ async def test_pages_that_keep_repeating_most_users_end_in_a_typed_error(
     with pytest.raises(ResponseValidationError, match=r"repeated \d+ users already read"):
         await walk(opened(recorder))
     assert recorder.calls <= 3
+
+
+async def test_a_server_ignoring_start_index_under_a_huge_total_stops_the_concurrent_read(
+    opened: Callable[[Recorder], AsyncApi],
+) -> None:
+    # Every page is the first one (startIndex ignored), each full, under a total of
+    # 100,000,000: before the fix, the concurrent read kept every page full and "new",
+    # so it fetched (and kept in memory) a million pages.
+    everyone = directory_of(250, total=100_000_000)
+    recorder = Recorder(lambda start, size: everyone(1, size))
+    api = opened(recorder)
+    with anyio.fail_after(60):  # a bound for a hang, not a timing assertion
+        with pytest.raises(ResponseValidationError, match="repeats users already read"):
+            await read_directory(api.scim)
+    assert recorder.calls <= 2 * READS_IN_FLIGHT + 4
+
+
+async def test_a_user_listed_twice_on_one_page_is_read_once(
+    opened: Callable[[Recorder], AsyncApi],
+) -> None:
+    # totalResults 1, the page holds the same user twice: the directory held it twice,
+    # so --deactivate-missing planned (and sent) its deactivation twice.
+    recorder = Recorder(lambda start, size: listing(1, [user(7), user(7)], start))
+    api = opened(recorder)
+    assert await walk(api) == ["usr00000000000007"]
+    directory = await read_directory(api.scim)
+    assert [found.id for found in directory.users] == ["usr00000000000007"]

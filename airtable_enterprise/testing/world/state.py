@@ -8,6 +8,7 @@ endpoint logic lives in :mod:`.actions`, the wire rendering in :mod:`.views`.
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -36,9 +37,17 @@ __all__ = [
     "User",
     "Workspace",
     "World",
+    "email_key",
 ]
 
 Clock = Callable[[], datetime]
+
+
+def email_key(email: str) -> str:
+    """How the emulator tells two addresses apart, as a directory would: Unicode NFC and
+    lower case (``zoë@`` typed in NFC or NFD, in any case, is one user; ``straße@`` and
+    ``strasse@`` are two). The client keys emails the same way (its ``_core.text``)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", email).lower())
 
 
 def utc_now() -> datetime:
@@ -321,7 +330,7 @@ class World:
     # ------------------------------------------------------------------ users
 
     def add_user(self, user: User) -> User:
-        key = user.email.lower()
+        key = email_key(user.email)
         if key in self._by_email:
             raise ValueError(f"email {user.email!r} is already in use")
         self.users[user.id] = user
@@ -335,13 +344,13 @@ class World:
         return found
 
     def user_by_email(self, email: str) -> User | None:
-        user_id = self._by_email.get(email.lower())
+        user_id = self._by_email.get(email_key(email))
         return self.users.get(user_id) if user_id is not None else None
 
     def change_email(self, user: User, email: str) -> None:
-        del self._by_email[user.email.lower()]
+        del self._by_email[email_key(user.email)]
         user.email = email
-        self._by_email[email.lower()] = user.id
+        self._by_email[email_key(email)] = user.id
 
     def forget_user(self, user: User) -> None:
         """Delete a user and every grant and membership they hold."""
@@ -349,7 +358,7 @@ class World:
             holder.pop(user.id, None)
         for group in self.groups.values():
             group.members.pop(user.id, None)
-        del self._by_email[user.email.lower()]
+        del self._by_email[email_key(user.email)]
         del self.users[user.id]
 
     # ------------------------------------------------------------------ objects

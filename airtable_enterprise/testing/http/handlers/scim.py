@@ -15,7 +15,7 @@ from typing import Any
 
 from ....models.scim import SCHEMA_ENTERPRISE_USER, SCHEMA_GROUP, SCHEMA_SSO_USER, SCHEMA_USER
 from ...world.scim import ENTERPRISE_FIELDS, ScimAttributes
-from ...world.state import Group, GroupMember, User, World
+from ...world.state import Group, GroupMember, User, World, email_key
 from ..requests import Call, Caller
 from ..scim_patch import USER_KEYS, apply_group_patch, apply_user_patch, operations_of
 from ..scim_views import (
@@ -170,8 +170,8 @@ def list_users(world: World, call: Call) -> dict[str, Any]:
     users = scim_users(world)
     filters = [v for k, v in call.query if k == "filter"]
     if filters:
-        wanted = parse_eq_filter(filters[-1], "userName").lower()
-        users = [u for u in users if u.email.lower() == wanted]
+        wanted = email_key(parse_eq_filter(filters[-1], "userName"))
+        users = [u for u in users if email_key(u.email) == wanted]
     return list_response(call, users, lambda user: user_doc(world, user))
 
 

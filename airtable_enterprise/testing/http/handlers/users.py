@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._wire import ApiFailure, invalid_request, model_not_found, not_permitted
-from ...world.state import Grant, User, Workspace, World
+from ...world.state import Grant, User, Workspace, World, email_key
 from ..requests import Body, Call, Caller
 from ..views import collaborations_of, groups_of, user_view
 from ._common import check_id_format, record
@@ -115,7 +115,7 @@ def _apply_update(world: World, caller: Caller, user: User, changes: dict[str, s
     if refusal is not None:
         raise not_permitted(refusal)
     email = changes.get("email")
-    if email is not None and email.lower() != user.email.lower():
+    if email is not None and email_key(email) != email_key(user.email):
         other = world.user_by_email(email)
         if other is not None:
             raise ApiFailure(422, "EMAIL_ALREADY_IN_USE", "Email already in use")
