@@ -1,0 +1,121 @@
+"""The shared limiter on a real Redis Cluster (3 masters + 3 replicas on loopback):
+a node's URL is enough, and a failover keeps the limiter shared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+import pytest
+
+from airtable_enterprise import AsyncApi, RateLimitError, RetryPolicy
+from airtable_enterprise.ratelimit.store import key_prefix
+from airtable_enterprise.testing import Emulator
+from benchmarks.redis_cluster import RedisClusterNodes
+from tests.helpers import most_in_any_window
+
+pytestmark = pytest.mark.anyio
+
+_counter = iter(range(10**6))
+RPS = 10
+
+
+async def _run(api: AsyncApi, path: str, counts: dict[str, int], times: list[float]) -> None:
+    """Call ``path`` until cancelled; any error other than a 429 fails the test."""
+    while True:
+        try:
+            await api.request("GET", path)
+        except RateLimitError:
+            counts["rate_limited"] += 1
+        else:
+            counts["ok"] += 1
+            times.append(anyio.current_time())
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Poll ``condition`` (counters the calling tasks update) until it holds."""
+    while True:
+        if condition():
+            return
+        await anyio.sleep(0.1)
+
+
+def _setup(cluster: RedisClusterNodes) -> tuple[Emulator, str, str, dict[str, object]]:
+    token = f"pat-cluster-{next(_counter)}"
+    emulator = Emulator(token=token, rate_limit=RPS, rate_limit_penalty=30.0)
+    path = f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}"
+    state = f"{key_prefix(token)}:token:state"
+    # The URL of a node that does not serve the token's keys: every call is redirected.
+    master = cluster.master_of(state)
+    url = next(node.url for node in cluster.nodes if node is not master)
+    options: dict[str, object] = {
+        "requests_per_second": RPS,
+        "retry": RetryPolicy(max_attempts=1),
+        "redis_url": url,
+    }
+    return emulator, path, state, options
+
+
+async def test_a_cluster_node_url_shares_the_limiter(redis_cluster: RedisClusterNodes) -> None:
+    emulator, path, state, options = _setup(redis_cluster)
+    counts = {"ok": 0, "rate_limited": 0}
+    times: list[float] = []
+    async with emulator.api(**options) as first, emulator.api(**options) as second:
+        with anyio.move_on_after(3.0):
+            async with anyio.create_task_group() as group:
+                for api in (first, second):
+                    for _ in range(6):
+                        group.start_soon(_run, api, path, counts, times)
+        stats = [first.limiter.stats, second.limiter.stats]
+    assert counts["rate_limited"] == 0
+    assert counts["ok"] >= 10  # 3 s at 9.2/s: a generous bound for a busy machine
+    assert all(s.shared and s.store_failures == 0 and s.local_starts == 0 for s in stats)
+    assert most_in_any_window(times, 1.0) <= RPS
+    # The state lives in the cluster, on the master serving the token's hash tag.
+    master = redis_cluster.master_of(state)
+    assert redis_cluster.ask(master, "EXISTS", state).strip() == "1"
+
+
+async def test_a_failover_keeps_the_limiter_shared_with_no_error_and_no_429(
+    redis_cluster: RedisClusterNodes,
+) -> None:
+    """Three instances (each its own store client, as three processes) run through the
+    failover of the master serving their keys: no store error reaches a call, at most
+    one 429 each (Airtable's 30 s penalty would show any), and afterwards the limiter is
+    shared again, on the replica that took over."""
+    emulator, path, state, options = _setup(redis_cluster)
+    master = redis_cluster.master_of(state)
+    counts = [{"ok": 0, "rate_limited": 0} for _ in range(3)]
+    times: list[float] = []
+    async with (
+        emulator.api(**options) as one,
+        emulator.api(**options) as two,
+        emulator.api(**options) as three,
+    ):
+        apis = (one, two, three)
+        async with anyio.create_task_group() as group:
+            for api, count in zip(apis, counts, strict=True):
+                for _ in range(4):
+                    group.start_soon(_run, api, path, count, times)
+            with anyio.fail_after(30):  # all running, shared
+                await _until(lambda: sum(count["ok"] for count in counts) >= 15)
+            assert all(api.limiter.stats.live_processes == 3 for api in apis)
+            master.kill()
+            promoted = await anyio.to_thread.run_sync(
+                redis_cluster.wait_for_failover, state, master
+            )
+            with anyio.fail_after(60):  # each probes the store again after 1, 2, 4 ... s
+                await _until(lambda: all(api.limiter.stats.shared for api in apis))
+            calls_before = [api.limiter.stats.store_calls for api in apis]
+            back_at = anyio.current_time()
+            await anyio.sleep(2.0)
+            group.cancel_scope.cancel()
+        stats = [api.limiter.stats for api in apis]
+    assert [count["rate_limited"] for count in counts] == [0, 0, 0]
+    assert all(s.store_failures >= 1 for s in stats)  # they did see the outage
+    assert all(s.shared for s in stats)
+    assert all(s.store_calls > before for s, before in zip(stats, calls_before, strict=True))
+    assert sum(1 for at in times if at > back_at) >= 5
+    assert most_in_any_window(times, 1.0) <= RPS
+    assert promoted is not master
+    assert redis_cluster.ask(promoted, "EXISTS", state).strip() == "1"
