@@ -40,9 +40,11 @@ async def _until(condition: Callable[[], bool]) -> None:
         await anyio.sleep(0.1)
 
 
-def _setup(cluster: RedisClusterNodes) -> tuple[Emulator, str, str, dict[str, object]]:
+def _setup(
+    cluster: RedisClusterNodes, penalty: float = 30.0
+) -> tuple[Emulator, str, str, dict[str, object]]:
     token = f"pat-cluster-{next(_counter)}"
-    emulator = Emulator(token=token, rate_limit=RPS, rate_limit_penalty=30.0)
+    emulator = Emulator(token=token, rate_limit=RPS, rate_limit_penalty=penalty)
     path = f"/v0/meta/enterpriseAccounts/{emulator.enterprise_id}"
     state = f"{key_prefix(token)}:token:state"
     # The URL of a node that does not serve the token's keys: every call is redirected.
@@ -52,6 +54,7 @@ def _setup(cluster: RedisClusterNodes) -> tuple[Emulator, str, str, dict[str, ob
         "requests_per_second": RPS,
         "retry": RetryPolicy(max_attempts=1),
         "redis_url": url,
+        "rate_limit_cooldown": penalty,
     }
     return emulator, path, state, options
 
@@ -81,9 +84,10 @@ async def test_a_failover_keeps_the_limiter_shared_with_no_error_and_no_429(
 ) -> None:
     """Three instances (each its own store client, as three processes) run through the
     failover of the master serving their keys: no store error reaches a call, at most
-    one 429 each (Airtable's 30 s penalty would show any), and afterwards the limiter is
-    shared again, on the replica that took over."""
-    emulator, path, state, options = _setup(redis_cluster)
+    one 429 each (the penalty is 2 s here, so instances that did not share the limit
+    would draw one after another), and afterwards the limiter is shared again, on the
+    replica that took over. (Runs so far drew no 429 at all.)"""
+    emulator, path, state, options = _setup(redis_cluster, penalty=2.0)
     master = redis_cluster.master_of(state)
     counts = [{"ok": 0, "rate_limited": 0} for _ in range(3)]
     times: list[float] = []
@@ -108,10 +112,10 @@ async def test_a_failover_keeps_the_limiter_shared_with_no_error_and_no_429(
                 await _until(lambda: all(api.limiter.stats.shared for api in apis))
             calls_before = [api.limiter.stats.store_calls for api in apis]
             back_at = anyio.current_time()
-            await anyio.sleep(2.0)
+            await anyio.sleep(3.0)
             group.cancel_scope.cancel()
         stats = [api.limiter.stats for api in apis]
-    assert [count["rate_limited"] for count in counts] == [0, 0, 0]
+    assert all(count["rate_limited"] <= 1 for count in counts), counts
     assert all(s.store_failures >= 1 for s in stats)  # they did see the outage
     assert all(s.shared for s in stats)
     assert all(s.store_calls > before for s, before in zip(stats, calls_before, strict=True))
