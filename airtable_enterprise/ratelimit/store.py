@@ -15,11 +15,12 @@ the store never raises into a user's call.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -176,7 +177,14 @@ class RedisStore:
             holder = _ClientHolder(self._client, self._cluster_client)
             await holder.open()
             self._holder = holder
+            # Ask the node what it is now, in the background: the first call finds the
+            # answer ready (or waits for it), instead of paying that round trip itself.
+            holder.start_soon(self._ask_quietly)
         return self
+
+    async def _ask_quietly(self) -> None:
+        with contextlib.suppress(StoreError):  # down: the first call asks again
+            await self._ask_cluster()
 
     async def __aexit__(
         self,
@@ -308,6 +316,10 @@ class _ClientHolder:
             self._group.cancel_scope.cancel()
             await self._group.__aexit__(type(exc), exc, exc.__traceback__)
             raise
+
+    def start_soon(self, function: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``function`` beside the holder (the store waits for it when it closes)."""
+        self._group.start_soon(function)
 
     async def close(self) -> None:
         self._closing = True
