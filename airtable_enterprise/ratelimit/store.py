@@ -262,6 +262,13 @@ class RedisStore:
             except anyio.get_cancelled_exc_class():
                 raise
             except Exception as exc:
+                from coredis.exceptions import ResponseError
+
+                if isinstance(exc, ResponseError):
+                    # It answered, but refuses INFO (a managed service's restricted
+                    # commands): take it for a plain server; a MOVED would say otherwise.
+                    self.cluster = False
+                    return
                 raise StoreError(f"{type(exc).__name__}: {exc}") from None
             if str(info.get("cluster_enabled", 0)) == "1":
                 await self._use_cluster()

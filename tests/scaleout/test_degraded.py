@@ -4,6 +4,9 @@ and ``redis_fail_closed`` waits a bounded time."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import anyio
 import httpx
 import pytest
@@ -135,3 +138,24 @@ async def test_fail_closed_through_the_api_sends_nothing() -> None:
 def test_a_bad_fail_closed_timeout_is_refused(bad: object) -> None:
     with pytest.raises(InvalidInputError, match="redis_fail_closed_timeout"):
         AsyncApi("patX.y", redis_url=DOWN, redis_fail_closed=True, redis_fail_closed_timeout=bad)  # type: ignore[arg-type]
+
+
+async def test_a_store_that_refuses_info_is_taken_for_a_plain_server(tmp_path: Path) -> None:
+    """Managed services restrict commands: a store whose INFO is refused is still shared
+    (a cluster node would answer MOVED, which asks again)."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path, executable, extra_args=("--rename-command", "INFO", '""'))
+    server.start()
+    try:
+        async with RedisStore.from_url(server.url) as store:
+            limiter = SharedRateLimiter(store, _key(), 20)
+            for _ in range(3):
+                await limiter.acquire()
+            assert store.cluster is False
+    finally:
+        server.stop()
+    assert limiter.stats.shared
+    assert limiter.stats.store_failures == 0
+    assert limiter.stats.local_starts == 0
