@@ -38,10 +38,10 @@ from collections.abc import Awaitable, Callable
 import anyio
 import attrs
 
-from ..errors import InvalidInputError, RateLimitStoreError
+from ..errors import RateLimitStoreError
 from . import lua
 from .local import MAX_COOLDOWN, RateLimiter, RateLimiterStats
-from .store import PROBE_MAX, RedisStore, StoreError
+from .store import PROBE_MAX, RedisStore, StoreError, open_store
 
 __all__ = ["LimiterFactory", "SharedRateLimiter", "SharedRateLimiterStats", "open_store"]
 
@@ -457,27 +457,6 @@ class SharedRateLimiter:
             live_processes=self._live,
             degraded_share=self._degraded_share(),
         )
-
-
-def open_store(redis_url: object, redis_client: object) -> RedisStore | None:
-    """The store ``AsyncApi(redis_url=..., redis_client=...)`` asks for (None: neither).
-
-    Raises :class:`~airtable_enterprise.InvalidInputError` for a bad URL or client; the
-    URL may hold a password, so the error never shows it.
-    """
-    if redis_url is None and redis_client is None:
-        return None
-    if redis_url is not None and redis_client is not None:
-        raise InvalidInputError("redis_client", "<client>", "pass redis_url or redis_client")
-    if redis_client is not None:
-        try:
-            return RedisStore(redis_client)
-        except TypeError as exc:
-            raise InvalidInputError("redis_client", type(redis_client).__name__, str(exc)) from None
-    try:
-        return RedisStore.from_url(redis_url)  # type: ignore[arg-type]
-    except (ValueError, ImportError) as exc:
-        raise InvalidInputError("redis_url", "<hidden>", str(exc)) from None
 
 
 @attrs.frozen(kw_only=True)

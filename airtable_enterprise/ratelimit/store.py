@@ -27,10 +27,12 @@ from typing import TYPE_CHECKING, Any, Self
 import anyio
 import anyio.abc
 
+from ..errors import InvalidInputError
+
 if TYPE_CHECKING:
     import coredis
 
-__all__ = ["STORE_SCHEMES", "RedisStore", "StoreError", "StoreHealth", "key_prefix"]
+__all__ = ["STORE_SCHEMES", "RedisStore", "StoreError", "StoreHealth", "key_prefix", "open_store"]
 
 logger = logging.getLogger("airtable_enterprise")
 
@@ -373,6 +375,27 @@ class _ClientHolder:
         attempt, self._attempt = self._attempt, None
         if attempt is not None:
             attempt.set()
+
+
+def open_store(redis_url: object, redis_client: object) -> RedisStore | None:
+    """The store ``AsyncApi(redis_url=..., redis_client=...)`` asks for (None: neither).
+
+    Raises :class:`~airtable_enterprise.InvalidInputError` for a bad URL or client; the
+    URL may hold a password, so the error never shows it.
+    """
+    if redis_url is None and redis_client is None:
+        return None
+    if redis_url is not None and redis_client is not None:
+        raise InvalidInputError("redis_client", "<client>", "pass redis_url or redis_client")
+    if redis_client is not None:
+        try:
+            return RedisStore(redis_client)
+        except TypeError as exc:
+            raise InvalidInputError("redis_client", type(redis_client).__name__, str(exc)) from None
+    try:
+        return RedisStore.from_url(redis_url)  # type: ignore[arg-type]
+    except (ValueError, ImportError) as exc:
+        raise InvalidInputError("redis_url", "<hidden>", str(exc)) from None
 
 
 def _decode(reply: Any) -> Any:
