@@ -28,10 +28,13 @@ NODE_TIMEOUT_MS = 1000
 MASTERS = 3
 
 
-def _free_cluster_port() -> int:
-    """A loopback port free for the node and for its cluster bus (port + 10000)."""
+def _free_cluster_port(taken: set[int]) -> int:
+    """A loopback port free for the node and for its cluster bus (port + 10000), and
+    not one of ``taken`` (nor their buses)."""
     while True:
         port = random.randint(20000, 50000)
+        if {port, port + 10000, port - 10000} & taken:
+            continue
         try:
             with socket.socket() as one, socket.socket() as bus:
                 one.bind(("127.0.0.1", port))
@@ -59,7 +62,7 @@ class RedisClusterNodes:
                     "--cluster-node-timeout", str(NODE_TIMEOUT_MS),
                 ),
             )  # fmt: skip
-            node.port = _free_cluster_port()
+            node.port = _free_cluster_port({n.port for n in self.nodes})
             self.nodes.append(node)
 
     @property
