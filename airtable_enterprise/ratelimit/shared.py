@@ -390,11 +390,16 @@ class SharedRateLimiter:
         return now
 
     async def _confirm_shared(self, booking: str) -> float:
-        with contextlib.suppress(StoreError):
+        try:
             reply = await self._call(lua.CONFIRM, booking)
             while reply.status == "wait":
                 await self._sleep(reply.value)
                 reply = await self._call(lua.CONFIRM, booking)
+        except StoreError:
+            # The store failed since it granted this start, which goes out late: count
+            # it in the outage's local window instead (it waits there if that is full),
+            # or it would go out counted nowhere, beside the local starts.
+            return await self._degraded().confirm_start(self._clock())
         return self._clock()
 
     def restate_start(self, recorded_at: float) -> float:

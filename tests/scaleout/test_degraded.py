@@ -159,3 +159,20 @@ async def test_a_store_that_refuses_info_is_taken_for_a_plain_server(tmp_path: P
     assert limiter.stats.shared
     assert limiter.stats.store_failures == 0
     assert limiter.stats.local_starts == 0
+
+
+async def test_a_shared_start_written_after_the_store_died_counts_in_the_local_window(
+    own_redis: RedisServer,
+) -> None:
+    """A start the store granted goes out late (a busy event loop), after the store
+    died: it cannot be counted again at the store, so the local window counts it, or it
+    would go out beside the outage's local starts, counted nowhere."""
+    async with RedisStore.from_url(own_redis.url) as store:
+        limiter = SharedRateLimiter(store, _key(), 20)
+        granted = await limiter.acquire()
+        own_redis.kill()
+        await anyio.sleep(0.05)  # later than the 20 ms after which a start is restated
+        written = await limiter.confirm_start(granted)
+    assert written > granted
+    assert not limiter.stats.shared
+    assert list(limiter._fallback._state.started) == [written]
