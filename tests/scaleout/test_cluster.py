@@ -84,7 +84,7 @@ async def test_a_cluster_node_url_shares_the_limiter(redis_cluster: RedisCluster
     assert redis_cluster.ask(master, "EXISTS", state).strip() == "1"
 
 
-async def test_a_failover_keeps_the_limiter_shared_with_no_error_and_no_429(
+async def test_a_failover_keeps_the_limiter_shared_with_no_error_and_at_most_one_429_each(
     redis_cluster: RedisClusterNodes,
 ) -> None:
     """Three instances (each its own store client, as three processes) run through the
