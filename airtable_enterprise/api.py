@@ -138,8 +138,11 @@ class AsyncApi:
       ``redis_client`` (an open ``coredis`` client): share every limiter of this instance
       (the token's and each base's) with every ``AsyncApi`` in any process or host using
       the same token and store; use the instance as ``async with``. While the store
-      fails, this process goes on alone at ``redis_fallback_share`` of each limit, or
-      waits for the store with ``redis_fail_closed=True``. Needs the ``redis`` extra.
+      fails, this process goes on alone at ``1/N`` of each limit (``N``: the processes
+      the store last counted live on it; at most ``redis_fallback_share``), or waits for
+      the store with ``redis_fail_closed=True``, at most ``redis_fail_closed_timeout``
+      seconds per call, then raises :class:`RateLimitStoreError`. A Redis Cluster
+      node's URL gives a cluster client. Needs the ``redis`` extra.
     - ``download_transport``: the transport of :attr:`files`, the token-free client
       for signed file URLs (exports, audit-log requests).
     """
@@ -164,6 +167,7 @@ class AsyncApi:
         redis_client: object = None,
         redis_fallback_share: float = 0.5,
         redis_fail_closed: bool = False,
+        redis_fail_closed_timeout: float = 30.0,
         download_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         try:
@@ -184,6 +188,7 @@ class AsyncApi:
             rate_limit_headroom=rate_limit_headroom,
             rate_limit_cooldown=rate_limit_cooldown,
             redis_fallback_share=redis_fallback_share,
+            redis_fail_closed_timeout=redis_fail_closed_timeout,
             limiter=limiter,
             store=redis_url is not None or redis_client is not None,
         )
@@ -200,6 +205,7 @@ class AsyncApi:
             key=store_key,
             fallback_share=float(redis_fallback_share),
             fail_closed=bool(redis_fail_closed),
+            fail_closed_timeout=float(redis_fail_closed_timeout),
         )
         self.limiter = limiter or self._new_limiter(float(requests_per_second), "token")
         self.stats = RequestStats()

@@ -357,6 +357,19 @@ class JobTimeoutError(AirtableError, TimeoutError):
         )
 
 
+class RateLimitStoreError(AirtableError):
+    """``AsyncApi(redis_fail_closed=True)``: the shared rate-limit store (Redis/Valkey)
+    did not answer for ``timeout`` seconds (``redis_fail_closed_timeout``) while this
+    call waited for its turn. Nothing was sent; call again later."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        super().__init__(
+            f"the rate-limit store did not answer within {timeout:g} s "
+            "(redis_fail_closed=True): nothing was sent"
+        )
+
+
 class DownloadError(AirtableError):
     """A signed file could not be downloaded; ``url`` has its signature removed."""
 

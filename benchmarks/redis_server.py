@@ -32,9 +32,10 @@ def _free_port() -> int:
 class RedisServer:
     """One ``redis-server`` process; :meth:`kill` and :meth:`start` again on the same port."""
 
-    def __init__(self, directory: Path, executable: str) -> None:
+    def __init__(self, directory: Path, executable: str, extra_args: tuple[str, ...] = ()) -> None:
         self.directory = directory
         self.executable = executable
+        self.extra_args = extra_args
         self.port = _free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -44,7 +45,11 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 30.0) -> None:
-        """Start the server and wait until it accepts connections."""
+        """Start the server and wait until it accepts connections.
+
+        On every path that does not return (no answer within ``timeout``, an exit, an
+        interrupt), the process started here is stopped before the error propagates.
+        """
         argv = [
             self.executable,
             "--bind", "127.0.0.1",
@@ -53,10 +58,18 @@ class RedisServer:
             "--save", "",
             "--appendonly", "no",
             "--protected-mode", "no",
+            *self.extra_args,
         ]  # fmt: skip
-        log = (self.directory / "redis.log").open("ab")
-        self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        with (self.directory / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.kill()
+            raise
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
@@ -82,6 +95,7 @@ class RedisServer:
         """SIGKILL the server (as a crash would)."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
+        if self.process is not None:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
@@ -95,15 +109,16 @@ class RedisServer:
 
 
 @contextmanager
-def running_redis() -> Iterator[RedisServer]:
-    """A started ``redis-server``, stopped afterwards; :class:`RedisServerMissing` if none."""
+def running_redis(start_timeout: float = 30.0) -> Iterator[RedisServer]:
+    """A started ``redis-server``, stopped afterwards (also when it fails to start);
+    :class:`RedisServerMissing` if none."""
     executable = shutil.which("redis-server")
     if executable is None:
         raise RedisServerMissing("redis-server is not installed (apt-get install redis-server)")
     with tempfile.TemporaryDirectory(prefix="airtable-redis-") as scratch:
         server = RedisServer(Path(scratch), executable)
-        server.start()
         try:
+            server.start(start_timeout)
             yield server
         finally:
             server.stop()

@@ -24,6 +24,7 @@ def check_options(
     rate_limit_headroom: object,
     rate_limit_cooldown: object,
     redis_fallback_share: object,
+    redis_fail_closed_timeout: object = 30.0,
     limiter: object = None,
     store: bool = False,
 ) -> None:
@@ -66,6 +67,14 @@ def check_options(
     if not (isinstance(redis_fallback_share, int | float) and 0 < redis_fallback_share <= 1):
         raise errors.InvalidInputError(
             "redis_fallback_share", redis_fallback_share, "must be a number in (0, 1]"
+        )
+    if (
+        isinstance(redis_fail_closed_timeout, bool)
+        or not isinstance(redis_fail_closed_timeout, int | float)
+        or not 0 <= redis_fail_closed_timeout < math.inf
+    ):
+        raise errors.InvalidInputError(
+            "redis_fail_closed_timeout", redis_fail_closed_timeout, "must be a finite number >= 0"
         )
     if limiter is not None and store:
         # The token's limit would stay in this process while the bases' are shared.

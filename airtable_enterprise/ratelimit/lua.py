@@ -1,20 +1,24 @@
 """The shared limiter's server-side scripts: one atomic Lua script per operation.
 
 They keep :class:`~airtable_enterprise.ratelimit.local.PacingState`'s bookkeeping in the
-store, for one rate-limit scope, in three keys sharing one Redis Cluster hash tag:
+store, for one rate-limit scope, in four keys sharing one Redis Cluster hash tag:
 
 - ``KEYS[1]``, a hash: ``next_start``, ``resume_at``, ``restart_pace``, ``ceiling``,
   ``ceiling_set_at``, ``last_penalty_at``, ``epoch`` (the pacing and the cooldown);
 - ``KEYS[2]``, a sorted set of booked starts (score: the booked time);
-- ``KEYS[3]``, a sorted set of real starts (score: when the request was let go).
+- ``KEYS[3]``, a sorted set of real starts (score: when the request was let go);
+- ``KEYS[4]``, a sorted set of the live processes (member: a random id per store
+  client, score: its latest call), which every call refreshes and prunes to the last
+  ``ARGV[6]`` seconds: the ``N`` the limiters divide the limit by when the store fails.
 
 Every time is the store's own (``TIME``), never a host's clock; members are random
 booking ids. A dead process holds nothing: its entries are only times, which leave the
 windows as time passes, and every key expires after ``ttl`` ms without use.
 
 Common arguments: ``ARGV[1]`` limit, ``ARGV[2]`` target pace, ``ARGV[3]`` window (s),
-``ARGV[4]`` ttl (ms); then the operation's own. Every script answers
-``{status, value, store_now, resume_at, pace, epoch}``, numbers as strings (a Lua
+``ARGV[4]`` ttl (ms), ``ARGV[5]`` this process's id, ``ARGV[6]`` the liveness window
+(s); then the operation's own. Every script answers
+``{status, value, store_now, resume_at, pace, epoch, live}``, numbers as strings (a Lua
 number in a reply would be cut to an integer).
 """
 
@@ -36,6 +40,7 @@ local limit = tonumber(ARGV[1])
 local target = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local ttl = tonumber(ARGV[4])
+local live_window = tonumber(ARGV[6])
 local capacity = math.max(1, math.floor(limit))
 local guard_window = window * limit / target
 local s = redis.call('HMGET', KEYS[1], 'next_start', 'resume_at', 'restart_pace', 'ceiling',
@@ -70,13 +75,16 @@ local function guard_wait(at)
 end
 
 local function reply(status, value)
-  for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
-  return {{status, f(value), f(now), f(resume_at), f(pace(now)), tostring(epoch)}}
+  redis.call('ZADD', KEYS[4], f(now), ARGV[5])
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. f(now - live_window))
+  local live = redis.call('ZCARD', KEYS[4])
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end
+  return {{status, f(value), f(now), f(resume_at), f(pace(now)), tostring(epoch), tostring(live)}}
 end
 """
 
 #: Book the next start (PacingState.reserve); start at once when it is due and the
-#: window of real starts has room. ``ARGV[5]``: the booking id.
+#: window of real starts has room. ``ARGV[7]``: the booking id.
 #: Answers ``started`` (value: the store time) or ``booked`` (value: seconds to wait).
 RESERVE = (
     _PRELUDE
@@ -88,10 +96,10 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', f(now - window))
 if redis.call('ZCOUNT', KEYS[2], '(' .. f(start - window), '+inf') >= capacity then
   start = math.max(start, kth_latest(KEYS[2], capacity) + window)
 end
-redis.call('ZADD', KEYS[2], f(start), ARGV[5])
+redis.call('ZADD', KEYS[2], f(start), ARGV[7])
 redis.call('HSET', KEYS[1], 'next_start', f(start + 1 / pace(start)))
 if start <= now and guard_wait(now) <= 0 then
-  redis.call('ZADD', KEYS[3], f(now), ARGV[5])
+  redis.call('ZADD', KEYS[3], f(now), ARGV[7])
   return reply('started', now)
 end
 return reply('booked', start - now)
@@ -100,40 +108,40 @@ return reply('booked', start - now)
 
 #: A booked start is due: start it, unless a 429 since booking voided it (``void``) or
 #: the window of real starts is full (``wait``, value: seconds).
-#: ``ARGV[5]``: the booking id; ``ARGV[6]``: the epoch it was booked in.
+#: ``ARGV[7]``: the booking id; ``ARGV[8]``: the epoch it was booked in.
 START = (
     _PRELUDE
     + """
-if tonumber(ARGV[6]) ~= epoch then return reply('void', 0) end
+if tonumber(ARGV[8]) ~= epoch then return reply('void', 0) end
 local wait = guard_wait(now)
 if wait > 0 then return reply('wait', wait) end
-redis.call('ZADD', KEYS[3], f(now), ARGV[5])
+redis.call('ZADD', KEYS[3], f(now), ARGV[7])
 return reply('started', now)
 """
 )
 
 #: A started request is written only now (RateLimiter.confirm_start): move its start to
-#: now, or answer ``wait`` when that would overflow the window. ``ARGV[5]``: booking id.
+#: now, or answer ``wait`` when that would overflow the window. ``ARGV[7]``: booking id.
 CONFIRM = (
     _PRELUDE
     + """
-redis.call('ZREM', KEYS[3], ARGV[5])
+redis.call('ZREM', KEYS[3], ARGV[7])
 local wait = guard_wait(now)
 if wait > 0 then return reply('wait', wait) end
-redis.call('ZADD', KEYS[3], f(now), ARGV[5])
+redis.call('ZADD', KEYS[3], f(now), ARGV[7])
 return reply('started', now)
 """
 )
 
 #: A caller cancelled before its request went out gives its booking back; the latest
 #: booking also gives back its place in the pace (so, in any order, all of them do).
-#: ``ARGV[5]``: the booking id.
+#: ``ARGV[7]``: the booking id.
 RELEASE = (
     _PRELUDE
     + """
-local booked = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[5]))
-redis.call('ZREM', KEYS[2], ARGV[5])
-redis.call('ZREM', KEYS[3], ARGV[5])
+local booked = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[7]))
+redis.call('ZREM', KEYS[2], ARGV[7])
+redis.call('ZREM', KEYS[3], ARGV[7])
 if booked and booked > now then
   local latest = kth_latest(KEYS[2], 1)
   if latest == nil or latest < booked then
@@ -150,13 +158,13 @@ return reply('released', 0)
 
 #: A 429 (PacingState.penalize): everyone waits until ``resume_at``; the first 429 of a
 #: burst lowers the shared restart pace and ceiling; bookings not yet due are void.
-#: ``ARGV[5]``: the cooldown (s); ``ARGV[6]``: when the refused request started
+#: ``ARGV[7]``: the cooldown (s); ``ARGV[8]``: when the refused request started
 #: (store time).
 PENALIZE = (
     _PRELUDE
     + f"""
-local resume = math.max(resume_at, now + tonumber(ARGV[5]))
-local started_at = tonumber(ARGV[6])
+local resume = math.max(resume_at, now + tonumber(ARGV[7]))
+local started_at = tonumber(ARGV[8])
 if started_at > last_penalty_at then
   local tripped = pace(started_at)
   ceiling = math.max(tripped * {_CEILING_FRACTION!r}, target * 0.02)

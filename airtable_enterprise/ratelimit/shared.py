@@ -13,10 +13,18 @@ the meantime, and count its real start), plus one when its headers were written 
 than ``_RESTATE_AFTER`` after it was let go.
 
 When the store fails (refused, reset, slower than its timeout), the process limits
-itself with a local :class:`RateLimiter` at ``fallback_share`` of the limit; the
-store's :class:`~airtable_enterprise.ratelimit.store.StoreHealth`, shared by every limiter of
-an ``AsyncApi``, logs once and probes the store again with a backoff (1 s doubling to
-30 s). With ``fail_closed`` the limiter waits for the store instead. No store error
+itself with a local :class:`RateLimiter` at ``1/N`` of the limit, ``N`` being the
+processes the store last counted live on the scope (those that called it in the last
+``LIVE_WINDOW`` seconds), and at most ``fallback_share``; so ``N`` processes degrading
+together stay under the limit in total. Its first local start waits one local interval,
+so that the starts the store granted just before do not bunch with the local ones. The
+store's :class:`~airtable_enterprise.ratelimit.store.StoreHealth`, shared by every limiter
+of an ``AsyncApi``, logs once and probes the store again with a backoff (1 s doubling to
+30 s). Once it answers again, the local limit still applies for ``REJOIN_GRACE`` seconds
+(on top of the shared one): the other processes find the store back only at their next
+probe, up to 30 s later, and run alone meanwhile. With ``fail_closed`` the limiter waits
+for the store instead, at most ``fail_closed_timeout`` seconds per call, then raises
+:class:`~airtable_enterprise.RateLimitStoreError` (nothing sent). No other store error
 reaches the caller.
 """
 
@@ -30,10 +38,10 @@ from collections.abc import Awaitable, Callable
 import anyio
 import attrs
 
-from ..errors import InvalidInputError
+from ..errors import RateLimitStoreError
 from . import lua
 from .local import MAX_COOLDOWN, RateLimiter, RateLimiterStats
-from .store import RedisStore, StoreError
+from .store import PROBE_MAX, RedisStore, StoreError, open_store
 
 __all__ = ["LimiterFactory", "SharedRateLimiter", "SharedRateLimiterStats", "open_store"]
 
@@ -46,6 +54,12 @@ _OFFSET_REFRESH = 30.0
 _GRANT_MEMORY = 60.0
 
 _LOCAL = ""  # the booking id of a start granted by the local fallback limiter
+
+#: A process counts as live on a scope (in ``N``) for this long after its latest call.
+LIVE_WINDOW = 60.0
+#: After the store answers again, a process keeps its local limit this long: every
+#: other process finds the store back at its next probe, at most PROBE_MAX later.
+REJOIN_GRACE = PROBE_MAX + 1.0
 
 
 @attrs.frozen
@@ -60,6 +74,10 @@ class SharedRateLimiterStats(RateLimiterStats):
     store_calls: int = 0
     store_failures: int = 0
     local_starts: int = 0
+    #: The processes the store last counted live on this scope (0: never heard).
+    live_processes: int = 0
+    #: The share of the limit this process takes alone while the store fails.
+    degraded_share: float = 0.5
 
 
 @attrs.frozen
@@ -70,6 +88,7 @@ class _Reply:
     resume_at: float
     pace: float
     epoch: int
+    live: int
 
 
 class SharedRateLimiter:
@@ -77,9 +96,10 @@ class SharedRateLimiter:
 
     ``key`` names the scope in the store (built from a hash of the token, see
     :func:`~airtable_enterprise.ratelimit.store.key_prefix`). The other arguments are
-    :class:`RateLimiter`'s, plus ``fallback_share`` (the share of the limit this
-    process uses alone while the store fails) and ``fail_closed`` (wait for the store
-    instead).
+    :class:`RateLimiter`'s, plus ``fallback_share`` (the most of the limit this
+    process uses alone while the store fails: ``1/N`` of the ``N`` live processes last
+    counted, at most this), ``fail_closed`` (wait for the store instead) and
+    ``fail_closed_timeout`` (how long one call waits for it, in seconds).
     """
 
     def __init__(
@@ -93,11 +113,19 @@ class SharedRateLimiter:
         max_cooldown: float = MAX_COOLDOWN,
         fallback_share: float = 0.5,
         fail_closed: bool = False,
+        fail_closed_timeout: float = 30.0,
         clock: Callable[[], float] = anyio.current_time,
         sleep: Callable[[float], Awaitable[object]] = anyio.sleep,
     ) -> None:
         if not (isinstance(fallback_share, int | float) and 0 < fallback_share <= 1):
             raise ValueError(f"fallback_share must be in (0, 1], got {fallback_share!r}")
+        if not (
+            isinstance(fail_closed_timeout, int | float) and 0 <= fail_closed_timeout < math.inf
+        ):
+            raise ValueError(
+                f"fail_closed_timeout must be a finite number >= 0, got {fail_closed_timeout!r}"
+            )
+        self._headroom = headroom
         self._fallback = RateLimiter(
             requests_per_second * fallback_share,
             headroom=headroom,
@@ -113,11 +141,22 @@ class SharedRateLimiter:
         self.cooldown = self._fallback.cooldown
         self._share = float(fallback_share)
         self.fail_closed = fail_closed
+        self.fail_closed_timeout = float(fail_closed_timeout)
         self._store = store
-        self._keys = (f"{key}:state", f"{key}:booked", f"{key}:started")
+        self._keys = (f"{key}:state", f"{key}:booked", f"{key}:started", f"{key}:live")
         target = self.requests_per_second * (1.0 - headroom)
         ttl_ms = int(1000 * max(3600.0, 2 * self.max_cooldown))
-        self._args = (f"{self.requests_per_second!r}", f"{target!r}", "1.0", str(ttl_ms))
+        self._args = (
+            f"{self.requests_per_second!r}",
+            f"{target!r}",
+            "1.0",
+            str(ttl_ms),
+            store.member,
+            f"{LIVE_WINDOW!r}",
+        )
+        self._live = 0  # the live processes on this scope, as last counted by the store
+        self._outage = 0  # the outage (StoreHealth.outages) the fallback was made for
+        self._local_from = -math.inf  # no local start before (a new outage's first)
         self._clock = clock
         self._sleep = sleep
         self._offset = 0.0  # store time minus local time, from the quickest recent answer
@@ -149,6 +188,7 @@ class SharedRateLimiter:
                 float(raw[3]),
                 float(raw[4]),
                 int(raw[5]),
+                int(raw[6]),
             )
         except StoreError as exc:
             self._failed(str(exc))
@@ -156,7 +196,7 @@ class SharedRateLimiter:
         except (TypeError, ValueError, IndexError) as exc:  # not our scripts' answer
             self._failed(f"unexpected answer ({type(exc).__name__})")
             raise StoreError("unexpected answer") from None
-        self._health.answered()
+        self._health.answered(self._clock())
         after = self._clock()
         # The quickest answer tells the clocks' offset best (a slow one was late either
         # going or coming back); it is refreshed every _OFFSET_REFRESH seconds.
@@ -166,6 +206,7 @@ class SharedRateLimiter:
             self._offset_at = after
         self._resume_local = reply.resume_at - self._offset
         self._pace = reply.pace
+        self._live = max(1, reply.live)
         return reply
 
     def _failed(self, reason: str) -> None:
@@ -173,40 +214,101 @@ class SharedRateLimiter:
         meanwhile = (
             "waiting for it (fail_closed)"
             if self.fail_closed
-            else f"each limit of this process goes on alone at {self._share:g} of itself"
+            else "each limit of this process goes on alone at 1/N of itself (N: the "
+            f"processes last seen live, at most {self._share:g})"
         )
         self._health.failed(self._clock(), reason, meanwhile)
 
     # ---------------------------------------------------------------- acquire
 
     async def acquire(self) -> float:
-        """Wait for this task's turn and return the (local clock) time at which it started."""
+        """Wait for this task's turn and return the (local clock) time at which it started.
+
+        With ``fail_closed``, raises :class:`~airtable_enterprise.RateLimitStoreError`
+        when the store has not answered for ``fail_closed_timeout`` seconds of this call.
+        """
+        deadline = math.inf  # fail_closed: when this call stops waiting for the store
         while True:
-            if self._health.waiting(self._clock()):
-                if self.fail_closed:
-                    await self._sleep(self._health.probe_at - self._clock())
-                    continue
-                return await self._acquire_locally()
-            booking = uuid.uuid4().hex
-            try:
-                reply = await self._call(lua.RESERVE, booking)
-                started = await self._take(reply, booking)
-                if started is not None and (
-                    self._clock() - (started.value - self._offset) > _RESTATE_AFTER
-                ):
-                    # This task resumed late after the store counted its start: count
-                    # it again now, so the window of real starts sees when it really goes.
-                    await self._confirm_shared(booking)
-            except StoreError:
+            now = self._clock()
+            if self._health.waiting(now):
+                if not self.fail_closed:
+                    return await self._acquire_locally()
+                if deadline == math.inf:
+                    deadline = now + self.fail_closed_timeout
+                if now >= deadline:
+                    raise RateLimitStoreError(self.fail_closed_timeout)
+                await self._sleep(min(self._health.probe_at, deadline) - now)
                 continue
+            local = None
+            if self._health.down or now < self._health.back_at + REJOIN_GRACE:
+                # Probing a store that failed, or back from an outage: other processes
+                # may still run alone at their 1/N until their next probe, so this one
+                # keeps its 1/N too meanwhile (the probe's own start included).
+                local = await self._local_turn()
+            try:
+                granted = await self._acquire_shared(local)
             except BaseException:
-                # Cancelled (or failed) before starting: give the booking back.
-                with anyio.CancelScope(shield=True):
-                    await self._release(booking)
+                if local is not None:
+                    with anyio.CancelScope(shield=True):
+                        await self._fallback.give_back(local)
                 raise
-            if started is not None:
-                return self._grant(booking)
-            # A 429 voided the booking while we waited: book again, after the cooldown.
+            if granted is not None:
+                return granted
+            if local is not None:
+                if self._health.down and not self.fail_closed:
+                    return self._local_grant(local)  # the probe failed: it goes alone
+                await self._fallback.give_back(local)
+
+    async def _acquire_shared(self, local: float | None = None) -> float | None:
+        """One booking at the store: the grant time, or None to try again (the store
+        failed, or a 429 voided the booking: book again after the cooldown).
+
+        ``local``: a start the local limiter granted first (see :meth:`acquire`); once
+        the store grants its slot too, the local window counts the start again, now,
+        and holds it back if that window is full (the shared wait may have bunched it
+        with the next local grants)."""
+        booking = uuid.uuid4().hex
+        try:
+            reply = await self._call(lua.RESERVE, booking)
+            started = await self._take(reply, booking)
+            if started is not None and local is not None:
+                await self._fallback.confirm_start(local)
+            if started is not None and (
+                self._clock() - (started.value - self._offset) > _RESTATE_AFTER
+            ):
+                # This task resumed late after the store counted its start: count it
+                # again now, so the window of real starts sees when it really goes.
+                await self._confirm_shared(booking)
+        except StoreError:
+            return None
+        except BaseException:
+            # Cancelled (or failed) before starting: give the booking back.
+            with anyio.CancelScope(shield=True):
+                await self._release(booking)
+            raise
+        return None if started is None else self._grant(booking)
+
+    def _degraded_share(self) -> float:
+        """The share of the limit this process takes alone while the store fails."""
+        return min(self._share, 1.0 / self._live) if self._live else self._share
+
+    def _degraded(self) -> RateLimiter:
+        """The local limiter of the latest outage, at :meth:`_degraded_share` of the limit;
+        made afresh when an outage begins (its first start waits one local interval)."""
+        if self._outage != self._health.outages:
+            self._outage = self._health.outages
+            rps = self.requests_per_second * self._degraded_share()
+            if rps != self._fallback.requests_per_second:
+                self._fallback = RateLimiter(
+                    rps,
+                    headroom=self._headroom,
+                    cooldown=self.cooldown,
+                    max_cooldown=self.max_cooldown,
+                    clock=self._clock,
+                    sleep=self._sleep,
+                )
+            self._local_from = self._clock() + 1.0 / (rps * (1.0 - self._headroom))
+        return self._fallback
 
     async def _take(self, reply: _Reply, booking: str) -> _Reply | None:
         """Wait for a booked slot: the ``started`` answer, or None when a 429 voided it."""
@@ -252,10 +354,19 @@ class SharedRateLimiter:
         self._grants[at] = booking
 
     async def _acquire_locally(self) -> float:
-        wait = self._resume_local - self._clock()
-        if wait > 0:  # the last shared cooldown known still holds
+        return self._local_grant(await self._local_turn())
+
+    async def _local_turn(self) -> float:
+        """A start granted by the local limiter of the outage (not yet counted here)."""
+        fallback = self._degraded()
+        # The last shared cooldown known still holds; and the outage's first local start
+        # waits one local interval after the shared ones granted just before.
+        wait = max(self._resume_local, self._local_from) - self._clock()
+        if wait > 0:
             await self._sleep(wait)
-        granted = await self._fallback.acquire()
+        return await fallback.acquire()
+
+    def _local_grant(self, granted: float) -> float:
         self._remember(granted, _LOCAL)
         self._started += 1
         self._local_starts += 1
@@ -279,11 +390,16 @@ class SharedRateLimiter:
         return now
 
     async def _confirm_shared(self, booking: str) -> float:
-        with contextlib.suppress(StoreError):
+        try:
             reply = await self._call(lua.CONFIRM, booking)
             while reply.status == "wait":
                 await self._sleep(reply.value)
                 reply = await self._call(lua.CONFIRM, booking)
+        except StoreError:
+            # The store failed since it granted this start, which goes out late: count
+            # it in the outage's local window instead (it waits there if that is full),
+            # or it would go out counted nowhere, beside the local starts.
+            return await self._degraded().confirm_start(self._clock())
         return self._clock()
 
     def restate_start(self, recorded_at: float) -> float:
@@ -343,28 +459,9 @@ class SharedRateLimiter:
             store_calls=self._store_calls,
             store_failures=self._store_failures,
             local_starts=self._local_starts,
+            live_processes=self._live,
+            degraded_share=self._degraded_share(),
         )
-
-
-def open_store(redis_url: object, redis_client: object) -> RedisStore | None:
-    """The store ``AsyncApi(redis_url=..., redis_client=...)`` asks for (None: neither).
-
-    Raises :class:`~airtable_enterprise.InvalidInputError` for a bad URL or client; the
-    URL may hold a password, so the error never shows it.
-    """
-    if redis_url is None and redis_client is None:
-        return None
-    if redis_url is not None and redis_client is not None:
-        raise InvalidInputError("redis_client", "<client>", "pass redis_url or redis_client")
-    if redis_client is not None:
-        try:
-            return RedisStore(redis_client)
-        except TypeError as exc:
-            raise InvalidInputError("redis_client", type(redis_client).__name__, str(exc)) from None
-    try:
-        return RedisStore.from_url(redis_url)  # type: ignore[arg-type]
-    except (ValueError, ImportError) as exc:
-        raise InvalidInputError("redis_url", "<hidden>", str(exc)) from None
 
 
 @attrs.frozen(kw_only=True)
@@ -378,6 +475,7 @@ class LimiterFactory:
     key: str = ""
     fallback_share: float = 0.5
     fail_closed: bool = False
+    fail_closed_timeout: float = 30.0
 
     def __call__(self, rps: float, scope: str) -> RateLimiter | SharedRateLimiter:
         """A limiter of ``rps`` requests per second for ``scope``."""
@@ -391,4 +489,5 @@ class LimiterFactory:
             cooldown=self.cooldown,
             fallback_share=self.fallback_share,
             fail_closed=self.fail_closed,
+            fail_closed_timeout=self.fail_closed_timeout,
         )

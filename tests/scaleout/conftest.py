@@ -11,7 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from benchmarks.redis_cluster import RedisClusterNodes, running_redis_cluster
 from benchmarks.redis_server import RedisServer, RedisServerMissing, running_redis
+
+
+def _missing(exc: RedisServerMissing) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{exc}: CI must run the shared-limiter tests")
+    pytest.skip(str(exc))
 
 
 def _start() -> Iterator[RedisServer]:
@@ -19,9 +26,7 @@ def _start() -> Iterator[RedisServer]:
         with running_redis() as server:
             yield server
     except RedisServerMissing as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{exc}: CI must run the shared-limiter tests")
-        pytest.skip(str(exc))
+        _missing(exc)
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +39,13 @@ def shared_redis() -> Iterator[RedisServer]:
 def own_redis() -> Iterator[RedisServer]:
     """A server of this test's own, which it may kill and restart."""
     yield from _start()
+
+
+@pytest.fixture
+def redis_cluster() -> Iterator[RedisClusterNodes]:
+    """A Redis Cluster of this test's own (3 masters, 3 replicas), which it may fail over."""
+    try:
+        with running_redis_cluster() as cluster:
+            yield cluster
+    except RedisServerMissing as exc:
+        _missing(exc)
