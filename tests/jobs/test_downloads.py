@@ -719,3 +719,147 @@ async def test_an_expired_link_is_refused_before_any_request(tmp_path: Path) -> 
         await client.download(URL, tmp_path / "f", expiration_time=datetime(2000, 1, 1, tzinfo=UTC))
     await client.aclose()
     assert host.requests == []
+
+
+# ------------------------------------------- the exact errors (what users read)
+
+SAFE = "https://files.example/f/etkAAAAAAAAAAAAAA.json"
+
+
+async def test_short_bodies_every_time_say_how_much_came(tmp_path: Path) -> None:
+    short = streamed(DATA[:100], **{"Content-Length": str(len(DATA)), "ETag": ETAG})
+    with pytest.raises(DownloadError) as caught:
+        await fetch(Host(short, short, status(416)), tmp_path / "f")
+    assert str(caught.value) == f"{SAFE}: HTTP 416 to a resume (3 attempts)"
+    with pytest.raises(DownloadError) as caught:
+        await fetch(Host(short), tmp_path / "g")
+    assert str(caught.value) == (
+        f"{SAFE}: got 100 of 2048 bytes (3 attempts); run again to resume from the .part file"
+    )
+    assert caught.value.url == SAFE
+
+
+async def test_the_exact_errors_of_a_download(tmp_path: Path) -> None:
+    cases = [
+        (
+            Host(streamed(DATA, b"extra", **{"Content-Length": str(len(DATA))})),
+            "got 2053 bytes of a 2048-byte file",
+        ),
+        (
+            Host(streamed(DATA[:10])),
+            "the file host sent no length (Content-Length) and no chunked body: "
+            "the file cannot be verified complete",
+        ),
+        (Host(status(416)), "HTTP 416 to a request for the whole file"),
+        (Host(status(404, b"nope")), "HTTP 404"),
+        (
+            Host(status(403, b"Request has expired")),
+            "HTTP 403: the link has expired; request the files again",
+        ),
+    ]
+    for number, (host, message) in enumerate(cases):
+        with pytest.raises(DownloadError) as caught:
+            await fetch(host, tmp_path / str(number))
+        assert str(caught.value) == f"{SAFE}: {message}"
+        assert caught.value.url == SAFE
+    assert names(tmp_path) == []
+
+
+async def test_the_exact_errors_of_a_stream() -> None:
+    def short_from(first: int) -> Handler:
+        return streamed(
+            DATA[first : first + 100],
+            code=206,
+            then=httpx.ReadError("reset"),
+            **{"Content-Range": f"bytes {first}-2047/2048", "ETag": ETAG},
+        )
+
+    cases = [
+        (Host(status(416)), "HTTP 416: the file is not the one begun"),
+        (
+            Host(cut(700, etag=None)),
+            "RemoteProtocolError after 700 bytes; the file host names no version (ETag), "
+            "so it cannot be resumed safely",
+        ),
+        (
+            Host(streamed(DATA[:10], **{"Content-Length": "2048"})),
+            "got 10 of 2048 bytes after 10 bytes; the file host names no version (ETag), "
+            "so it cannot be resumed safely",
+        ),
+        (Host(cut(100), short_from(100), short_from(200)), "ReadError after 300 bytes"),
+        (
+            Host(cut(700), whole(etag='"v2"')),
+            "the file changed or cannot be resumed after 700 bytes",
+        ),
+        (Host(cut(700), status(404)), "HTTP 404"),
+        (
+            Host(streamed(DATA)),
+            "the file host sent no length (Content-Length) and no chunked body: "
+            "the file cannot be verified complete",
+        ),
+    ]
+    for host, message in cases:
+        with pytest.raises(DownloadError) as caught:
+            await stream(host)
+        assert str(caught.value) == f"{SAFE}: {message}"
+        assert caught.value.url == SAFE
+
+
+class Silent(httpx.AsyncBaseTransport):
+    """A host that accepts the connection and never answers."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_a_host_that_never_answers_is_ended_by_the_deadline(
+    tmp_path: Path, streaming: bool
+) -> None:
+    client = SignedFiles(transport=Silent(), deadline=0.1)
+
+    async def run() -> None:
+        if streaming:
+            _ = [chunk async for chunk in client.iter_bytes(URL)]
+        else:
+            await client.download(URL, tmp_path / "f")
+
+    with pytest.raises(DownloadError) as caught:
+        await run()
+    await client.aclose()
+    assert str(caught.value) == (
+        f"{SAFE}: not complete after 0.1 s (the download deadline); run again to resume"
+    )
+
+
+async def test_the_error_body_is_read_across_pieces_up_to_2000_bytes(tmp_path: Path) -> None:
+    cases = [
+        (streamed(b"Request has ", b"expired", code=403), True),
+        (streamed(b"x" * 1994 + b"expire", code=403), True),  # ends at byte 2,000
+        (streamed(b"x" * 1995 + b"expire", code=403), False),
+        (streamed(b"x" * 1000, b"x" * 994, b"expire", code=403), True),
+    ]
+    for number, (answer, expired) in enumerate(cases):
+        with pytest.raises(DownloadError) as caught:
+            await fetch(Host(answer), tmp_path / str(number))
+        assert isinstance(caught.value, DownloadExpiredError) is expired, number
+
+
+async def test_nothing_past_the_first_2000_bytes_of_an_error_is_read(tmp_path: Path) -> None:
+    """The rest of a huge error body is never pulled (the stream would fail here)."""
+    host = Host(streamed(b"x" * 2000, code=500, then=httpx.ReadError("never read")))
+    with pytest.raises(DownloadError) as caught:
+        await fetch(host, tmp_path / "f")
+    assert str(caught.value) == f"{SAFE}: HTTP 500"
+    assert len(host.requests) == 1
+
+
+def test_the_meta_file_format_is_stable() -> None:
+    """A .part.meta written by this version must read in the next: pinned byte for byte."""
+    assert Validator(etag='"v1"', last_modified=None, total=2048).dumps() == (
+        '{"etag": "\\"v1\\"", "last_modified": null, "total": 2048}'
+    )
+    assert Validator.loads('{"total": 5, "last_modified": null, "etag": "\\"e\\""}') == (
+        Validator(etag='"e"', total=5)
+    )

@@ -313,3 +313,42 @@ def test_ids_answered_by_the_server_are_checked_before_any_file_name(
         with pytest.raises(ResponseValidationError, match="no file written") as caught:
             check_answered_id(value, prefix, path="/v0/x")
         assert caught.value.path == "/v0/x"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("", "is not a file name"),
+        (".", "is not a file name"),
+        ("..", "is not a file name"),
+        ("a/b", "is a path, not a file name"),
+        ("a\\b", "is a path, not a file name"),
+        ("/abs", "is a path, not a file name"),
+        ("a\x00b", "holds a control character"),
+        ("x" * 300, "is longer than 255 bytes"),
+    ],
+)
+def test_the_reason_a_name_is_refused(tmp_path: Path, name: str, reason: str) -> None:
+    with pytest.raises(DownloadError) as caught:
+        confined(tmp_path, name, url="https://f.example/x")
+    assert str(caught.value) == (
+        f"https://f.example/x: refusing to write the file {name!r:.80} {reason}"
+    )
+    assert caught.value.url == "https://f.example/x"
+
+
+def test_a_name_that_is_not_a_string_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DownloadError, match="is not a file name"):
+        confined(tmp_path, 42, url="u")  # type: ignore[arg-type]
+
+
+def test_the_exact_error_for_an_answered_id_that_is_not_one() -> None:
+    with pytest.raises(ResponseValidationError) as caught:
+        check_answered_id("../x", "etk", path="/v0/meta/enterpriseAccounts/ent1/exports")
+    assert caught.value.method == "GET"
+    assert str(caught.value) == (
+        "GET /v0/meta/enterpriseAccounts/ent1/exports: the server answered '../x' where an "
+        "ID starting with 'etk' belongs; no file written"
+    )
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
