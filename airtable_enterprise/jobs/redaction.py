@@ -41,8 +41,12 @@ _SENDING: ContextVar[bool] = ContextVar("airtable_enterprise_signed_send", defau
 
 
 def redact_url(url: str | httpx.URL) -> str:
-    """The URL without its query (the signature) or credentials: safe for messages."""
-    parsed = httpx.URL(str(url))
+    """The URL without its query (the signature) or credentials: safe for messages
+    (``<invalid URL>`` for what does not parse: its text is not shown)."""
+    try:
+        parsed = httpx.URL(str(url))
+    except httpx.InvalidURL:
+        return "<invalid URL>"
     return str(parsed.copy_with(query=None, fragment=None, userinfo=b""))
 
 

@@ -46,7 +46,7 @@ def check_start(url: object) -> httpx.URL:
     try:
         parsed = httpx.URL(url)  # type: ignore[arg-type]
     except (httpx.InvalidURL, TypeError):
-        raise DownloadError("not a valid URL", url="<invalid>") from None
+        raise DownloadError("not a valid URL", url="<invalid URL>") from None
     if parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback_host(parsed.host)):
         return parsed
     raise DownloadError("signed files are fetched over https only", url=redact_url(parsed))

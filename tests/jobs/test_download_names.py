@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from airtable_enterprise import AsyncApi, ResponseValidationError
+from airtable_enterprise import AsyncApi, DownloadError, ResponseValidationError
 from airtable_enterprise._core.convert import converter
 from airtable_enterprise.models.jobs import AuditLogRequest, Export
 
@@ -114,3 +114,14 @@ async def test_well_formed_ids_name_the_files_inside_the_folder(tmp_path: Path) 
         "ealLvFqm3oJNxg30m-000.ndjson.gz",
         "ealLvFqm3oJNxg30m-001.ndjson.gz",
     ]
+
+
+async def test_a_malformed_link_is_a_typed_error_that_does_not_echo_it(tmp_path: Path) -> None:
+    body = export("etkJkReGfIaW8DZq5")
+    body["data"]["jsonDownloadUrl"] = "https://[::1/x?signature=SIG"
+    hosts = Hosts(body)
+    async with api_for(hosts) as api:
+        with pytest.raises(DownloadError) as caught:
+            await api.enterprise(ENT).download_export("etkJkReGfIaW8DZq5", tmp_path)
+    assert "SIG" not in str(caught.value)
+    assert hosts.file_requests == 0

@@ -638,7 +638,7 @@ async def test_an_invalid_url_is_a_download_error_without_echo(tmp_path: Path) -
     with pytest.raises(DownloadError) as caught:
         await client.download(12345, tmp_path / "f")  # type: ignore[arg-type]
     await client.aclose()
-    assert caught.value.url == "<invalid>"
+    assert caught.value.url == "<invalid URL>"
 
 
 # ------------------------------------------------------------------ streaming

@@ -389,3 +389,17 @@ def test_the_exact_error_for_an_answered_id_that_is_not_one() -> None:
     )
     assert caught.value.__cause__ is None
     assert caught.value.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        ("https://u:p@f.example/a/b?sig=1#frag", "https://f.example/a/b"),
+        ("http://127.0.0.1:9/x?expires=1&signature=2", "http://127.0.0.1:9/x"),
+        ("https://[::1/x?signature=SIG", "<invalid URL>"),
+    ],
+)
+def test_redact_url_keeps_no_credential(url: str, safe: str) -> None:
+    from airtable_enterprise.jobs.redaction import redact_url
+
+    assert redact_url(url) == safe
