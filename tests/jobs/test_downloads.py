@@ -301,8 +301,9 @@ async def test_a_206_from_the_wrong_offset_or_without_a_valid_content_range_is_a
     leftover(tmp_path / "f", DATA[:300], Validator(etag=ETAG, total=len(DATA)))
     headers = {"ETag": ETAG} | ({"Content-Range": content_range} if content_range else {})
     host = Host(lambda request: httpx.Response(206, content=DATA[300:], headers=headers))
-    with pytest.raises(DownloadError, match=message):
+    with pytest.raises(DownloadError, match=message) as caught:
         await fetch(host, tmp_path / "f")
+    assert caught.value.url == "https://files.example/f/etkAAAAAAAAAAAAAA.json"
     assert not (tmp_path / "f").exists()
     assert len(host.requests) == 1
 
@@ -409,14 +410,19 @@ def dripping(request: httpx.Request) -> httpx.Response:
 
 
 async def test_a_dripping_host_is_ended_by_the_download_deadline(tmp_path: Path) -> None:
-    with pytest.raises(DownloadError, match=r"not complete after 0\.2 s"):
+    with pytest.raises(DownloadError, match=r"not complete after 0\.2 s"), anyio.fail_after(30):
         await fetch(Host(dripping), tmp_path / "f", deadline=0.2)
     assert not (tmp_path / "f").exists()
 
 
 async def test_a_dripping_host_is_ended_by_the_deadline_while_streaming() -> None:
-    with pytest.raises(DownloadError, match=r"not complete after 0\.2 s"):
+    # The outer bound only turns a hang (no deadline at all) into a failure.
+    with pytest.raises(DownloadError) as caught, anyio.fail_after(30):
         await stream(Host(dripping), deadline=0.2)
+    assert str(caught.value) == (
+        "https://files.example/f/etkAAAAAAAAAAAAAA.json: not complete after 0.2 s "
+        "(the download deadline); run again to resume"
+    )
 
 
 @pytest.mark.parametrize("value", [0, -1, float("nan"), True, "60"])
@@ -793,6 +799,10 @@ async def test_the_exact_errors_of_a_stream() -> None:
         ),
         (Host(cut(700), status(404)), "HTTP 404"),
         (
+            Host(cut(700), part(600)),
+            "asked for bytes from 700, got them from 600",
+        ),
+        (
             Host(streamed(DATA)),
             "the file host sent no length (Content-Length) and no chunked body: "
             "the file cannot be verified complete",
@@ -825,7 +835,7 @@ async def test_a_host_that_never_answers_is_ended_by_the_deadline(
         else:
             await client.download(URL, tmp_path / "f")
 
-    with pytest.raises(DownloadError) as caught:
+    with pytest.raises(DownloadError) as caught, anyio.fail_after(30):
         await run()
     await client.aclose()
     assert str(caught.value) == (
@@ -835,7 +845,7 @@ async def test_a_host_that_never_answers_is_ended_by_the_deadline(
 
 async def test_the_error_body_is_read_across_pieces_up_to_2000_bytes(tmp_path: Path) -> None:
     cases = [
-        (streamed(b"Request has ", b"expired", code=403), True),
+        (streamed(b"Request has exp", b"ired", code=403), True),
         (streamed(b"x" * 1994 + b"expire", code=403), True),  # ends at byte 2,000
         (streamed(b"x" * 1995 + b"expire", code=403), False),
         (streamed(b"x" * 1000, b"x" * 994, b"expire", code=403), True),
@@ -863,3 +873,19 @@ def test_the_meta_file_format_is_stable() -> None:
     assert Validator.loads('{"total": 5, "last_modified": null, "etag": "\\"e\\""}') == (
         Validator(etag='"e"', total=5)
     )
+
+
+async def test_a_file_that_keeps_changing_under_resumes_is_an_error(tmp_path: Path) -> None:
+    """Restarted, cut, restarted again: three requests, then the reason, and no .part
+    of a version nobody can finish."""
+    leftover(tmp_path / "f", DATA[:300], Validator(etag=ETAG, total=len(DATA)))
+    short = streamed(DATA[:100], **{"Content-Length": str(len(DATA)), "ETag": ETAG})
+    host = Host(part(300, etag='"v2"'), short, part(100, etag='"v3"'))
+    with pytest.raises(DownloadError) as caught:
+        await fetch(host, tmp_path / "f")
+    assert str(caught.value) == (
+        "https://files.example/f/etkAAAAAAAAAAAAAA.json: the file changed since the .part "
+        "file was begun (3 attempts)"
+    )
+    assert host.ranges == [("bytes=300-", ETAG), (None, None), ("bytes=100-", ETAG)]
+    assert names(tmp_path) == []

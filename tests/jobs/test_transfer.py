@@ -77,6 +77,22 @@ DATE = "Wed, 21 Oct 2026 07:28:00 GMT"
             V1,
             Answer(append=True, total=100, validator=V1),
         ),
+        # A one-byte range is a range.
+        (
+            206,
+            {"content-range": "bytes 40-40/41"},
+            40,
+            Validator(etag='"v1"', total=41),
+            Answer(append=True, total=41, validator=Validator(etag='"v1"', total=41)),
+        ),
+        # From byte 1: the held byte is continued (have > 0, not have > 1).
+        (
+            206,
+            {"content-range": "bytes 1-99/100"},
+            1,
+            V1,
+            Answer(append=True, total=100, validator=V1),
+        ),
         # 206 from another version: the held bytes are not its prefix.
         (206, {"content-range": "bytes 40-99/100", "etag": '"v2"'}, 40, V1, Answer(restart=True)),
         (206, {"content-range": "bytes 40-119/120", "etag": '"v1"'}, 40, V1, Answer(restart=True)),
