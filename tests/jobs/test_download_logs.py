@@ -105,3 +105,19 @@ def test_a_record_with_a_percent_sign_survives_the_rewrite(
     with sending_signed():
         logging.getLogger("httpx").info("100%% of %s", "https://a.example/?s=1")
     assert caplog.records[-1].getMessage() == f"100% of https://a.example/{REDACTED}"
+
+
+def test_the_filter_is_installed_once_on_each_http_logger() -> None:
+    from airtable_enterprise.jobs.downloads import SignedFiles
+    from airtable_enterprise.jobs.redaction import HTTP_LOGGERS, SignedUrlFilter
+
+    for name in HTTP_LOGGERS:
+        for found in list(logging.getLogger(name).filters):
+            logging.getLogger(name).removeFilter(found)
+    SignedFiles()
+    SignedFiles()
+    for name in HTTP_LOGGERS:
+        filters = logging.getLogger(name).filters
+        assert len(filters) == 1, name
+        assert isinstance(filters[0], SignedUrlFilter)
+    assert not any(isinstance(f, SignedUrlFilter) for f in logging.getLogger().filters)

@@ -427,12 +427,16 @@ async def test_a_dripping_host_is_ended_by_the_deadline_while_streaming() -> Non
 
 @pytest.mark.parametrize("value", [0, -1, float("nan"), True, "60"])
 def test_the_deadline_must_be_positive_seconds_or_none(value: object) -> None:
-    with pytest.raises(InvalidInputError, match="deadline"):
+    with pytest.raises(InvalidInputError) as caught:
         SignedFiles(deadline=value)  # type: ignore[arg-type]
+    assert caught.value.argument == "deadline"
+    assert caught.value.value is value
+    assert "must be a positive number of seconds or None" in str(caught.value)
 
 
 def test_the_default_deadline_is_an_hour_and_none_removes_it() -> None:
     assert SignedFiles().deadline == 3600.0
+    assert SignedFiles()._client.timeout == httpx.Timeout(60.0)
     assert SignedFiles(deadline=None).deadline is None
     assert SignedFiles(deadline=5).deadline == 5.0
 
@@ -643,8 +647,11 @@ async def test_an_invalid_url_is_a_download_error_without_echo(tmp_path: Path) -
     client = files(Host(whole()))
     with pytest.raises(DownloadError) as caught:
         await client.download(12345, tmp_path / "f")  # type: ignore[arg-type]
+    assert str(caught.value) == "<invalid URL>: not a valid URL"
+    with pytest.raises(DownloadError) as caught:
+        await client.download("http://files.example/f?signature=SIG", tmp_path / "f")
+    assert str(caught.value) == "http://files.example/f: signed files are fetched over https only"
     await client.aclose()
-    assert caught.value.url == "<invalid URL>"
 
 
 # ------------------------------------------------------------------ streaming
@@ -721,10 +728,11 @@ async def test_an_expired_link_is_refused_before_any_request(tmp_path: Path) -> 
 
     host = Host(whole())
     client = files(host)
-    with pytest.raises(DownloadExpiredError, match="request the files again"):
+    with pytest.raises(DownloadExpiredError, match="request the files again") as caught:
         await client.download(URL, tmp_path / "f", expiration_time=datetime(2000, 1, 1, tzinfo=UTC))
     await client.aclose()
     assert host.requests == []
+    assert caught.value.url == SAFE
 
 
 # ------------------------------------------- the exact errors (what users read)
