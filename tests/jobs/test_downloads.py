@@ -431,7 +431,7 @@ def test_the_deadline_must_be_positive_seconds_or_none(value: object) -> None:
         SignedFiles(deadline=value)  # type: ignore[arg-type]
     assert caught.value.argument == "deadline"
     assert caught.value.value is value
-    assert "must be a positive number of seconds or None" in str(caught.value)
+    assert str(caught.value) == f"deadline={value!r}: must be a positive number of seconds or None"
 
 
 def test_the_default_deadline_is_an_hour_and_none_removes_it() -> None:
@@ -897,3 +897,8 @@ async def test_a_file_that_keeps_changing_under_resumes_is_an_error(tmp_path: Pa
     )
     assert host.ranges == [("bytes=300-", ETAG), (None, None), ("bytes=100-", ETAG)]
     assert names(tmp_path) == []
+
+
+async def test_without_a_deadline_a_download_and_a_stream_still_complete(tmp_path: Path) -> None:
+    assert (await fetch(Host(whole()), tmp_path / "f", deadline=None)).read_bytes() == DATA
+    assert await stream(Host(whole()), deadline=None) == DATA
