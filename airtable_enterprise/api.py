@@ -47,7 +47,7 @@ from ._core.retry import (
     parse_retry_after,
 )
 from ._version import __version__
-from .jobs.downloads import SignedFiles
+from .jobs.downloads import DEFAULT_DEADLINE, SignedFiles, check_deadline
 from .ratelimit.local import RateLimiter, acquire_all
 from .ratelimit.shared import LimiterFactory, SharedRateLimiter, open_store
 from .ratelimit.store import key_prefix
@@ -145,6 +145,9 @@ class AsyncApi:
       node's URL gives a cluster client. Needs the ``redis`` extra.
     - ``download_transport``: the transport of :attr:`files`, the token-free client
       for signed file URLs (exports, audit-log requests).
+    - ``download_deadline``: seconds one signed file may take in all, resumes included
+      (default an hour; ``None`` for no bound); a host that drips bytes never trips
+      the read timeout, this bound ends it with :class:`DownloadError`.
     """
 
     def __init__(
@@ -169,6 +172,7 @@ class AsyncApi:
         redis_fail_closed: bool = False,
         redis_fail_closed_timeout: float = 30.0,
         download_transport: httpx.AsyncBaseTransport | None = None,
+        download_deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         try:
             auth = BearerAuth(api_key)
@@ -192,6 +196,7 @@ class AsyncApi:
             limiter=limiter,
             store=redis_url is not None or redis_client is not None,
         )
+        checked_deadline = check_deadline(download_deadline, "download_deadline")
 
         self.endpoint_url = str(url).rstrip("/")
         self.scim_url = scim_root(scim_url, url, self.endpoint_url)
@@ -229,6 +234,7 @@ class AsyncApi:
             transport=transport,
         )
         self._download_transport = download_transport
+        self._download_deadline = checked_deadline
         self._files: SignedFiles | None = None
         self._timeout = checked_timeout
 
@@ -267,6 +273,7 @@ class AsyncApi:
                 transport=self._download_transport,
                 timeout=self._timeout,
                 user_agent=self._client.headers["User-Agent"],
+                deadline=self._download_deadline,
             )
         return self._files
 

@@ -21,12 +21,19 @@ from ._output import stderr_console
 from ._progress import progress_bar
 from ._session import Session
 
-__all__ = ["DIRECTORY", "JobWatch", "download_progress", "finish_job", "run_job"]
+__all__ = ["DIRECTORY", "TIMEOUT_OPTION", "JobWatch", "download_progress", "finish_job", "run_job"]
 
 T = TypeVar("T")
 
 #: ``--download DIR``: a directory, made if missing.
 DIRECTORY = click.Path(file_okay=False, path_type=Path)
+#: ``--timeout SECONDS`` of the commands that wait for a job.
+TIMEOUT_OPTION = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="With --wait or --download: stop waiting after SECONDS (the job goes on).",
+)
 
 
 class JobWatch:

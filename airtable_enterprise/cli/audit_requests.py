@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..models.jobs import AuditLogRequest
-from ._jobs import DIRECTORY, JobWatch, finish_job, run_job
+from ._jobs import DIRECTORY, TIMEOUT_OPTION, JobWatch, finish_job, run_job
 from ._options import format_options
 from ._output import Column, View, open_writer, stderr_console, to_json
 from ._session import Session
@@ -36,7 +36,12 @@ def _watch() -> JobWatch:
 
 
 async def _finish(
-    session: Session, request: AuditLogRequest, watch: JobWatch, wait: bool, download: Path | None
+    session: Session,
+    request: AuditLogRequest,
+    watch: JobWatch,
+    wait: bool,
+    download: Path | None,
+    timeout: float | None = None,  # noqa: ASYNC109 (the job waits, not a request)
 ) -> AuditLogRequest:
     enterprise = session.enterprise()
     return await finish_job(
@@ -45,7 +50,9 @@ async def _finish(
         watch,
         wait=wait,
         download=download,
-        wait_for=lambda job, update: enterprise.wait_for_audit_log_request(job, on_progress=update),
+        wait_for=lambda job, update: enterprise.wait_for_audit_log_request(
+            job, timeout=timeout, on_progress=update
+        ),
         save=lambda job, directory, progress: enterprise.download_audit_log_request(
             job, directory, progress=progress
         ),
@@ -70,6 +77,7 @@ def requests() -> None:
 )
 @click.option("--wait", is_flag=True, help="Wait until the request is done (or failed).")
 @click.option("--download", type=DIRECTORY, help="Wait, then save the files into DIR.")
+@TIMEOUT_OPTION
 @format_options()
 @click.pass_context
 def create(
@@ -78,6 +86,7 @@ def create(
     filter_: str | None,
     wait: bool,
     download: Path | None,
+    timeout: float | None,
     fmt: str | None,
     out: Path | None,
 ) -> None:
@@ -88,7 +97,7 @@ def create(
     async def job(session: Session) -> AuditLogRequest:
         created = await session.enterprise().create_audit_log_request(period, filter=filter_)
         stderr_console().print(f"audit-log request {created.id} created ({created.state})")
-        return await _finish(session, created, watch, wait, download)
+        return await _finish(session, created, watch, wait, download, timeout)
 
     _show(run_job(ctx, watch, job), fmt, out)
 
@@ -111,6 +120,7 @@ def list_requests(ctx: click.Context, fmt: str | None, out: Path | None) -> None
 @click.argument("request_id", metavar="ID")
 @click.option("--wait", is_flag=True, help="Wait until the request is done (or failed).")
 @click.option("--download", type=DIRECTORY, help="Wait, then save the files into DIR.")
+@TIMEOUT_OPTION
 @format_options()
 @click.pass_context
 def get(
@@ -118,6 +128,7 @@ def get(
     request_id: str,
     wait: bool,
     download: Path | None,
+    timeout: float | None,
     fmt: str | None,
     out: Path | None,
 ) -> None:
@@ -126,7 +137,7 @@ def get(
 
     async def job(session: Session) -> AuditLogRequest:
         request = await session.enterprise().audit_log_request(request_id)
-        return await _finish(session, request, watch, wait, download)
+        return await _finish(session, request, watch, wait, download, timeout)
 
     _show(run_job(ctx, watch, job), fmt, out)
 

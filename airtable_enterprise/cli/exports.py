@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..models.jobs import JOB_STATES, Export
-from ._jobs import DIRECTORY, JobWatch, finish_job, run_job
+from ._jobs import DIRECTORY, TIMEOUT_OPTION, JobWatch, finish_job, run_job
 from ._options import format_options
 from ._output import Column, View, open_writer, stderr_console
 from ._session import Session
@@ -35,7 +35,12 @@ def _watch() -> JobWatch:
 
 
 async def _finish(
-    session: Session, export: Export, watch: JobWatch, wait: bool, download: Path | None
+    session: Session,
+    export: Export,
+    watch: JobWatch,
+    wait: bool,
+    download: Path | None,
+    timeout: float | None = None,  # noqa: ASYNC109 (the job waits, not a request)
 ) -> Export:
     enterprise = session.enterprise()
     return await finish_job(
@@ -44,7 +49,9 @@ async def _finish(
         watch,
         wait=wait,
         download=download,
-        wait_for=lambda job, update: enterprise.wait_for_export(job, on_progress=update),
+        wait_for=lambda job, update: enterprise.wait_for_export(
+            job, timeout=timeout, on_progress=update
+        ),
         save=lambda job, directory, progress: enterprise.download_export(
             job, directory, csv=job.request.include_csv_format, progress=progress
         ),
@@ -67,6 +74,7 @@ def exports() -> None:
 @click.option("--email", "send_email", is_flag=True, help="Email the creator when it is done.")
 @click.option("--wait", is_flag=True, help="Wait until the export is done (or failed).")
 @click.option("--download", type=DIRECTORY, help="Wait, then save the files into DIR.")
+@TIMEOUT_OPTION
 @format_options()
 @click.pass_context
 def create(
@@ -76,6 +84,7 @@ def create(
     send_email: bool,
     wait: bool,
     download: Path | None,
+    timeout: float | None,
     fmt: str | None,
     out: Path | None,
 ) -> None:
@@ -88,7 +97,7 @@ def create(
             base_id, include_csv=include_csv, send_email=send_email
         )
         stderr_console().print(f"export {created.id} created ({created.state})")
-        return await _finish(session, created, watch, wait, download)
+        return await _finish(session, created, watch, wait, download, timeout)
 
     _show(run_job(ctx, watch, job), fmt, out)
 
@@ -112,6 +121,7 @@ def list_exports(ctx: click.Context, state: str | None, fmt: str | None, out: Pa
 @click.argument("export_id", metavar="ID")
 @click.option("--wait", is_flag=True, help="Wait until the export is done (or failed).")
 @click.option("--download", type=DIRECTORY, help="Wait, then save the files into DIR.")
+@TIMEOUT_OPTION
 @format_options()
 @click.pass_context
 def get(
@@ -119,6 +129,7 @@ def get(
     export_id: str,
     wait: bool,
     download: Path | None,
+    timeout: float | None,
     fmt: str | None,
     out: Path | None,
 ) -> None:
@@ -127,6 +138,6 @@ def get(
 
     async def job(session: Session) -> Export:
         export = await session.enterprise().export(export_id)
-        return await _finish(session, export, watch, wait, download)
+        return await _finish(session, export, watch, wait, download, timeout)
 
     _show(run_job(ctx, watch, job), fmt, out)

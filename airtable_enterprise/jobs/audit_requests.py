@@ -39,6 +39,7 @@ from .polling import (
     offset_pages,
     poll_until_done,
 )
+from .transfer import check_answered_id, confined
 
 if TYPE_CHECKING:
     from ..api import AsyncApi
@@ -148,10 +149,17 @@ async def iter_ndjson_gzip(
 
     At most :data:`CHUNK_SIZE` decompressed bytes are produced per step (a highly
     compressed file cannot balloon in memory); concatenated gzip members are read in
-    turn; a line longer than :data:`MAX_LINE_BYTES` is an error.
+    turn; a line longer than :data:`MAX_LINE_BYTES` is an error. A stream that stops
+    before the end of a member (its CRC-32 and length trailer checked), or holds no
+    member at all, is a :class:`DownloadError`, raised after the lines it did hold.
     """
     inflater = zlib.decompressobj(_GZIP)
     pending = b""
+    # Whether the current member has had input, and whether any member ended: a file
+    # that stops inside a member (a cut after a deflate flush, a missing trailer) or
+    # holds none is truncated, however cleanly its lines end.
+    started = False
+    ended = False
 
     def split(text: bytes) -> list[bytes]:
         nonlocal pending
@@ -168,19 +176,25 @@ async def iter_ndjson_gzip(
             # (``unconsumed_tail``), so a large network chunk is not copied whole.
             for start in range(0, len(view), _FEED_SIZE):
                 data: bytes | memoryview = view[start : start + _FEED_SIZE]
-                while data:
+                full = False
+                # Until the input is used up and zlib holds no more output for it.
+                while data or full:
+                    started = True
                     out = inflater.decompress(data, CHUNK_SIZE)
+                    full = len(out) == CHUNK_SIZE
                     for line in split(out):
                         yield line
                     if inflater.eof:
+                        # The member's CRC-32 and length matched (zlib checks the trailer).
                         data = inflater.unused_data
                         inflater = zlib.decompressobj(_GZIP)
+                        started, ended, full = False, True, False
                     else:
                         data = inflater.unconsumed_tail
-        for line in split(inflater.flush()):
-            yield line
     except zlib.error as exc:
         raise DownloadError(f"not valid gzip data ({exc})", url=url) from None
+    if started or not ended:
+        raise DownloadError("the file ended before the end of its gzip stream (truncated)", url=url)
     if pending.strip():
         yield pending
 
@@ -244,6 +258,7 @@ class AuditLogRequests:
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
+            path=f"{self.url}/{ident}",
         )
         if final.state == "error":
             raise AuditLogRequestFailedError(final.id, final.error_message, final)
@@ -269,11 +284,18 @@ class AuditLogRequests:
         (without the token, atomically, resuming partial files); their paths."""
         found = await self._done(request)
         assert found.data is not None
+        # File names are built from the ID the server answered: checked, and confined
+        # to the folder, before anything is written (the folder included).
+        ident = check_answered_id(found.id, "eal", path=self.url)
         folder = Path(directory)
+        targets = [
+            (confined(folder, f"{ident}-{index:03d}.ndjson.gz", url=redact_url(url)), url)
+            for index, url in enumerate(found.data.log_file_urls)
+        ]
         await anyio.Path(folder).mkdir(parents=True, exist_ok=True)
         saved = []
-        for index, url in enumerate(found.data.log_file_urls):
-            name = f"{found.id}-{index:03d}.ndjson.gz"
+        for target, url in targets:
+            name = target.name
 
             def report(done: int, total: int | None, name: str = name) -> None:
                 if progress is not None:
@@ -281,7 +303,7 @@ class AuditLogRequests:
 
             saved.append(
                 await self.api.files.download(
-                    url, folder / name, expiration_time=found.data.expiration_time, progress=report
+                    url, target, expiration_time=found.data.expiration_time, progress=report
                 )
             )
         return saved

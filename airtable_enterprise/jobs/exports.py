@@ -26,6 +26,8 @@ from .polling import (
     offset_pages,
     poll_until_done,
 )
+from .redaction import redact_url
+from .transfer import check_answered_id, confined
 
 if TYPE_CHECKING:
     from ..api import AsyncApi
@@ -111,6 +113,7 @@ class Exports:
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
+            path=f"{self.url}/{ident}",
         )
         if final.state == "error":
             raise ExportFailedError(final.id, final.error, final)
@@ -137,17 +140,22 @@ class Exports:
             raise InvalidInputError(
                 "export", found.id, f"is {found.state}, not done: wait for it first"
             )
+        # File names are built from the ID the server answered: checked, and confined
+        # to the folder, before anything is written (the folder included).
+        ident = check_answered_id(found.id, "etk", path=self.url)
         folder = Path(directory)
-        await anyio.Path(folder).mkdir(parents=True, exist_ok=True)
-        wanted = [(f"{found.id}.json", data.json_download_url)]
+        wanted = [(f"{ident}.json", data.json_download_url)]
         if csv:
             if data.csv_zip_download_url is None:
                 raise InvalidInputError(
                     "csv", csv, "this export was created without include_csv=True"
                 )
-            wanted.append((f"{found.id}.csv.zip", data.csv_zip_download_url))
+            wanted.append((f"{ident}.csv.zip", data.csv_zip_download_url))
+        targets = [(confined(folder, name, url=redact_url(url)), url) for name, url in wanted]
+        await anyio.Path(folder).mkdir(parents=True, exist_ok=True)
         saved = []
-        for name, url in wanted:
+        for target, url in targets:
+            name = target.name
 
             def report(done: int, total: int | None, name: str = name) -> None:
                 if progress is not None:
@@ -155,7 +163,7 @@ class Exports:
 
             saved.append(
                 await self.api.files.download(
-                    url, folder / name, expiration_time=data.expiration_time, progress=report
+                    url, target, expiration_time=data.expiration_time, progress=report
                 )
             )
         return saved

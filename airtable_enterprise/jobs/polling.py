@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 import anyio
 
 from ..errors import InvalidInputError, JobTimeoutError, ResponseValidationError
+from ..models.jobs import JOB_STATES
 
 __all__ = [
     "DEFAULT_MAX_POLL",
@@ -77,6 +78,7 @@ async def poll_until_done(
     max_poll: float = DEFAULT_MAX_POLL,
     on_progress: ProgressCallback[J] | None = None,
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    path: str | None = None,
 ) -> J:
     """Call ``fetch`` until the job it returns is finished (``done`` or ``error``); that job.
 
@@ -84,7 +86,9 @@ async def poll_until_done(
     ``poll`` seconds and grows by half each time up to ``max_poll``. After ``timeout``
     seconds (None: no limit) raises :class:`JobTimeoutError` carrying the last state.
     ``on_progress(job)`` runs whenever the state changes. Cancellation stops the
-    waiting, never the job.
+    waiting, never the job. A state the reference does not list (:data:`JOB_STATES`)
+    raises :class:`ResponseValidationError` (``path``: the job's URL, for the message)
+    rather than being polled without end.
     """
     check_wait(timeout, poll, max_poll)
     deadline = math.inf if timeout is None else anyio.current_time() + timeout
@@ -92,6 +96,12 @@ async def poll_until_done(
     last_state: str | None = None
     interval = float(poll)
     while True:
+        if job.state not in JOB_STATES:
+            raise ResponseValidationError(
+                f"job {job.id} is in state {job.state!r}, not one of {', '.join(JOB_STATES)}",
+                method="GET",
+                path=path or f"job {job.id}",
+            )
         if job.state != last_state:
             last_state = job.state
             if on_progress is not None:

@@ -136,3 +136,133 @@ def test_retry_policy_is_frozen_and_evolvable() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         policy.max_attempts = 3  # type: ignore[misc]
     assert attrs.evolve(policy, deadline=None).deadline is None
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        # An HTTP date with no zone, or -0000 ("zone unknown"), is read as UTC: never a
+        # naive datetime subtracted from an aware one (a TypeError out of the 429 path).
+        ("Mon, 23 Nov 2026 12:01:00", 60.0),
+        ("Mon, 23 Nov 2026 12:01:00 -0000", 60.0),
+        ("Mon, 23 Nov 2026 12:01:00 +0000", 60.0),
+        ("Mon, 23 Nov 2026 13:01:00 +0100", 60.0),
+        ("Mon, 23 Nov 2026 12:01:00 +0100", 0.0),
+        ("Mon, 23 Nov 2026 11:01:00 -0100", 60.0),
+        ("Mon, 32 Nov 2026 12:01:00 GMT", None),
+        ("Mon, 23 Nov 2026", None),
+    ],
+)
+def test_parse_retry_after_dates_with_any_zone(header: str, expected: float | None) -> None:
+    assert parse_retry_after(header, now=NOW) == expected
+
+
+def test_parse_retry_after_without_now_measures_from_the_present() -> None:
+    # A date far in the past is 0 whenever the test runs; far in the future, positive.
+    assert parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT") == 0.0
+    later = parse_retry_after("Fri, 01 Jan 9999 00:00:00 GMT")
+    assert later is not None
+    assert later > 0
+
+
+class Top:
+    """An rng whose ``uniform`` always answers the upper bound (and records the calls)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, float]] = []
+
+    def uniform(self, low: float, high: float) -> float:
+        self.calls.append((low, high))
+        return high
+
+
+@pytest.mark.parametrize(
+    ("attempt", "ceiling"),
+    [
+        (-3, 0.5),
+        (0, 0.5),
+        (1, 0.5),
+        (2, 1.0),
+        (3, 2.0),
+        (4, 4.0),
+        (5, 8.0),
+        (6, 16.0),
+        (7, 20.0),
+        (30, 20.0),
+    ],
+)
+def test_backoff_ceiling_per_attempt(attempt: int, ceiling: float) -> None:
+    rng = Top()
+    assert backoff_delay(RetryPolicy(), attempt, rng) == ceiling  # type: ignore[arg-type]
+    assert rng.calls == [(0.0, ceiling)]
+
+
+def test_backoff_without_an_rng_draws_from_the_module_random() -> None:
+    random.seed(11)
+    first = backoff_delay(RetryPolicy(), 3)
+    random.seed(11)
+    assert backoff_delay(RetryPolicy(), 3) == first
+    assert 0.0 <= first <= 2.0
+
+
+def test_the_documented_defaults() -> None:
+    from airtable_enterprise._core.retry import AIRTABLE_RATE_LIMIT_PENALTY, RETRIABLE_STATUSES
+
+    assert attrs.asdict(RetryPolicy()) == {
+        "max_attempts": 6,
+        "backoff_initial": 0.5,
+        "backoff_max": 20.0,
+        "deadline": 180.0,
+        "max_retry_after": 65.0,
+    }
+    assert AIRTABLE_RATE_LIMIT_PENALTY == 30.0
+    assert frozenset({429, 500, 502, 503, 504}) == RETRIABLE_STATUSES
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"max_attempts": 0}, "RetryPolicy.max_attempts must be >= 1, got 0"),
+        ({"max_attempts": -2}, "RetryPolicy.max_attempts must be >= 1, got -2"),
+        ({"backoff_initial": -0.5}, "RetryPolicy.backoff_initial must be > 0, got -0.5"),
+        ({"backoff_max": 0.0}, "RetryPolicy.backoff_max must be > 0, got 0.0"),
+        ({"deadline": -1.0}, "RetryPolicy.deadline must be > 0, got -1.0"),
+        ({"max_retry_after": float("nan")}, "RetryPolicy.max_retry_after must be > 0, got nan"),
+    ],
+)
+def test_retry_policy_messages_name_the_field_and_value(
+    changes: dict[str, float], message: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        RetryPolicy(**changes)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"max_attempts": 1},
+        {"deadline": None},
+        {"backoff_initial": 0.001},
+        {"max_retry_after": 0.01},
+    ],
+)
+def test_retry_policy_accepts_the_edges(changes: dict[str, float | None]) -> None:
+    policy = RetryPolicy(**changes)  # type: ignore[arg-type]
+    assert attrs.asdict(policy) | changes == attrs.asdict(policy)
+
+
+@pytest.mark.parametrize(
+    ("value", "member"),
+    [
+        ("rate_limited", Failure.RATE_LIMITED),
+        ("not_sent", Failure.NOT_SENT),
+        ("server_error", Failure.SERVER_ERROR),
+        ("no_response", Failure.NO_RESPONSE),
+        ("retry", Decision.RETRY),
+        ("raise", Decision.RAISE),
+        ("unknown_outcome", Decision.UNKNOWN_OUTCOME),
+    ],
+)
+def test_enum_values_are_stable(value: str, member: Failure | Decision) -> None:
+    assert member.value == value

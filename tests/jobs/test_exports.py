@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from airtable_enterprise import (
+    DownloadError,
     DownloadExpiredError,
     Export,
     ExportFailedError,
@@ -203,20 +204,88 @@ async def test_a_link_the_file_host_finds_expired_is_a_clear_error(
     assert not (tmp_path / f"{done.id}.json").exists()
 
 
-async def test_a_partial_file_is_resumed_with_range(emulator: Emulator, tmp_path: Path) -> None:
+class CutThenDown(httpx.AsyncBaseTransport):
+    """The first response's body breaks after ``keep`` bytes; every later request finds
+    the host unreachable (an interrupted run that leaves a ``.part`` behind)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, keep: int) -> None:
+        self.inner = inner
+        self.keep = keep
+        self.calls = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        if self.calls > 1:
+            raise httpx.ConnectError("host unreachable")
+        response = await self.inner.handle_async_request(request)
+        body = await response.aread()
+        keep = self.keep
+
+        class Broken(httpx.AsyncByteStream):
+            async def __aiter__(self):  # type: ignore[no-untyped-def]
+                yield body[:keep]
+                raise httpx.RemoteProtocolError("peer closed connection")
+
+        return httpx.Response(response.status_code, headers=response.headers, stream=Broken())
+
+
+async def interrupted_run(emulator: Emulator, tmp_path: Path) -> Export:
+    """A done export whose JSON download stopped after 100 bytes (the .part is left)."""
+    cut = CutThenDown(emulator.files_transport(), keep=100)
+    async with emulator.api(download_transport=cut) as api:
+        enterprise = api.enterprise(emulator.enterprise_id)
+        done = await enterprise.wait_for_export(
+            await enterprise.create_export(a_base(emulator)), **FAST
+        )
+        with pytest.raises(DownloadError, match="run again to resume"):
+            await enterprise.download_export(done, tmp_path)
+    assert (tmp_path / f"{done.id}.json.part").stat().st_size == 100
+    assert not (tmp_path / f"{done.id}.json").exists()
+    emulator.files.stats.reset()
+    return done
+
+
+async def test_a_partial_file_is_resumed_with_range_and_if_range(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    done = await interrupted_run(emulator, tmp_path)
+    full = emulator.files.files[f"{done.id}-json"].data
+    async with emulator.api() as api:
+        [path] = await api.enterprise(emulator.enterprise_id).download_export(done, tmp_path)
+    assert path.read_bytes() == full
+    assert emulator.files.stats.range_requests == 1
+    assert emulator.files.stats.if_range_mismatches == 0
+    assert emulator.files.stats.authorization_rejected == 0
+    assert sorted(os.listdir(tmp_path)) == [path.name]  # no .part, no .part.meta
+
+
+async def test_a_file_that_changed_since_the_part_is_fetched_again_whole(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    done = await interrupted_run(emulator, tmp_path)
+    old = emulator.files.files[f"{done.id}-json"].data
+    new = b'{"replaced": true}' + b" " * len(old)  # same length, other bytes
+    emulator.files.put(f"{done.id}-json", new, "application/json")
+    async with emulator.api() as api:
+        [path] = await api.enterprise(emulator.enterprise_id).download_export(done, tmp_path)
+    assert path.read_bytes() == new  # never old[:100] + new[100:]
+    assert emulator.files.stats.if_range_mismatches == 1
+
+
+async def test_a_part_without_its_validator_is_started_afresh(
+    emulator: Emulator, tmp_path: Path
+) -> None:
     async with emulator.api() as api:
         enterprise = api.enterprise(emulator.enterprise_id)
         done = await enterprise.wait_for_export(
             await enterprise.create_export(a_base(emulator)), **FAST
         )
         full = emulator.files.files[f"{done.id}-json"].data
-        # An earlier run stopped after 100 bytes.
-        (tmp_path / f"{done.id}.json.part").write_bytes(full[:100])
+        # A .part of unknown origin (no .part.meta): nothing says which file it began.
+        (tmp_path / f"{done.id}.json.part").write_bytes(b"X" * 100)
         [path] = await enterprise.download_export(done, tmp_path)
     assert path.read_bytes() == full
-    assert emulator.files.stats.range_requests == 1
-    assert emulator.files.stats.authorization_rejected == 0
-    assert not (tmp_path / f"{done.id}.json.part").exists()
+    assert emulator.files.stats.range_requests == 0
 
 
 class CutOnce(httpx.AsyncBaseTransport):

@@ -104,3 +104,51 @@ def test_emulator_serve_starts_the_file_host_on_its_own_port(
         gc.unfreeze()
     assert len(seen) == 1
     assert seen[0].startswith("http://127.0.0.1:")
+
+
+async def test_every_file_has_a_strong_etag_and_a_last_modified_date(
+    emulator: Emulator, url: str
+) -> None:
+    first = await get(emulator, url)
+    again = await get(emulator, url, Range="bytes=5-")
+    etag = first.headers["etag"]
+    assert etag.startswith('"')
+    assert etag.endswith('"')
+    assert not etag.startswith("W/")
+    assert again.headers["etag"] == etag  # the same file, the same validator
+    assert first.headers["last-modified"].endswith(" GMT")
+    emulator.files.put("etkAAAAAAAAAAAAAA-json", DATA[::-1], "application/json")
+    assert (await get(emulator, url)).headers["etag"] != etag  # written again: new ETag
+
+
+async def test_if_range_serves_the_range_only_for_the_current_file(
+    emulator: Emulator, url: str
+) -> None:
+    current = await get(emulator, url)
+    etag, date = current.headers["etag"], current.headers["last-modified"]
+    cases = [
+        (etag, 206, DATA[100:]),
+        (date, 206, DATA[100:]),
+        ('"another"', 200, DATA),
+        ("W/" + etag, 200, DATA),  # a weak validator never matches (RFC 9110 §13.1.5)
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 200, DATA),
+        ("junk", 200, DATA),
+    ]
+    for if_range, status, body in cases:
+        response = await get(emulator, url, Range="bytes=100-", **{"If-Range": if_range})
+        assert (response.status_code, response.content) == (status, body), if_range
+        assert ("content-range" in response.headers) == (status == 206)
+    assert emulator.files.stats.if_range_mismatches == 4
+    # If-Range without Range changes nothing.
+    response = await get(emulator, url, **{"If-Range": '"another"'})
+    assert (response.status_code, response.content) == (200, DATA)
+    assert emulator.files.stats.if_range_mismatches == 4
+
+
+async def test_head_answers_the_headers_without_the_body(emulator: Emulator, url: str) -> None:
+    async with httpx.AsyncClient(transport=emulator.files_transport()) as client:
+        response = await client.head(url)
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["content-length"] == str(len(DATA))
+    assert "etag" in response.headers

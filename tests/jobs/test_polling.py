@@ -118,3 +118,22 @@ async def test_an_offset_that_comes_back_is_an_error_not_a_loop() -> None:
 
     with pytest.raises(ResponseValidationError):
         _ = [i async for i in offset_pages(fetch, path="/x")]
+
+
+@pytest.mark.parametrize("states", [("queued",), ("pending", "paused"), ("pending", "DONE"), ("",)])
+async def test_a_state_the_reference_does_not_list_is_a_typed_error_not_a_wait(
+    states: tuple[str, ...],
+) -> None:
+    """Without a timeout, an unknown state would be polled forever."""
+    script = Script(*states)
+    with pytest.raises(ResponseValidationError, match=repr(states[-1])) as caught:
+        await poll_until_done(script.fetch, sleep=script.sleep, path="/v0/x/exports/etk1")
+    assert caught.value.path == "/v0/x/exports/etk1"
+    assert script.calls == len(states)
+
+
+async def test_an_unknown_state_given_as_first_is_refused_before_any_poll() -> None:
+    script = Script("done")
+    with pytest.raises(ResponseValidationError, match="job etkAAAAAAAAAAAAAA"):
+        await poll_until_done(script.fetch, first=FakeJob("etkAAAAAAAAAAAAAA", "archived"))
+    assert script.calls == 0

@@ -4,9 +4,13 @@ Airtable serves export and audit-log request files from a storage host (S3-like,
 REFERENCE §9, §10 example URLs), not from ``api.airtable.com``. The emulator does the
 same: :class:`FileHost` stores the generated files and its ASGI app answers
 ``GET /files/{id}?expires=...&signature=...`` on its own listener (another port, or
-``files.emulator.localhost`` in-process), with ``Range`` support. A request carrying
-an ``Authorization`` header is refused as S3 refuses it (400, "Only one auth mechanism
-allowed") and counted: a client must never send its API token there.
+``files.emulator.localhost`` in-process), with ``Range`` support. Each file has a
+strong ``ETag`` (a digest of its bytes) and a ``Last-Modified`` date, and ``If-Range``
+is honoured as RFC 9110 §13.1.5 says: a ``Range`` is served only when the validator
+matches the current file (strong comparison; a date must equal ``Last-Modified``),
+otherwise the whole file is sent with 200. A request carrying an ``Authorization``
+header is refused as S3 refuses it (400, "Only one auth mechanism allowed") and
+counted: a client must never send its API token there.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -35,10 +40,21 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 @attrs.frozen
 class StoredFile:
-    """A generated file: its bytes and content type."""
+    """A generated file: its bytes, content type and when it was stored."""
 
     data: bytes
     content_type: str
+    modified: datetime | None = None
+
+    @property
+    def etag(self) -> str:
+        """A strong ETag: the first 32 hex digits of the bytes' SHA-256, quoted."""
+        return '"' + hashlib.sha256(self.data).hexdigest()[:32] + '"'
+
+    @property
+    def last_modified(self) -> str | None:
+        """``Last-Modified`` as an HTTP date (None when the time is unknown)."""
+        return None if self.modified is None else format_datetime(self.modified, usegmt=True)
 
 
 @attrs.define
@@ -52,6 +68,8 @@ class FileHostStats:
     authorization_rejected: int = 0
     expired: int = 0
     bad_signature: int = 0
+    #: Range requests whose ``If-Range`` named another version (answered 200, whole).
+    if_range_mismatches: int = 0
 
     def reset(self) -> None:
         for field in attrs.fields(FileHostStats):
@@ -63,6 +81,18 @@ def _xml_error(code: str, message: str) -> bytes:
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
         f"<Message>{message}</Message></Error>"
     ).encode()
+
+
+def _if_range_matches(if_range: str | None, stored: StoredFile) -> bool:
+    """Whether a ``Range`` may be served (RFC 9110 §13.1.5): no ``If-Range``, or one
+    naming the current file: its strong ETag (a weak one never matches), or exactly its
+    ``Last-Modified`` date."""
+    if if_range is None:
+        return True
+    value = if_range.strip()
+    if value.startswith(('"', "W/")):
+        return value == stored.etag
+    return stored.last_modified is not None and value == stored.last_modified
 
 
 class FileHost:
@@ -80,8 +110,10 @@ class FileHost:
         self._key = secrets.token_bytes(32)
 
     def put(self, file_id: str, data: bytes, content_type: str) -> None:
-        """Store a file under ``file_id`` (a path segment)."""
-        self.files[file_id] = StoredFile(data, content_type)
+        """Store a file under ``file_id`` (a path segment); storing again replaces it
+        (a new ETag and date, as an object written again on S3)."""
+        modified = self.clock().astimezone(UTC).replace(microsecond=0)
+        self.files[file_id] = StoredFile(data, content_type, modified)
 
     def _signature(self, file_id: str, expires_ms: int) -> str:
         message = f"{file_id}:{expires_ms}".encode()
@@ -102,7 +134,13 @@ class FileHost:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         status, extra, body = self._answer(scope, headers)
         if isinstance(body, StoredFile):
-            await self._send_file(send, status, extra, body, headers.get("range"))
+            range_header = headers.get("range")
+            if range_header is not None and not _if_range_matches(headers.get("if-range"), body):
+                self.stats.if_range_mismatches += 1
+                range_header = None  # the file changed: the whole new file, with 200
+            await self._send_file(
+                send, status, extra, body, range_header, head=scope["method"] == "HEAD"
+            )
             return
         await send(
             {
@@ -167,11 +205,19 @@ class FileHost:
         extra: dict[str, Any],
         stored: StoredFile,
         range_header: str | None,
+        *,
+        head: bool = False,
     ) -> None:
         data = memoryview(stored.data)
         size = len(data)
         first, last = 0, size - 1
-        headers = [(b"content-type", stored.content_type.encode()), (b"accept-ranges", b"bytes")]
+        headers = [
+            (b"content-type", stored.content_type.encode()),
+            (b"accept-ranges", b"bytes"),
+            (b"etag", stored.etag.encode()),
+        ]
+        if stored.last_modified is not None:
+            headers.append((b"last-modified", stored.last_modified.encode()))
         if range_header is not None:
             self.stats.range_requests += 1
             match = _RANGE.fullmatch(range_header.strip())
@@ -197,6 +243,9 @@ class FileHost:
         headers.append((b"content-length", str(last - first + 1).encode()))
         self.stats.served += 1
         await send({"type": "http.response.start", "status": status, "headers": headers})
+        if head:
+            await send({"type": "http.response.body", "body": b""})
+            return
         position = first
         while position <= last:
             end = min(position + _CHUNK, last + 1)
