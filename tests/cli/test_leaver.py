@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -167,3 +169,21 @@ def test_a_user_that_cannot_be_deactivated_is_refused_before_anything(
     assert result.exit_code == 2, result.output
     assert "cannot be deactivated" in result.stderr
     assert user.id in workspace.grants  # nothing was removed either
+
+
+def test_an_email_typed_in_nfd_names_the_same_user_everywhere(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    domain = sorted(emulator.world.root.email_domains)[0]
+    user = emulator.make_user(f"zoé.dupont@{domain}")  # stored in NFC, as Airtable does
+    typed = unicodedata.normalize("NFD", user.email).upper()
+    assert typed.casefold() != user.email.casefold()
+    review = invoke(["access-review", "-o", str(tmp_path / "r.jsonl"), "--user", typed])
+    assert review.exit_code == 0, review.output
+    rows = {json.loads(line)["user_id"] for line in (tmp_path / "r.jsonl").read_text().splitlines()}
+    assert rows == {user.id}
+    result = invoke(["users", "deactivate", typed, "--yes", "-f", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert user.state == "deactivated"
+    offboard = invoke(["users", "offboard", typed, "--dry-run", "-f", "jsonl"])
+    assert offboard.exit_code == 0, offboard.output
