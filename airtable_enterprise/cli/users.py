@@ -358,8 +358,8 @@ def offboard_user(
         if removing:
             done = await enterprise.remove_user(user, replacement, descendants=descendants)
             changes += len(removal_rows(done)) + len(steps.groups)
-        problems = await apply_leaver(enterprise, steps)
-        return changes + len(steps.tokens) + int(steps.deactivate), problems
+        applied, problems = await apply_leaver(enterprise, steps)
+        return changes + applied, problems
 
     changes, problems = run(ctx, job, names={"user_id": "USER", "id_or_email": "USER"})
     console = stderr_console()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from airtable_enterprise.testing import Emulator
+from airtable_enterprise.testing import Emulator, StatusFault
 from airtable_enterprise.testing.world.state import Grant, User, World
 
 from .conftest import Invoke
@@ -187,3 +187,25 @@ def test_an_email_typed_in_nfd_names_the_same_user_everywhere(
     assert user.state == "deactivated"
     offboard = invoke(["users", "offboard", typed, "--dry-run", "-f", "jsonl"])
     assert offboard.exit_code == 0, offboard.output
+
+
+def test_a_half_failed_leaver_says_what_was_done_and_a_rerun_finishes_it(
+    invoke: Invoke, emulator: Emulator
+) -> None:
+    user = leaver(emulator)
+    emulator.faults.add(rf"/users/{user.id}$", StatusFault(403), method="PATCH")
+    args = ["users", "offboard", user.id, "--deactivate", "--revoke-tokens", "--yes"]
+    first = invoke([*args, "-f", "jsonl"])
+    assert first.exit_code == 1, first.output
+    # The removal and the tokens were applied: the run says so, and names what failed.
+    assert "change(s) applied" in first.stderr
+    assert "could not finish: deactivate" in first.stderr
+    assert user.state == "provisioned"
+    assert access_left(emulator.world, user)["tokens"] == []
+    second = invoke([*args, "-f", "jsonl"])
+    assert second.exit_code == 0, second.output
+    assert [json.loads(line)["change"] for line in second.stdout.splitlines()] == ["deactivate"]
+    assert user.state == "deactivated"
+    third = invoke([*args, "-f", "jsonl"])
+    assert third.exit_code == 0, third.output
+    assert "Nothing to do" in third.stderr
