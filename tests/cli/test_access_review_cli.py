@@ -180,3 +180,15 @@ def test_a_filtered_review_diffed_against_a_full_one_reports_no_change(
     )
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("written", ["{domain}.", "{upper}", "{upper}."])
+def test_an_enterprise_domain_in_another_case_or_with_a_final_dot_is_not_external(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, written: str
+) -> None:
+    domain = sorted(emulator.world.root.email_domains)[0]
+    user = emulator.make_user(first_name="Dot")
+    user.email = "dot@" + written.format(domain=domain, upper=domain.upper())
+    rows = review_file(invoke, tmp_path / "r.jsonl", "--user", user.id)
+    assert rows
+    assert not any(row.external for row in rows)
