@@ -104,7 +104,7 @@ def read_rows(path: Path) -> Iterator[AccessRow]:
     """The rows of a review file this tool wrote (CSV or JSON Lines, told apart by their
     first character); a file that is not one is a usage error naming the line."""
     try:
-        stream = path.open(encoding="utf-8", newline="")
+        stream = path.open(encoding="utf-8-sig", newline="")  # a BOM, as Excel saves
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}", EXIT_USAGE) from None
     with stream:

@@ -192,3 +192,17 @@ def test_an_enterprise_domain_in_another_case_or_with_a_final_dot_is_not_externa
     rows = review_file(invoke, tmp_path / "r.jsonl", "--user", user.id)
     assert rows
     assert not any(row.external for row in rows)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_review_saved_again_with_a_bom_and_crlf_still_reads_back(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, suffix: str
+) -> None:
+    # What a spreadsheet's "save as CSV UTF-8" (or a Windows editor) makes of the file.
+    path = tmp_path / f"r{suffix}"
+    rows = review_file(invoke, path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    assert list(read_rows(path)) == rows
+    result = invoke(["access-review", "-o", str(tmp_path / "again.jsonl"), "--diff", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
