@@ -119,6 +119,8 @@ def read_rows(path: Path) -> Iterator[AccessRow]:
             raise CliError(f"{path} is not an access review: {exc}", EXIT_USAGE) from None
         except UnicodeDecodeError:
             raise CliError(f"{path} is not an access review: not UTF-8 text", EXIT_USAGE) from None
+        except csv.Error as exc:  # a cell over the csv module's size limit
+            raise CliError(f"{path} is not an access review: {exc}", EXIT_USAGE) from None
 
 
 def _read_jsonl(stream: IO[str], path: Path) -> Iterator[AccessRow]:
@@ -130,7 +132,7 @@ def _read_jsonl(stream: IO[str], path: Path) -> Iterator[AccessRow]:
             raise InvalidInputError(where, "<truncated>", "ends without a newline: cut short")
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # bad JSON, a 5,000-digit number, deep nesting
             raise InvalidInputError(where, "<line>", "is not JSON") from None
         yield AccessRow.from_record(record, where=where)
 

@@ -9,6 +9,7 @@ import pytest
 
 from airtable_enterprise import AccessRow
 from airtable_enterprise.cli._access_file import read_rows
+from airtable_enterprise.models.access_review import RECORD_FIELDS
 from airtable_enterprise.testing import Emulator
 from airtable_enterprise.testing.world.state import Grant
 
@@ -114,12 +115,21 @@ def test_an_existing_file_is_never_replaced_silently(
     assert out.read_text().startswith("user_id,")
 
 
+_ROW = (
+    '{"user_id": "usrA", "email": "a@b.example", "state": "provisioned", '
+    '"resource_kind": "enterprise", "resource_id": "entA"}\n'
+)
+
+
 @pytest.mark.parametrize(
     "text",
     [
         '{"user_id": "usrA", "email": "a@b.example"',  # cut mid-line
         "user_id,email\nusrA,a@b.example\n",  # not our columns
         "not a review at all\n",
+        ",".join(RECORD_FIELDS) + "\n" + "u" * 200_000 + "\n",  # over the csv field limit
+        _ROW + "[" * 100_000 + "]" * 100_000 + "\n",  # nested too deep
+        _ROW + '{"user_id": ' + "1" * 5_000 + "}\n",  # past Python's int digit limit
     ],
 )
 def test_a_previous_file_that_is_not_a_review_is_refused_before_any_request(
