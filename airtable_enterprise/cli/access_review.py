@@ -127,9 +127,10 @@ def access_review(
         raise CliError(
             f"{out} exists: pass --force to replace it, or choose another --out", EXIT_USAGE
         )
-    old = (  # read and checked before any request
+    before = list(read_rows(previous)) if previous is not None else []  # checked first
+    old = (
         comparable(
-            list(read_rows(previous)),
+            before,
             users=users,
             external_only=external_only,
             admins_only=admins_only,
@@ -141,6 +142,8 @@ def access_review(
 
     async def job(session: Session) -> tuple[int, list[AccessRow]]:
         enterprise = session.enterprise()
+        if previous is not None:
+            same_enterprise(before, enterprise.id, previous)
         kept: list[AccessRow] = []
         with progress_bar() as progress, ReviewWriter(out, chosen, overwrite=force) as writer:
             task = progress.add_task("users", total=None)
@@ -167,6 +170,18 @@ def access_review(
     stderr_console().print(f"{count} row(s) written to {out}", markup=False)
     if old is not None:
         show_diff(diff_access(old, rows))
+
+
+def same_enterprise(rows: list[AccessRow], enterprise_id: str, previous: Path) -> None:
+    """Refuse a previous review of another enterprise (its users' ``enterprise`` rows
+    name the account): diffed, it would list every user as removed and added."""
+    others = {r.resource_id for r in rows if r.resource_kind == "enterprise"} - {enterprise_id}
+    if others:
+        raise CliError(
+            f"{previous} is a review of another enterprise ({', '.join(sorted(others))}), "
+            f"not {enterprise_id}: nothing to compare",
+            EXIT_USAGE,
+        )
 
 
 def show_diff(diff: AccessDiff) -> None:

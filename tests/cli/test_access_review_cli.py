@@ -216,3 +216,17 @@ def test_a_review_saved_again_with_a_bom_and_crlf_still_reads_back(
     result = invoke(["access-review", "-o", str(tmp_path / "again.jsonl"), "--diff", str(path)])
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
+
+
+def test_a_review_of_another_enterprise_is_refused_before_the_review(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    theirs = tmp_path / "theirs.jsonl"
+    review_file(invoke, theirs)
+    theirs.write_text(theirs.read_text().replace(emulator.world.root_id, "entOtherAccount01"))
+    out = tmp_path / "ours.jsonl"
+    result = invoke(["access-review", "-o", str(out), "--diff", str(theirs)])
+    assert result.exit_code == 2, result.output
+    assert "another enterprise (entOtherAccount01)" in result.stderr
+    assert result.stdout == ""
+    assert not out.exists()
