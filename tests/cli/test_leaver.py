@@ -204,8 +204,28 @@ def test_a_half_failed_leaver_says_what_was_done_and_a_rerun_finishes_it(
     assert access_left(emulator.world, user)["tokens"] == []
     second = invoke([*args, "-f", "jsonl"])
     assert second.exit_code == 0, second.output
-    assert [json.loads(line)["change"] for line in second.stdout.splitlines()] == ["deactivate"]
+    changes = [json.loads(line)["change"] for line in second.stdout.splitlines()]
+    assert [c for c in changes if not c.startswith("kept")] == ["deactivate"]
     assert user.state == "deactivated"
     third = invoke([*args, "-f", "jsonl"])
     assert third.exit_code == 0, third.output
     assert "Nothing to do" in third.stderr
+
+
+def test_the_preview_lists_the_descendant_groups_a_removal_without_descendants_keeps(
+    invoke: Invoke, emulator: Emulator
+) -> None:
+    world = emulator.world
+    user = leaver(emulator)
+    theirs = {
+        g.id
+        for g in world.groups.values()
+        if user.id in g.members and g.account_id != world.root_id
+    }
+    assert theirs  # the generated leaver is in a descendant account's group
+    result = invoke(["users", "offboard", user.id, "--dry-run", "-f", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    kept = {r["id"] for r in rows if r["kind"] == "group" and r["change"].startswith("kept")}
+    assert kept == theirs
+    assert "pass --descendants" in result.stderr
