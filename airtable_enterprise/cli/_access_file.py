@@ -65,7 +65,7 @@ class ReviewWriter:
         self.format = fmt
         self.count = 0
         self._partial = path.with_name(path.name + ".partial")
-        self._stream: IO[str] = self._partial.open("w", encoding="utf-8", newline="")
+        self._stream: IO[str] = _create(self._partial)
         self._csv: Any = None
         if fmt == "csv":
             self._csv = csv.writer(self._stream, lineterminator="\n")
@@ -98,6 +98,18 @@ class ReviewWriter:
         if not self._stream.closed:
             self._stream.close()
             self._partial.unlink(missing_ok=True)
+
+
+def _create(partial: Path) -> IO[str]:
+    """A new file at ``partial``: a stale one (a killed run's) is removed first, and a
+    link planted there is never followed (the review would be written through it)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        partial.unlink(missing_ok=True)
+        descriptor = os.open(partial, flags, 0o666)
+    except OSError as exc:
+        raise CliError(f"cannot write {partial}: {exc.strerror or exc}", EXIT_USAGE) from None
+    return open(descriptor, "w", encoding="utf-8", newline="")
 
 
 def read_rows(path: Path) -> Iterator[AccessRow]:

@@ -230,3 +230,16 @@ def test_a_review_of_another_enterprise_is_refused_before_the_review(
     assert "another enterprise (entOtherAccount01)" in result.stderr
     assert result.stdout == ""
     assert not out.exists()
+
+
+def test_a_link_planted_at_the_partial_file_is_not_written_through(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    out = tmp_path / "r.jsonl"
+    out.with_name("r.jsonl.partial").symlink_to(victim)
+    rows = review_file(invoke, out)
+    assert rows
+    assert victim.read_text() == "precious\n"
+    assert not out.is_symlink()
