@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 
 from ..errors import InvalidInputError
@@ -125,11 +126,13 @@ def check_choice(argument: str, value: object, choices: Collection[str]) -> str:
 
 
 def check_user(argument: str, value: object) -> str:
-    """Return ``value`` if it is a user ID (``usr...``) or an email address."""
+    """Return ``value`` if it is a user ID (``usr...``) or an email address; an email
+    comes back in Unicode NFC, the form Airtable stores, so one typed in NFD (as macOS
+    input may give) finds the same user."""
     if not isinstance(value, str) or "@" not in value:
         return check_id(argument, value, "usr")
     if is_email(value):
-        return value
+        return unicodedata.normalize("NFC", value)
     raise InvalidInputError(argument, value, "must be a user ID or an email address")
 
 

@@ -65,7 +65,7 @@ class ReviewWriter:
         self.format = fmt
         self.count = 0
         self._partial = path.with_name(path.name + ".partial")
-        self._stream: IO[str] = self._partial.open("w", encoding="utf-8", newline="")
+        self._stream: IO[str] = _create(self._partial)
         self._csv: Any = None
         if fmt == "csv":
             self._csv = csv.writer(self._stream, lineterminator="\n")
@@ -100,11 +100,23 @@ class ReviewWriter:
             self._partial.unlink(missing_ok=True)
 
 
+def _create(partial: Path) -> IO[str]:
+    """A new file at ``partial``: a stale one (a killed run's) is removed first, and a
+    link planted there is never followed (the review would be written through it)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        partial.unlink(missing_ok=True)
+        descriptor = os.open(partial, flags, 0o666)
+    except OSError as exc:
+        raise CliError(f"cannot write {partial}: {exc.strerror or exc}", EXIT_USAGE) from None
+    return open(descriptor, "w", encoding="utf-8", newline="")
+
+
 def read_rows(path: Path) -> Iterator[AccessRow]:
     """The rows of a review file this tool wrote (CSV or JSON Lines, told apart by their
     first character); a file that is not one is a usage error naming the line."""
     try:
-        stream = path.open(encoding="utf-8", newline="")
+        stream = path.open(encoding="utf-8-sig", newline="")  # a BOM, as Excel saves
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}", EXIT_USAGE) from None
     with stream:
@@ -119,6 +131,8 @@ def read_rows(path: Path) -> Iterator[AccessRow]:
             raise CliError(f"{path} is not an access review: {exc}", EXIT_USAGE) from None
         except UnicodeDecodeError:
             raise CliError(f"{path} is not an access review: not UTF-8 text", EXIT_USAGE) from None
+        except csv.Error as exc:  # a cell over the csv module's size limit
+            raise CliError(f"{path} is not an access review: {exc}", EXIT_USAGE) from None
 
 
 def _read_jsonl(stream: IO[str], path: Path) -> Iterator[AccessRow]:
@@ -130,7 +144,7 @@ def _read_jsonl(stream: IO[str], path: Path) -> Iterator[AccessRow]:
             raise InvalidInputError(where, "<truncated>", "ends without a newline: cut short")
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # bad JSON, a 5,000-digit number, deep nesting
             raise InvalidInputError(where, "<line>", "is not JSON") from None
         yield AccessRow.from_record(record, where=where)
 

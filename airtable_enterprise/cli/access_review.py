@@ -4,6 +4,7 @@ token, written to a file; ``--diff`` shows what changed since a previous review.
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -39,6 +40,31 @@ _CHANGE_VIEW = View(
 def keep(row: AccessRow, *, external_only: bool, admins_only: bool) -> bool:
     """Whether ``row`` passes ``--external-only`` / ``--admins-only``."""
     return (row.external or not external_only) and (row.is_admin or not admins_only)
+
+
+def _name_key(text: str) -> str:
+    return unicodedata.normalize("NFC", text.strip()).casefold()
+
+
+def comparable(
+    rows: list[AccessRow],
+    *,
+    users: tuple[str, ...],
+    external_only: bool,
+    admins_only: bool,
+    tokens: bool,
+) -> list[AccessRow]:
+    """The previous review's rows this run's options would have kept (its --user,
+    --external-only, --admins-only, --no-tokens), so a filtered review is diffed
+    against the same slice of a full one, not reported as everyone else removed."""
+    names = {_name_key(name) for name in users}
+    return [
+        row
+        for row in rows
+        if keep(row, external_only=external_only, admins_only=admins_only)
+        and (tokens or row.resource_kind != "token")
+        and (not names or _name_key(row.user_id) in names or _name_key(row.email) in names)
+    ]
 
 
 @click.command("access-review")
@@ -101,10 +127,23 @@ def access_review(
         raise CliError(
             f"{out} exists: pass --force to replace it, or choose another --out", EXIT_USAGE
         )
-    old = list(read_rows(previous)) if previous is not None else None  # checked first
+    before = list(read_rows(previous)) if previous is not None else []  # checked first
+    old = (
+        comparable(
+            before,
+            users=users,
+            external_only=external_only,
+            admins_only=admins_only,
+            tokens=not no_tokens,
+        )
+        if previous is not None
+        else None
+    )
 
     async def job(session: Session) -> tuple[int, list[AccessRow]]:
         enterprise = session.enterprise()
+        if previous is not None:
+            same_enterprise(before, enterprise.id, previous)
         kept: list[AccessRow] = []
         with progress_bar() as progress, ReviewWriter(out, chosen, overwrite=force) as writer:
             task = progress.add_task("users", total=None)
@@ -131,6 +170,18 @@ def access_review(
     stderr_console().print(f"{count} row(s) written to {out}", markup=False)
     if old is not None:
         show_diff(diff_access(old, rows))
+
+
+def same_enterprise(rows: list[AccessRow], enterprise_id: str, previous: Path) -> None:
+    """Refuse a previous review of another enterprise (its users' ``enterprise`` rows
+    name the account): diffed, it would list every user as removed and added."""
+    others = {r.resource_id for r in rows if r.resource_kind == "enterprise"} - {enterprise_id}
+    if others:
+        raise CliError(
+            f"{previous} is a review of another enterprise ({', '.join(sorted(others))}), "
+            f"not {enterprise_id}: nothing to compare",
+            EXIT_USAGE,
+        )
 
 
 def show_diff(diff: AccessDiff) -> None:

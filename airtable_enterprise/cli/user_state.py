@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import click
 
+from .. import errors
 from ..enterprise import Enterprise
 from ..models.tokens import AccessToken
 from ..models.users import UserInfo, UserUpdate
@@ -206,16 +207,30 @@ def _row(change: str, kind: str, id: str, name: str, permission: str) -> dict[st
     }
 
 
-async def apply_leaver(enterprise: Enterprise, steps: LeaverSteps) -> list[str]:
-    """Revoke the tokens, then deactivate; what could not be done, as messages."""
+async def apply_leaver(enterprise: Enterprise, steps: LeaverSteps) -> tuple[int, list[str]]:
+    """Revoke the tokens, then deactivate: how many changes were applied, and what could
+    not be done, as messages. A step that fails does not hide the ones done before it
+    (the removal, the tokens): the caller reports both, and a re-run does the rest."""
     problems: list[str] = []
+    done = 0
     if steps.tokens:
-        result = await enterprise.revoke_access_tokens([t.id for t in steps.tokens])
-        problems.extend(
-            f"token {e.target}: {e.message or e.type}"
-            for e in result.errors
-            if e.type != "ALREADY_REVOKED"
-        )
+        try:
+            result = await enterprise.revoke_access_tokens([t.id for t in steps.tokens])
+        except _STEP_ERRORS as exc:
+            problems.append(f"revoke tokens: {exc}")
+        else:
+            failed = [e for e in result.errors if e.type != "ALREADY_REVOKED"]
+            done += len(steps.tokens) - len(failed)
+            problems.extend(f"token {e.target}: {e.message or e.type}" for e in failed)
     if steps.deactivate:
-        await enterprise.update_user(steps.user.id, state="deactivated")
-    return problems
+        try:
+            await enterprise.update_user(steps.user.id, state="deactivated")
+        except _STEP_ERRORS as exc:
+            problems.append(f"deactivate: {exc}")
+        else:
+            done += 1
+    return done, problems
+
+
+#: What a leaver step that reached (or may have reached) Airtable can end in.
+_STEP_ERRORS = (errors.APIError, errors.UnknownOutcomeError, errors.TransportError)

@@ -260,7 +260,17 @@ async def _kept_in_descendants(
     except errors.APIError as exc:
         stderr_console().print(f"could not preview the descendant accounts: {exc}", markup=False)
         return []
-    return [row for row in removal_rows(wide, change=KEPT) if row["account"] in descendants]
+    kept = [row for row in removal_rows(wide, change=KEPT) if row["account"] in descendants]
+    # The removal takes USER out of the groups of the accounts it covers only: the
+    # descendants' groups are kept too, and the dry run above does not list them.
+    person = await enterprise.user(user, collaborations=False, descendants=True)
+    for account in person.descendants or ():
+        if account.enterprise_account_id in descendants:
+            kept.extend(
+                _row(KEPT, "group", group.id, "", "member", account.enterprise_account_id)
+                for group in account.groups
+            )
+    return kept
 
 
 async def _preview(
@@ -343,7 +353,7 @@ def offboard_user(
         _show(preview, kept + extra, fmt, out, heading=f"Offboarding {user} would:")
         if kept:
             stderr_console().print(
-                f"{user} would keep {len(kept)} grant(s) in descendant accounts; "
+                f"{user} would keep {len(kept)} grant(s) or group(s) in descendant accounts; "
                 "pass --descendants to remove those too"
             )
         # The removal also takes USER out of their groups (REFERENCE §4.11).
@@ -358,8 +368,8 @@ def offboard_user(
         if removing:
             done = await enterprise.remove_user(user, replacement, descendants=descendants)
             changes += len(removal_rows(done)) + len(steps.groups)
-        problems = await apply_leaver(enterprise, steps)
-        return changes + len(steps.tokens) + int(steps.deactivate), problems
+        applied, problems = await apply_leaver(enterprise, steps)
+        return changes + applied, problems
 
     changes, problems = run(ctx, job, names={"user_id": "USER", "id_or_email": "USER"})
     console = stderr_console()

@@ -62,7 +62,9 @@ def user_rows(
     """The rows of one user: their ``enterprise`` row, their grants held directly and
     through each of their groups, the bases each workspace grant reaches, their tokens.
     Pure: the caller fetched the groups' grants and the workspaces."""
-    domain = user.email.rsplit("@", 1)[-1].casefold()
+    # A fully qualified domain may end in a dot: "corp.example." is "corp.example".
+    domain = user.email.rsplit("@", 1)[-1].casefold().rstrip(".")
+    external = domain not in domains and domain + "." not in domains
     is_admin = bool(user.is_admin)
 
     def row(kind: str, resource_id: str, **fields: Any) -> AccessRow:
@@ -71,7 +73,7 @@ def user_rows(
             email=user.email,
             state=user.state,
             is_admin=is_admin,
-            external=domain not in domains,
+            external=external,
             last_activity_time=user.last_activity_time,
             resource_kind=kind,
             resource_id=resource_id,

@@ -9,6 +9,7 @@ import pytest
 
 from airtable_enterprise import AccessRow
 from airtable_enterprise.cli._access_file import read_rows
+from airtable_enterprise.models.access_review import RECORD_FIELDS
 from airtable_enterprise.testing import Emulator
 from airtable_enterprise.testing.world.state import Grant
 
@@ -114,12 +115,21 @@ def test_an_existing_file_is_never_replaced_silently(
     assert out.read_text().startswith("user_id,")
 
 
+_ROW = (
+    '{"user_id": "usrA", "email": "a@b.example", "state": "provisioned", '
+    '"resource_kind": "enterprise", "resource_id": "entA"}\n'
+)
+
+
 @pytest.mark.parametrize(
     "text",
     [
         '{"user_id": "usrA", "email": "a@b.example"',  # cut mid-line
         "user_id,email\nusrA,a@b.example\n",  # not our columns
         "not a review at all\n",
+        ",".join(RECORD_FIELDS) + "\n" + "u" * 200_000 + "\n",  # over the csv field limit
+        _ROW + "[" * 100_000 + "]" * 100_000 + "\n",  # nested too deep
+        _ROW + '{"user_id": ' + "1" * 5_000 + "}\n",  # past Python's int digit limit
     ],
 )
 def test_a_previous_file_that_is_not_a_review_is_refused_before_any_request(
@@ -160,3 +170,76 @@ def test_grants_through_groups_and_workspaces_are_in_the_file(
             f"group {group.id}, workspace {workspace.id}",
             "comment",
         ) in held
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--admins-only"], ["--external-only"], ["--no-tokens"], ["--user", "USER"]],
+)
+def test_a_filtered_review_diffed_against_a_full_one_reports_no_change(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, options: list[str]
+) -> None:
+    # The previous review is everyone's; this run keeps a slice: the rows the filters
+    # leave out are not changes (they were all reported revoked / user_removed).
+    full = tmp_path / "full.csv"
+    review_file(invoke, full)
+    person = next(u for u in emulator.world.users.values() if u.id != emulator.admin_id)
+    options = [person.email.upper() if o == "USER" else o for o in options]
+    result = invoke(
+        ["access-review", "-o", str(tmp_path / "part.jsonl"), *options, "--diff", str(full)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("written", ["{domain}.", "{upper}", "{upper}."])
+def test_an_enterprise_domain_in_another_case_or_with_a_final_dot_is_not_external(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, written: str
+) -> None:
+    domain = sorted(emulator.world.root.email_domains)[0]
+    user = emulator.make_user(first_name="Dot")
+    user.email = "dot@" + written.format(domain=domain, upper=domain.upper())
+    rows = review_file(invoke, tmp_path / "r.jsonl", "--user", user.id)
+    assert rows
+    assert not any(row.external for row in rows)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_review_saved_again_with_a_bom_and_crlf_still_reads_back(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, suffix: str
+) -> None:
+    # What a spreadsheet's "save as CSV UTF-8" (or a Windows editor) makes of the file.
+    path = tmp_path / f"r{suffix}"
+    rows = review_file(invoke, path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    assert list(read_rows(path)) == rows
+    result = invoke(["access-review", "-o", str(tmp_path / "again.jsonl"), "--diff", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+def test_a_review_of_another_enterprise_is_refused_before_the_review(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    theirs = tmp_path / "theirs.jsonl"
+    review_file(invoke, theirs)
+    theirs.write_text(theirs.read_text().replace(emulator.world.root_id, "entOtherAccount01"))
+    out = tmp_path / "ours.jsonl"
+    result = invoke(["access-review", "-o", str(out), "--diff", str(theirs)])
+    assert result.exit_code == 2, result.output
+    assert "another enterprise (entOtherAccount01)" in result.stderr
+    assert result.stdout == ""
+    assert not out.exists()
+
+
+def test_a_link_planted_at_the_partial_file_is_not_written_through(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    out = tmp_path / "r.jsonl"
+    out.with_name("r.jsonl.partial").symlink_to(victim)
+    rows = review_file(invoke, out)
+    assert rows
+    assert victim.read_text() == "precious\n"
+    assert not out.is_symlink()

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+import unicodedata
+from pathlib import Path
 
 import pytest
 
-from airtable_enterprise.testing import Emulator
+from airtable_enterprise.testing import Emulator, StatusFault
 from airtable_enterprise.testing.world.state import Grant, User, World
 
 from .conftest import Invoke
@@ -167,3 +169,63 @@ def test_a_user_that_cannot_be_deactivated_is_refused_before_anything(
     assert result.exit_code == 2, result.output
     assert "cannot be deactivated" in result.stderr
     assert user.id in workspace.grants  # nothing was removed either
+
+
+def test_an_email_typed_in_nfd_names_the_same_user_everywhere(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path
+) -> None:
+    domain = sorted(emulator.world.root.email_domains)[0]
+    user = emulator.make_user(f"zoé.dupont@{domain}")  # stored in NFC, as Airtable does
+    typed = unicodedata.normalize("NFD", user.email).upper()
+    assert typed.casefold() != user.email.casefold()
+    review = invoke(["access-review", "-o", str(tmp_path / "r.jsonl"), "--user", typed])
+    assert review.exit_code == 0, review.output
+    rows = {json.loads(line)["user_id"] for line in (tmp_path / "r.jsonl").read_text().splitlines()}
+    assert rows == {user.id}
+    result = invoke(["users", "deactivate", typed, "--yes", "-f", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert user.state == "deactivated"
+    offboard = invoke(["users", "offboard", typed, "--dry-run", "-f", "jsonl"])
+    assert offboard.exit_code == 0, offboard.output
+
+
+def test_a_half_failed_leaver_says_what_was_done_and_a_rerun_finishes_it(
+    invoke: Invoke, emulator: Emulator
+) -> None:
+    user = leaver(emulator)
+    emulator.faults.add(rf"/users/{user.id}$", StatusFault(403), method="PATCH")
+    args = ["users", "offboard", user.id, "--deactivate", "--revoke-tokens", "--yes"]
+    first = invoke([*args, "-f", "jsonl"])
+    assert first.exit_code == 1, first.output
+    # The removal and the tokens were applied: the run says so, and names what failed.
+    assert "change(s) applied" in first.stderr
+    assert "could not finish: deactivate" in first.stderr
+    assert user.state == "provisioned"
+    assert access_left(emulator.world, user)["tokens"] == []
+    second = invoke([*args, "-f", "jsonl"])
+    assert second.exit_code == 0, second.output
+    changes = [json.loads(line)["change"] for line in second.stdout.splitlines()]
+    assert [c for c in changes if not c.startswith("kept")] == ["deactivate"]
+    assert user.state == "deactivated"
+    third = invoke([*args, "-f", "jsonl"])
+    assert third.exit_code == 0, third.output
+    assert "Nothing to do" in third.stderr
+
+
+def test_the_preview_lists_the_descendant_groups_a_removal_without_descendants_keeps(
+    invoke: Invoke, emulator: Emulator
+) -> None:
+    world = emulator.world
+    user = leaver(emulator)
+    theirs = {
+        g.id
+        for g in world.groups.values()
+        if user.id in g.members and g.account_id != world.root_id
+    }
+    assert theirs  # the generated leaver is in a descendant account's group
+    result = invoke(["users", "offboard", user.id, "--dry-run", "-f", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    kept = {r["id"] for r in rows if r["kind"] == "group" and r["change"].startswith("kept")}
+    assert kept == theirs
+    assert "pass --descendants" in result.stderr
