@@ -76,6 +76,7 @@ def test_the_demo_explains_the_user_count_and_never_splits_emails(
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout)
     [reported] = re.findall(r"Enterprise ent\w+: (\d+) users", text)
     assert in_report == reported
+    assert "Audit log: 300 events in" in text  # the whole log, whatever the date
     for line in text.splitlines():
         for fragment in re.findall(r"[\w.+-]+@[\w.-]*", line):
             assert re.fullmatch(r"[\w.+-]+@[\w-]+(\.[\w-]+)*\.example", fragment), line
