@@ -238,8 +238,8 @@ async def audit_enterprise(
 
 def users_by_account(world: World, root_id: str) -> str:
     """One line saying which of the generated users the report counts: the root
-    account's ``userIds`` (REFERENCE §3.1), that is its members and every collaborator
-    on its workspaces, bases and interfaces, members of its descendant accounts included;
+    account's ``userIds`` (REFERENCE §3.1), that is its own users and every collaborator
+    on its workspaces, bases and interfaces, users of its descendant accounts included;
     the descendants' other users are outside it."""
     members = sum(user.account_id == root_id for user in world.users.values())
     listed = len(world.account_user_ids(root_id))
@@ -247,11 +247,11 @@ def users_by_account(world: World, root_id: str) -> str:
         return f"all {members} users belong to {root_id}"
     descendants = len(world.accounts) - 1
     return (
-        f"{listed} of the {len(world.users)} users in the report: the {members} members of "
-        f"{root_id} and {listed - members} collaborators on its workspaces, bases and "
-        f"interfaces from its {descendants} descendant account(s) (userIds lists every "
-        f"collaborator); the other {len(world.users) - listed} belong to the descendant "
-        "account(s) (the Enterprise Hub) alone, outside the report"
+        f"{listed} of the {len(world.users)} users in the report (its userIds): "
+        f"{members} belong to {root_id} and {listed - members} to its {descendants} "
+        "descendant account(s) but collaborate on its workspaces, bases or interfaces; the "
+        f"other {len(world.users) - listed} belong to the descendant account(s) alone (the "
+        "Enterprise Hub), outside the report"
     )
 
 
