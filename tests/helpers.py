@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
 from bisect import bisect_left
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +21,17 @@ def load_fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
 
 
+def last_full_month(now: datetime) -> str:
+    """``YYYY-MM`` of the month before ``now``'s: a whole month that lies in the 180 days
+    a world generated at ``now`` spreads its audit events over, and that an audit-log
+    request accepts, whatever the day and hour (the current month holds nothing at
+    00:30 on the 1st)."""
+    return (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
 def most_in_any_window(starts: list[float], window: float = 1.0) -> int:
     """The largest number of starts inside any half-open window [t, t + window)."""
     ordered = sorted(starts)
     return max(
         (bisect_left(ordered, s + window - 1e-9) - i for i, s in enumerate(ordered)), default=0
     )
-
-
-def bench_module(name: str) -> Any:
-    """``name`` (a module of the ``bench`` extra only: matplotlib), imported.
-
-    Without the extra, the calling test is skipped (the README's `pip install -e ".[dev]"`
-    does not install it), except in CI (``CI`` set, as ``.ci/run`` does), where a missing
-    module fails the test: CI must run every test.
-    """
-    if os.environ.get("CI"):
-        return importlib.import_module(name)
-    return pytest.importorskip(name, reason='needs the bench extra: pip install -e ".[dev,bench]"')

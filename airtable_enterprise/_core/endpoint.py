@@ -26,13 +26,20 @@ DEFAULT_SCIM_URL = "https://api.airtable.com/scim/v2"
 
 
 def is_loopback_host(host: str) -> bool:
-    """``localhost``, ``127.0.0.0/8`` and ``::1``: the only hosts plain HTTP may reach."""
+    """``localhost``, ``127.0.0.0/8`` (also IPv4-mapped, ``::ffff:127.0.0.1``) and ``::1``:
+    the only hosts plain HTTP may reach."""
     if host.lower() == "localhost" or host.lower().endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    # Python 3.13's ipaddress counts an IPv4-mapped loopback address as loopback, 3.11's
+    # and 3.12's do not: decide it here, the same on every version. A socket to
+    # ::ffff:127.0.0.1 reaches 127.0.0.1, so it is loopback.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def check_endpoint_url(endpoint_url: str) -> httpx.URL:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -154,10 +154,19 @@ def demo(
 
     async def main() -> Findings:
         async with connect() as api:
-            return await audit_enterprise(api.enterprise(emulator.enterprise_id), api)
+            return await audit_enterprise(
+                api.enterprise(emulator.enterprise_id), api, clock=world.now
+            )
 
     found = run_async(main)
-    report(out, found, days=days, limit=limit, server_429s=emulator.stats.rate_limited)
+    report(
+        out,
+        found,
+        days=days,
+        limit=limit,
+        server_429s=emulator.stats.rate_limited,
+        now=world.now(),
+    )
     note.print(f"[bold]demo[/]: finished in {time.perf_counter() - clock:.1f} s")
 
 
@@ -179,10 +188,13 @@ async def _measured(api: AsyncApi) -> AsyncIterator[list[Phase]]:
     )
 
 
-async def audit_enterprise(enterprise: Enterprise, api: AsyncApi) -> Findings:
+async def audit_enterprise(
+    enterprise: Enterprise, api: AsyncApi, *, clock: Callable[[], datetime]
+) -> Findings:
     """Two phases through ``api``'s shared limiter: the bulk user audit (every user
     with collaborations and every workspace's collaborators, all concurrently), then
-    the whole audit log (8 time windows fetched concurrently)."""
+    the whole audit log (8 time windows fetched concurrently): the 180 days before
+    ``clock()``, the emulated world's now, whatever the date and time of this machine."""
     info = await enterprise.info()
     users: list[UserInfo] = []
     workspaces: list[WorkspaceCollaborators | None] = [None] * len(info.workspace_ids)
@@ -207,7 +219,7 @@ async def audit_enterprise(enterprise: Enterprise, api: AsyncApi) -> Findings:
             for index, workspace_id in enumerate(info.workspace_ids):
                 group.start_soon(get_workspace, index, workspace_id)
 
-    now = datetime.now(UTC)
+    now = clock()
     with progress_bar() as progress:
         progress.add_task("audit log", total=None)
         async with _measured(api) as audit:
@@ -225,16 +237,21 @@ async def audit_enterprise(enterprise: Enterprise, api: AsyncApi) -> Findings:
 
 
 def users_by_account(world: World, root_id: str) -> str:
-    """One line saying how the generated users split between the root account (whose
-    users the report counts) and its descendant accounts."""
-    in_root = sum(user.account_id == root_id for user in world.users.values())
-    others = len(world.users) - in_root
+    """One line saying which of the generated users the report counts: the root
+    account's ``userIds`` (REFERENCE §3.1), that is its own users and every collaborator
+    on its workspaces, bases and interfaces, users of its descendant accounts included;
+    the descendants' other users are outside it."""
+    members = sum(user.account_id == root_id for user in world.users.values())
+    listed = len(world.account_user_ids(root_id))
+    if members == listed == len(world.users):
+        return f"all {members} users belong to {root_id}"
     descendants = len(world.accounts) - 1
-    if not others:
-        return f"all {in_root} users belong to {root_id}"
     return (
-        f"{in_root} of the {len(world.users)} users belong to {root_id}; the other {others} "
-        f"to its {descendants} descendant account(s) (the Enterprise Hub), outside the report"
+        f"{listed} of the {len(world.users)} users in the report (its userIds): "
+        f"{members} belong to {root_id} and {listed - members} to its {descendants} "
+        "descendant account(s) but collaborate on its workspaces, bases or interfaces; the "
+        f"other {len(world.users) - listed} belong to the descendant account(s) alone (the "
+        "Enterprise Hub), outside the report"
     )
 
 
@@ -288,9 +305,11 @@ def _grants(user: UserInfo) -> int:
     )
 
 
-def report(out: Console, found: Findings, *, days: int, limit: float, server_429s: int) -> None:
-    """Print what an admin wants to see, then how the requests went."""
-    now = datetime.now(UTC)
+def report(
+    out: Console, found: Findings, *, days: int, limit: float, server_429s: int, now: datetime
+) -> None:
+    """Print what an admin wants to see, then how the requests went (idle days as of
+    ``now``, the world's clock)."""
     domains = [d.email_domain for d in found.info.email_domains]
     out.print(
         f"\n[bold]Enterprise {found.info.id}[/]: {len(found.users)} users, "

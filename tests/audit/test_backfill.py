@@ -8,7 +8,7 @@ cancellation, errors, and exactly-once resume.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -310,7 +310,7 @@ async def test_a_checkpoint_only_resumes_its_own_window(api: AsyncApi) -> None:
 
 async def test_against_the_emulator_parallel_equals_sequential() -> None:
     emulator = Emulator(generate_enterprise(seed=1, users=50, events=20_000))
-    now = datetime.now(UTC)
+    now = emulator.world.now()
     window = {"start_time": now - timedelta(days=181), "end_time": now + timedelta(seconds=1)}
     async with emulator.api() as api:
         enterprise = api.enterprise(emulator.enterprise_id)

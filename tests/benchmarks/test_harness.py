@@ -15,8 +15,6 @@ from benchmarks.settings import QUICK
 from benchmarks.worker import Job, measure
 from benchmarks.workloads import audit_window, bound_seconds
 
-from ..helpers import bench_module
-
 
 def _page(events: int) -> bytes:
     event = {
@@ -56,7 +54,6 @@ def test_a_worker_process_measures_a_client_function() -> None:
 
 
 def test_the_report_writes_markdown_json_and_a_chart(tmp_path: Path) -> None:
-    bench_module("matplotlib")
     result = WorkloadResult(name="demo", title="Demo", setup="one tiny run")
     result.tables.append(Table(columns=("client", "wall s"), rows=(("ours", "1.00"),)))
     result.targets.append(Target("demo: speed", ">= 2x", "3.00x", met=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -88,7 +88,7 @@ def test_users_export_lists_every_user_once(
 def test_users_inactive_lists_never_and_long_idle_users_only(
     invoke: Invoke, emulator: Emulator
 ) -> None:
-    now = datetime.now(UTC)
+    now = emulator.world.now()
     never = emulator.make_user(last_activity_time=None)
     idle = emulator.make_user(last_activity_time=now - timedelta(days=200))
     active = emulator.make_user(last_activity_time=now - timedelta(days=2))

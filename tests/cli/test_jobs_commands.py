@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from airtable_enterprise.testing import Emulator, generate_enterprise
 
+from ..helpers import last_full_month
 from .conftest import Invoke
 
 
@@ -81,7 +81,7 @@ def test_ctrl_c_while_waiting_leaves_the_export_running_and_says_how_to_resume(
 def test_audit_requests_create_list_get_and_stream_events(
     invoke: Invoke, emulator: Emulator, tmp_path: Path
 ) -> None:
-    period = datetime.now(UTC).strftime("%Y-%m")
+    period = last_full_month(emulator.world.now())
     result = invoke(
         [
             "audit",

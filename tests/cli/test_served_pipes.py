@@ -9,13 +9,14 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import anyio
 import pytest
 
 from airtable_enterprise import AsyncApi
 from airtable_enterprise.testing import BackgroundServer, Emulator, generate_enterprise
+
+from ..helpers import last_full_month
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def _request(url: str, emulator: Emulator) -> str:
     async def main() -> str:
         async with AsyncApi(emulator.token, endpoint_url=url) as api:
             enterprise = api.enterprise(emulator.enterprise_id)
-            period = datetime.now(UTC).strftime("%Y-%m")
+            period = last_full_month(emulator.world.now())
             request = await enterprise.create_audit_log_request(period)
             return (await enterprise.wait_for_audit_log_request(request, poll=0.01)).id
 

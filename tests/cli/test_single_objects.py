@@ -4,12 +4,12 @@ one-element array (issue 17 point 8), for the commands of issues 13-15 too."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 
 from airtable_enterprise.testing import Emulator, generate_enterprise
 
+from ..helpers import last_full_month
 from .conftest import Invoke
 
 
@@ -29,7 +29,7 @@ def test_single_object_commands_print_an_object(invoke: Invoke, emulator: Emulat
     assert created.exit_code == 0, created.output
     export = json.loads(created.stdout)
     assert isinstance(export, dict), created.stdout
-    period = datetime.now(UTC).strftime("%Y-%m")
+    period = last_full_month(world.now())
     requested = invoke(["audit", "requests", "create", "--period", period, "-f", "json"])
     assert requested.exit_code == 0, requested.output
     request = json.loads(requested.stdout)

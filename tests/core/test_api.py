@@ -479,7 +479,16 @@ def test_bad_configuration_is_refused_up_front(kwargs: dict[str, Any], argument:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:8787", "http://localhost:8787", "http://[::1]:8787", "http://127.5.0.1"],
+    [
+        "http://127.0.0.1:8787",
+        "http://localhost:8787",
+        "http://[::1]:8787",
+        "http://127.5.0.1",
+        # IPv4-mapped loopback: allowed on every Python (3.13's ipaddress alone says so).
+        "http://[::ffff:7f00:1]",
+        "http://[::ffff:127.0.0.1]:8787",
+        "http://[::FFFF:127.9.9.9]",
+    ],
 )
 def test_plain_http_is_allowed_for_loopback(url: str) -> None:
     assert AsyncApi(TOKEN, endpoint_url=url).endpoint_url == url

@@ -6,7 +6,7 @@ replacement). Each check looks at the emulator's world too."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pyairtable
 import pytest
@@ -105,7 +105,7 @@ def test_audit_log_filters(enterprise: PyEnterprise, emulator: Emulator) -> None
     pages = enterprise.audit_log(
         event_type=action,
         sort_asc=True,
-        start_time=datetime.now(UTC) - timedelta(days=179),
+        start_time=emulator.world.now() - timedelta(days=179),
         page_size=10,
         page_limit=3,
     )

@@ -11,6 +11,11 @@ from airtable_enterprise.testing import Emulator, generate_enterprise
 pytestmark = pytest.mark.anyio
 
 
+def local_now(emulator: Emulator) -> datetime:
+    """The naive local now of the spec's examples, read from the world's clock."""
+    return emulator.world.now().astimezone().replace(tzinfo=None)
+
+
 @pytest.fixture(scope="module")
 def emulator() -> Emulator:
     # Read-only tests: one world for the module (20,000 events: ~800 in the last week).
@@ -18,7 +23,8 @@ def emulator() -> Emulator:
 
 
 async def test_recent_audit_events(emulator: Emulator) -> None:
-    since = datetime.now() - timedelta(days=7)  # Last week (a naive datetime is local time)
+    now = local_now(emulator)
+    since = now - timedelta(days=7)  # Last week (a naive datetime is local time)
     async with emulator.api(requests_per_second=5000) as api:
         enterprise = api.enterprise(emulator.enterprise_id)
         recent_events = []
@@ -45,7 +51,7 @@ async def test_security_and_user_activity_filters(emulator: Emulator) -> None:
         enterprise = api.enterprise(emulator.enterprise_id)
         security_events = enterprise.audit_log(
             event_type=["createUser", "deleteUser", "grantAdminAccess", "revokeAdminAccess"],
-            start_time=datetime.now() - timedelta(days=30),
+            start_time=local_now(emulator) - timedelta(days=30),
         )
         seen = 0
         async for page in security_events:

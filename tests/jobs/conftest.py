@@ -15,7 +15,10 @@ class ManualClock:
     jobs progress) and jumps with :meth:`advance`."""
 
     def __init__(self, start: datetime | None = None, step: float = 0.0) -> None:
-        self.now = start or datetime.now(UTC)
+        # wall-clock ok: the world starts at the real now because the client checks an
+        # audit-log request's period against the real date (check_time_period); the
+        # tests take their periods from this clock (tests/helpers.py: last_full_month).
+        self.now = start or datetime.now(UTC)  # wall-clock ok
         self.step = timedelta(seconds=step)
 
     def __call__(self) -> datetime:

@@ -25,7 +25,8 @@ from airtable_enterprise.jobs.audit_requests import (
 )
 from airtable_enterprise.testing import Emulator, generate_enterprise
 from airtable_enterprise.testing.world.audit import AuditEvent
-from tests.helpers import load_fixture
+from airtable_enterprise.testing.world.jobs import period_bounds
+from tests.helpers import last_full_month, load_fixture
 
 from .conftest import ManualClock
 
@@ -107,7 +108,8 @@ def test_the_documented_requests_structure(name: str) -> None:
 
 
 async def test_create_wait_stream_and_download(emulator: Emulator, tmp_path: Path) -> None:
-    period = emulator.world.now().strftime("%Y-%m")
+    now = emulator.world.now()
+    period = last_full_month(now)
     async with emulator.api() as api:
         enterprise = api.enterprise(emulator.enterprise_id)
         created = await enterprise.create_audit_log_request(period)
@@ -125,8 +127,9 @@ async def test_create_wait_stream_and_download(emulator: Emulator, tmp_path: Pat
         listed = [r.id async for r in enterprise.audit_log_requests()]
         assert listed == [done.id]
         assert (await enterprise.audit_log_request(done.id)).state == "done"
-    start = datetime.strptime(period, "%Y-%m").replace(tzinfo=UTC)
-    expected = [e for e in emulator.world.audit if e.timestamp_ms >= start.timestamp() * 1000]
+    start, end = (t.timestamp() * 1000 for t in period_bounds(period))
+    expected = [e for e in emulator.world.audit if start <= e.timestamp_ms < end]
+    assert len(expected) > 100  # a whole month of the 180 days' 2,000 events
     assert [s.raw["id"] for s in streamed] == [e.id for e in expected]  # file order
     assert all(s.event is not None and s.event.id == s.raw["id"] for s in streamed)
     assert [s.file_index for s in streamed] == sorted(s.file_index for s in streamed)
@@ -159,7 +162,8 @@ async def test_a_failed_request_raises_with_its_error_message(emulator: Emulator
     emulator.fail_jobs("Too many events", kind="auditLog")
     async with emulator.api() as api:
         enterprise = api.enterprise(emulator.enterprise_id)
-        created = await enterprise.create_audit_log_request(emulator.world.now().date())
+        yesterday = (emulator.world.now() - timedelta(days=1)).date()
+        created = await enterprise.create_audit_log_request(yesterday)
         with pytest.raises(AuditLogRequestFailedError, match="Too many events"):
             await enterprise.wait_for_audit_log_request(created, **FAST)
 
@@ -170,7 +174,9 @@ async def test_bad_requests_fail_before_sending(emulator: Emulator) -> None:
         with pytest.raises(InvalidInputError):
             await enterprise.create_audit_log_request("2020-01")
         with pytest.raises(InvalidInputError):
-            await enterprise.create_audit_log_request("2026-11", filter="not an id")
+            await enterprise.create_audit_log_request(
+                last_full_month(emulator.world.now()), filter="not an id"
+            )
         with pytest.raises(InvalidInputError):
             _ = [r async for r in enterprise.audit_log_requests(page_size=101)]
     assert emulator.stats.requests == 0

@@ -169,7 +169,10 @@ class RetryAfterAsDate:
                 for key, value in message["headers"]:
                     if key.lower() == b"retry-after":
                         # HTTP dates have whole seconds: round up so the wait is never shorter.
-                        now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+                        # The client turns an HTTP date into a wait from the real now (the
+                        # header's meaning), so the date is built from the same clock.
+                        now = datetime.now(UTC).replace(microsecond=0)  # wall-clock ok
+                        now += timedelta(seconds=1)
                         when = now + timedelta(seconds=float(value))
                         self.dates.append(when)
                         value = http_date(when, usegmt=True).encode()

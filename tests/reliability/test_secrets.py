@@ -174,7 +174,9 @@ def test_a_malformed_token_is_refused_without_showing_it_anywhere(index: int) ->
         "http://127.0.0.1.nip.io",
         "http://localhost.evil.example",
         "http://127.0.0.1@evil.example",
-        "http://[::ffff:7f00:1]",
+        "http://[::ffff:a00:5]",  # IPv4-mapped 10.0.0.5: mapped, but not loopback
+        "http://[::ffff:0.0.0.0]",
+        "http://[::127.0.0.1]",  # IPv4-compatible (deprecated), not mapped: not loopback
         "http://[2001:db8::1]",
     ],
 )
