@@ -62,7 +62,8 @@ def test_no_signature_in_any_record_of_a_download_over_sockets(
     emulator = Emulator(job_duration=1)
     with BackgroundServer(emulator) as server:
         emulator.files.put("etkAAAAAAAAAAAAAA-json", b"{}" * 1000, "application/json")
-        expires = datetime.now(UTC) + timedelta(hours=1)
+        # wall-clock ok: the client refuses a signed URL whose expiry is past by the real clock
+        expires = datetime.now(UTC) + timedelta(hours=1)  # wall-clock ok
         url = emulator.files.signed_url("etkAAAAAAAAAAAAAA-json", expires)
         signature = url.rsplit("signature=", 1)[1]
 
