@@ -32,7 +32,9 @@ an event readable later than ``lag`` after its timestamp is not delivered.
 leads to pages of events already seen ends the walk with
 :class:`~airtable_enterprise.ResponseValidationError` (the audit log's
 :class:`~airtable_enterprise._core.progress.ChainProgress` rule), never a loop or a
-silent stop. Checkpoints are bound to their enterprise account and ``end_time``.
+silent stop. So does an event outside the window asked for (or with no time), which
+would otherwise move the resume point past events not yet delivered. Checkpoints are
+bound to their enterprise account and ``end_time``.
 """
 
 from __future__ import annotations
@@ -151,6 +153,12 @@ def _key(event: ChangeEvent) -> Key:
     if moment is None:
         moment = datetime.min.replace(tzinfo=UTC)
     return moment, event.id
+
+
+def _on_wire(moment: datetime) -> datetime:
+    """``moment`` as the server sees it: cut to the millisecond, as :func:`format_datetime`
+    sends it."""
+    return moment - timedelta(microseconds=moment.microsecond % 1000)
 
 
 def _whole_ms(span: timedelta) -> timedelta:
@@ -327,8 +335,19 @@ class ChangeEvents:
         found: list[ChangeEvent] = []
         offset: str | None = None
         progress = ChainProgress()
+        low, high = _on_wire(start), _on_wire(end)
         while True:
             page = await self._page(start, end, offset)
+            for event in page.events:
+                # An event the window cannot hold would move the resume point past
+                # events not yet delivered (they would be dropped as "seen"): refused.
+                if event.time is None or not low <= event.time < high:
+                    raise ResponseValidationError(
+                        f"change event {event.id!r} at {event.time} is outside the window "
+                        f"asked for ({format_datetime(start)} to {format_datetime(end)})",
+                        method="GET",
+                        path=self._path,
+                    )
             found.extend(page.events)
             if len(found) > self._max_buffer:
                 if end - start > _MIN_WINDOW:

@@ -1,0 +1,79 @@
+"""Hostile review of issue 23 points 2 and 12: a server that answers events outside the
+asked window or without a time, and a follow feed interrupted by a cancelled await."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from airtable_enterprise import AsyncApi, ResponseValidationError, RetryPolicy
+
+pytestmark = pytest.mark.anyio
+
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+ENT = "entUBq2RGdihxl3vU"
+
+
+def ev(name: str, at: datetime | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": name, "type": "base_modified"}
+    if at is not None:
+        body["timestamp"] = at.isoformat()
+    return body
+
+
+class WindowFeed:
+    """A changeEvents endpoint holding ``events`` (newest first answers, one page), plus
+    ``extra`` events it wrongly adds to every answer."""
+
+    def __init__(self, events: list[dict[str, Any]], extra: list[dict[str, Any]]) -> None:
+        self.events, self.extra = events, extra
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        start = datetime.fromisoformat(params["startTime"])
+        end = datetime.fromisoformat(params["endTime"])
+        inside = [e for e in self.events if start <= datetime.fromisoformat(e["timestamp"]) < end]
+        return httpx.Response(200, json={"events": [*self.extra, *inside]})
+
+    def api(self) -> AsyncApi:
+        return AsyncApi(
+            "patTEST.secret",
+            transport=httpx.MockTransport(self.handle),
+            requests_per_second=1e6,
+            retry=RetryPolicy(max_attempts=1),
+        )
+
+
+@pytest.mark.parametrize(
+    "stray",
+    [
+        ev("zz-future", T0 + timedelta(days=300)),
+        ev("zz-past", T0 - timedelta(days=1)),
+        ev("zz-none", None),
+    ],
+    ids=["after the window", "before the window", "no time"],
+)
+async def test_an_event_outside_the_asked_window_is_an_error_not_a_silent_skip(
+    stray: dict[str, Any],
+) -> None:
+    # Events two days apart: each in its own one-day window. The server adds a stray
+    # event to every answer; it used to move the resume point, and every later event at
+    # or before it was dropped as "delivered already" (a future stray: all of them).
+    good = [ev(f"e{n}", T0 + timedelta(days=n, hours=1)) for n in range(0, 6, 2)]
+    fake = WindowFeed(good, [stray])
+    seen: list[str] = []
+    async with fake.api() as api:
+        feed = api.enterprise(ENT).change_events(
+            sort_asc=True, start_time=T0, lag=0, clock=lambda: T0 + timedelta(days=7)
+        )
+
+        async def consume() -> None:
+            async for event in feed:
+                seen.append(event.id)
+
+        with pytest.raises(ResponseValidationError, match="outside"):
+            await consume()
+    assert seen == []  # nothing of a window with a stray is delivered
