@@ -14,9 +14,10 @@ The API pages newest first with a string ``offset``; ``startTime`` is inclusive 
   (time, id) and delivered in that order. :attr:`ChangeEvents.checkpoint` after event
   *k* is a token that resumes at event *k+1*: each event exactly once, as the audit
   log's checkpoints do. With ``follow=True`` it then polls for new events (a growing
-  interval while idle) and never ends. A window holding more than ``max_buffer``
-  events is split (down to one millisecond, the wire's precision), so memory stays
-  bounded during a 14-day backfill.
+  interval while idle) and never ends; a cancelled or failed ``__anext__`` leaves it
+  usable: the next call goes on after the last event delivered. A window holding more
+  than ``max_buffer`` events is split (down to one millisecond, the wire's precision),
+  so memory stays bounded during a 14-day backfill.
 
 **Late events (the settle lag).** An event can become readable some time after its
 timestamp (ingestion delay). An oldest-first walk therefore reads only up to the
@@ -267,7 +268,17 @@ class ChangeEvents:
     async def __anext__(self) -> ChangeEvent:
         if self._iterator is None:
             self._iterator = self._ascending() if self._ordered else self._descending()
-        event: ChangeEvent = await self._iterator.__anext__()
+        try:
+            event: ChangeEvent = await self._iterator.__anext__()
+        except StopAsyncIteration:
+            raise
+        except BaseException:
+            # A cancelled await (or an error) closed the walk inside. Oldest first, the
+            # next call starts a new one after the last event delivered, as a resume
+            # would: it must not end silently (a follow feed never ends).
+            if self._ordered:
+                self._iterator = None
+            raise
         return event
 
     async def aclose(self) -> None:

@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 
 from airtable_enterprise import AsyncApi, ResponseValidationError, RetryPolicy
+from airtable_enterprise.resources.change_events import ChangeEvents
 
 pytestmark = pytest.mark.anyio
 
@@ -77,3 +80,42 @@ async def test_an_event_outside_the_asked_window_is_an_error_not_a_silent_skip(
         with pytest.raises(ResponseValidationError, match="outside"):
             await consume()
     assert seen == []  # nothing of a window with a stray is delivered
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_a_follow_feed_whose_wait_was_cancelled_goes_on_where_it_stopped() -> None:
+    # A caller bounding each wait (move_on_after around the next event) and then iterating
+    # on: the cancelled await closed the generator inside, and the feed that "never ends"
+    # ended silently, so every later event was lost.
+    fake = WindowFeed([ev("e0", T0 + timedelta(hours=1)), ev("e1", T0 + timedelta(hours=3))], [])
+    clock = Clock(T0 + timedelta(hours=2))
+    scope = anyio.CancelScope()
+
+    async def sleep(seconds: float) -> None:
+        if clock.now < T0 + timedelta(hours=4):
+            scope.cancel()  # the caller gives up while the feed waits
+            await anyio.sleep_forever()
+        await anyio.lowlevel.checkpoint()
+
+    async with fake.api() as api:
+        path = f"{api.enterprise(ENT).url}/changeEvents"
+        feed = ChangeEvents(api, path, follow=True, start_time=T0, lag=0, clock=clock, sleep=sleep)
+        assert (await feed.__anext__()).id == "e0"
+        with scope:
+            await feed.__anext__()  # waits in sleep() until cancelled
+        assert scope.cancelled_caught
+        clock.now = T0 + timedelta(hours=5)
+        with anyio.fail_after(10):
+            async for event in feed:
+                assert event.id == "e1"
+                break
+            else:
+                pytest.fail("the feed ended after a cancelled wait")
+        await feed.aclose()
