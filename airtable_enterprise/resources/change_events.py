@@ -107,7 +107,12 @@ def encode_checkpoint(after: Key, end_time: datetime | None, query: str | None =
     """The resume token of a position: after event ``after`` (time, id), bound to the
     query's ``end_time`` and, given ``query`` (:func:`query_fingerprint`), to its
     enterprise account."""
-    body = {"t": format_datetime(after[0]), "id": after[1]}
+    moment = after[0]
+    # Milliseconds, as the wire has them; a finer time a server sent is kept whole, or
+    # events of that millisecond would sort after the cut position and come again.
+    exact = moment.microsecond % 1000 == 0
+    when = format_datetime(moment) if exact else moment.astimezone(UTC).isoformat()
+    body = {"t": when.replace("+00:00", "Z"), "id": after[1]}
     if end_time is not None:
         body["end"] = format_datetime(end_time)
     if query is not None:

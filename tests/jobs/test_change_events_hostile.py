@@ -119,3 +119,20 @@ async def test_a_follow_feed_whose_wait_was_cancelled_goes_on_where_it_stopped()
             else:
                 pytest.fail("the feed ended after a cancelled wait")
         await feed.aclose()
+
+
+async def test_a_checkpoint_inside_a_millisecond_resumes_without_repeating_an_event() -> None:
+    # Timestamps finer than the wire's milliseconds: the checkpoint after "a" was cut to
+    # the millisecond, so on resume "a" (and every event of that millisecond) sorted
+    # after it and was delivered a second time.
+    at = T0 + timedelta(hours=1, microseconds=500)
+    fake = WindowFeed([ev("a", at), ev("b", at), ev("c", at + timedelta(microseconds=100))], [])
+    clock = Clock(T0 + timedelta(days=1))
+    async with fake.api() as api:
+        enterprise = api.enterprise(ENT)
+        feed = enterprise.change_events(sort_asc=True, start_time=T0, lag=0, clock=clock)
+        assert (await feed.__anext__()).id == "a"
+        token = feed.checkpoint
+        await feed.aclose()
+        resumed = enterprise.change_events(resume=token, lag=0, clock=clock)
+        assert [e.id async for e in resumed] == ["b", "c"]
