@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Self
 import anyio
 
 from .._core.convert import format_datetime, parse_datetime
-from .._core.progress import ChainProgress
+from .._core.progress import RECENT, ChainProgress, fingerprint
 from ..audit.log import TimeInput, to_wire_time
 from ..errors import (
     ChangeEventsNotEnabledError,
@@ -333,12 +333,21 @@ class ChangeEvents:
     async def _descending(self) -> Any:
         offset: str | None = None
         progress = ChainProgress()
+        # The recent (time, id) delivered: a page that starts with the end of the last
+        # one again (a positional offset shifted by new events) hands each out once.
+        recent: dict[tuple[datetime | None, str], None] = {}
         while True:
             page = await self._page(self._start, self._end, offset)
             if page.offset:
                 # Checked before the page is delivered: a repeated page is never handed out.
                 self._check_progress(progress, offset, page)
             for event in page.events:
+                mark = (event.time, fingerprint(event.id))
+                if mark in recent:
+                    continue
+                recent[mark] = None
+                if len(recent) > RECENT:
+                    del recent[next(iter(recent))]
                 yield event
             if not page.offset:
                 return

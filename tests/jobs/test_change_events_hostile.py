@@ -136,3 +136,23 @@ async def test_a_checkpoint_inside_a_millisecond_resumes_without_repeating_an_ev
         await feed.aclose()
         resumed = enterprise.change_events(resume=token, lag=0, clock=clock)
         assert [e.id async for e in resumed] == ["b", "c"]
+
+
+async def test_newest_first_pages_that_overlap_deliver_each_event_once() -> None:
+    # A positional offset shifts when new events arrive during the walk: the next page
+    # starts with the last one's final events again. Each page still brings a new one,
+    # so the walk goes on, but the repeated events were handed out twice.
+    pages = {
+        None: {"events": [ev("e5", T0), ev("e4", T0)], "offset": "o1"},
+        "o1": {"events": [ev("e4", T0), ev("e3", T0)], "offset": "o2"},
+        "o2": {"events": [ev("e3", T0), ev("e2", T0), ev("e1", T0)]},
+    }
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=pages[request.url.params.get("offset")])
+
+    async with AsyncApi(
+        "patTEST.secret", transport=httpx.MockTransport(handle), requests_per_second=1e6
+    ) as api:
+        seen = [e.id async for e in api.enterprise(ENT).change_events()]
+    assert seen == ["e5", "e4", "e3", "e2", "e1"]
