@@ -27,7 +27,9 @@ from the previous horizon to the new one; a walk with an ``end_time`` inside the
 waits until its end has settled. Every window starts where the previous one ended
 (a resumed walk at its checkpoint's millisecond, inclusive) and events at or before
 the last delivered ``(time, id)`` are dropped, so none is delivered twice. The bound:
-an event readable later than ``lag`` after its timestamp is not delivered.
+an event readable later than ``lag`` after its timestamp is not delivered. The horizon
+uses the client's clock: one running ``s`` seconds ahead of Airtable's shortens the lag
+by ``s`` (a slow one only delays).
 
 **A server that does not advance.** An ``offset`` that comes back again, cycles, or
 leads to pages of events already seen ends the walk with

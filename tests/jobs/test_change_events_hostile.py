@@ -14,6 +14,8 @@ import pytest
 from airtable_enterprise import AsyncApi, ResponseValidationError, RetryPolicy
 from airtable_enterprise.resources.change_events import ChangeEvents
 
+from .test_change_events_late import GaveUp, WorldSleep, feed_of, late_world
+
 pytestmark = pytest.mark.anyio
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -156,3 +158,43 @@ async def test_newest_first_pages_that_overlap_deliver_each_event_once() -> None
     ) as api:
         seen = [e.id async for e in api.enterprise(ENT).change_events()]
     assert seen == ["e5", "e4", "e3", "e2", "e1"]
+
+
+@pytest.mark.parametrize(("ahead", "delivered"), [(-30.0, 10), (2.5, 10), (4.5, 0)])
+async def test_a_client_clock_ahead_of_the_server_shortens_the_lag_by_as_much(
+    ahead: float, delivered: int
+) -> None:
+    # The horizon is the client's clock minus the lag: a clock `ahead` seconds fast reads
+    # windows the server has not settled. With lag 5 and a 2 s publish delay, a clock
+    # 2.5 s fast loses nothing, 4.5 s fast (an effective lag of 0.5 s) loses every event:
+    # the documented bound is an event readable more than lag - ahead after its
+    # timestamp. A slow clock only delays delivery.
+    emulator, clock, base_id = late_world(publish_delay=2)
+    written: list[str] = []
+
+    def write() -> None:
+        if len(written) < 10:
+            change = emulator.modify_base(base_id, create_records=[{"Name": str(len(written))}])
+            written.append(change["id"])
+
+    sleep = WorldSleep(clock, 1.0, 80, write)
+    seen: list[str] = []
+    async with emulator.api() as api:
+        feed = feed_of(
+            api,
+            emulator,
+            follow=True,
+            start_time=clock.now,
+            lag=5,
+            clock=lambda: clock.now + timedelta(seconds=ahead),
+            sleep=sleep,
+        )
+        try:
+            async for event in feed:
+                seen.append(event.id)
+                if len(seen) == 10:
+                    break
+        except GaveUp:
+            pass
+    assert len(written) == 10
+    assert seen == written[:delivered]
