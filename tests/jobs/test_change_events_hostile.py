@@ -13,7 +13,9 @@ import pytest
 
 from airtable_enterprise import AsyncApi, ResponseValidationError, RetryPolicy
 from airtable_enterprise.resources.change_events import ChangeEvents
+from airtable_enterprise.testing import Emulator, generate_enterprise
 
+from .conftest import ManualClock
 from .test_change_events_late import GaveUp, WorldSleep, feed_of, late_world
 
 pytestmark = pytest.mark.anyio
@@ -198,3 +200,40 @@ async def test_a_client_clock_ahead_of_the_server_shortens_the_lag_by_as_much(
             pass
     assert len(written) == 10
     assert seen == written[:delivered]
+
+
+async def test_audit_log_follow_misses_an_event_made_readable_behind_its_cursor() -> None:
+    # What "follows the server's cursor" guarantees, pinned: the emulator's `next` cursor
+    # is the newest event's ID (time-ordered, as Airtable's ULIDs are). A uniform publish
+    # delay makes events readable in ID order, so the cursor waits for them; an event
+    # that becomes readable after a newer one (a delay that varies) lands behind the
+    # cursor and the follow never sees it. The guide says so; the README no longer says
+    # the follow "misses none".
+    clock = ManualClock(start=T0)
+    world = generate_enterprise(seed=4, users=20, events=50, clock=clock)
+    emulator = Emulator(world)
+    clock.advance(3600)
+    seen: list[str] = []
+    async with emulator.api() as api:
+        feed = api.enterprise(emulator.enterprise_id).audit_events(
+            sort_asc=True,
+            follow=True,
+            start_time=clock.now,
+            poll_interval=0.001,
+            max_poll_interval=0.002,
+        )
+        first = emulator.make_event("createBase")["id"]
+        with anyio.fail_after(30):
+            async for event in feed:
+                seen.append(event.id)
+                if len(seen) == 1:
+                    clock.advance(10)
+                    # Readable late: its timestamp is before the event already delivered.
+                    late = emulator.make_event(
+                        "createBase", timestamp=clock.now - timedelta(seconds=15)
+                    )
+                    newer = emulator.make_event("createBase")["id"]
+                if len(seen) == 2:
+                    break
+    assert seen == [first, newer]
+    assert late["id"] not in seen
