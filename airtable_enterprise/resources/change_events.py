@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_LAG",
+    "MAX_EMPTY_PAGES",
     "MAX_PAGE_SIZE",
     "RETENTION",
     "ChangeEvents",
@@ -79,6 +80,10 @@ __all__ = [
 
 #: ``pageSize`` maximum (default 10) (REFERENCE §11).
 MAX_PAGE_SIZE = 100
+#: Pages in a row with no event but an ``offset`` before a walk stops: the feed has no
+#: filter, so a page is empty only when nothing is left (an ever-new offset on empty
+#: pages looped, thousands of requests a second).
+MAX_EMPTY_PAGES = 20
 #: How long Airtable keeps change events.
 RETENTION = timedelta(days=14)
 #: How old an event must be before an oldest-first walk reads its window. Airtable
@@ -319,22 +324,34 @@ class ChangeEvents:
         return self._api.structure(data, ChangeEventsResponse, method="GET", path=self._path)
 
     def _check_progress(
-        self, progress: ChainProgress, requested: str | None, page: ChangeEventsResponse
-    ) -> None:
-        """Refuse a page whose ``offset`` takes the walk nowhere (it came back again, or
-        the page holds only events of recent pages): following it would loop forever."""
+        self,
+        progress: ChainProgress,
+        requested: str | None,
+        page: ChangeEventsResponse,
+        empty: int,
+    ) -> int:
+        """Refuse a page whose ``offset`` takes the walk nowhere (it came back again, the
+        page holds only events of recent pages, or it ends a run of empty pages too long
+        for a feed without filters): following it would loop forever. ``empty`` is the
+        run of empty pages before this one; returns the run including it."""
         assert page.offset is not None
-        if progress.stalled(requested, page.offset, (event.id for event in page.events)):
+        empty = empty + 1 if not page.events else 0
+        if empty > MAX_EMPTY_PAGES or progress.stalled(
+            requested, page.offset, (event.id for event in page.events)
+        ):
             raise ResponseValidationError(
                 f"the change-events offset does not advance (offset={page.offset!r} came "
-                "back again, or a page repeated recent events): stopped",
+                "back again, a page repeated recent events, or more than "
+                f"{MAX_EMPTY_PAGES} pages in a row held no event): stopped",
                 method="GET",
                 path=self._path,
             )
+        return empty
 
     async def _descending(self) -> Any:
         offset: str | None = None
         progress = ChainProgress()
+        empty = 0
         # The recent (time, id) delivered: a page that starts with the end of the last
         # one again (a positional offset shifted by new events) hands each out once.
         recent: dict[tuple[datetime | None, str], None] = {}
@@ -342,7 +359,7 @@ class ChangeEvents:
             page = await self._page(self._start, self._end, offset)
             if page.offset:
                 # Checked before the page is delivered: a repeated page is never handed out.
-                self._check_progress(progress, offset, page)
+                empty = self._check_progress(progress, offset, page, empty)
             for event in page.events:
                 mark = (event.time, fingerprint(event.id))
                 if mark in recent:
@@ -361,7 +378,7 @@ class ChangeEvents:
         cannot be split: more than ``max_buffer`` events in it is an error."""
         found: list[ChangeEvent] = []
         offset: str | None = None
-        progress = ChainProgress()
+        progress, empty = ChainProgress(), 0
         low, high = _on_wire(start), _on_wire(end)
         while True:
             page = await self._page(start, end, offset)
@@ -388,7 +405,7 @@ class ChangeEvents:
                 )
             if not page.offset:
                 break
-            self._check_progress(progress, offset, page)
+            empty = self._check_progress(progress, offset, page, empty)
             offset = page.offset
         found.sort(key=_key)
         return found

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from airtable_enterprise import AsyncApi, ResponseValidationError, RetryPolicy
-from airtable_enterprise.resources.change_events import ChangeEvents
+from airtable_enterprise.resources.change_events import MAX_EMPTY_PAGES, ChangeEvents
 from airtable_enterprise.testing import Emulator, generate_enterprise
 
 from .conftest import ManualClock
@@ -237,3 +237,39 @@ async def test_audit_log_follow_misses_an_event_made_readable_behind_its_cursor(
                     break
     assert seen == [first, newer]
     assert late["id"] not in seen
+
+
+@pytest.mark.parametrize("events", [None, []], ids=["null", "empty"])
+@pytest.mark.parametrize("ascending", [False, True], ids=["newest first", "oldest first"])
+async def test_empty_pages_with_ever_new_offsets_end_in_an_error_not_a_loop(
+    events: list[Any] | None, ascending: bool
+) -> None:
+    # An empty page holds no repeated event and its offset is new every time, so the
+    # no-progress rule never fired: thousands of requests a second, forever.
+    requests = 0
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal requests
+        requests += 1
+        if requests > 500:
+            return httpx.Response(500, json={"error": "the client is looping"})
+        return httpx.Response(200, json={"events": events, "offset": f"o{requests}"})
+
+    mode: dict[str, Any] = {}
+    if ascending:
+        mode = {
+            "sort_asc": True,
+            "start_time": T0,
+            "lag": 0,
+            "clock": Clock(T0 + timedelta(hours=1)),
+        }
+    async with AsyncApi(
+        "patTEST.secret",
+        transport=httpx.MockTransport(handle),
+        requests_per_second=1e6,
+        retry=RetryPolicy(max_attempts=1),
+    ) as api:
+        feed = api.enterprise(ENT).change_events(**mode)
+        with pytest.raises(ResponseValidationError, match="no event"):
+            _ = [e async for e in feed]
+    assert requests == MAX_EMPTY_PAGES + 1
