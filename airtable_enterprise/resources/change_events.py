@@ -14,9 +14,10 @@ The API pages newest first with a string ``offset``; ``startTime`` is inclusive 
   (time, id) and delivered in that order. :attr:`ChangeEvents.checkpoint` after event
   *k* is a token that resumes at event *k+1*: each event exactly once, as the audit
   log's checkpoints do. With ``follow=True`` it then polls for new events (a growing
-  interval while idle) and never ends. A window holding more than ``max_buffer``
-  events is split (down to one millisecond, the wire's precision), so memory stays
-  bounded during a 14-day backfill.
+  interval while idle) and never ends; a cancelled or failed ``__anext__`` leaves it
+  usable: the next call goes on after the last event delivered. A window holding more
+  than ``max_buffer`` events is split (down to one millisecond, the wire's precision),
+  so memory stays bounded during a 14-day backfill.
 
 **Late events (the settle lag).** An event can become readable some time after its
 timestamp (ingestion delay). An oldest-first walk therefore reads only up to the
@@ -26,13 +27,17 @@ from the previous horizon to the new one; a walk with an ``end_time`` inside the
 waits until its end has settled. Every window starts where the previous one ended
 (a resumed walk at its checkpoint's millisecond, inclusive) and events at or before
 the last delivered ``(time, id)`` are dropped, so none is delivered twice. The bound:
-an event readable later than ``lag`` after its timestamp is not delivered.
+an event readable later than ``lag`` after its timestamp is not delivered. The horizon
+uses the client's clock: one running ``s`` seconds ahead of Airtable's shortens the lag
+by ``s`` (a slow one only delays).
 
 **A server that does not advance.** An ``offset`` that comes back again, cycles, or
 leads to pages of events already seen ends the walk with
 :class:`~airtable_enterprise.ResponseValidationError` (the audit log's
 :class:`~airtable_enterprise._core.progress.ChainProgress` rule), never a loop or a
-silent stop. Checkpoints are bound to their enterprise account and ``end_time``.
+silent stop. So does an event outside the window asked for (or with no time), which
+would otherwise move the resume point past events not yet delivered. Checkpoints are
+bound to their enterprise account and ``end_time``.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from typing import TYPE_CHECKING, Any, Self
 import anyio
 
 from .._core.convert import format_datetime, parse_datetime
-from .._core.progress import ChainProgress
+from .._core.progress import RECENT, ChainProgress, fingerprint
 from ..audit.log import TimeInput, to_wire_time
 from ..errors import (
     ChangeEventsNotEnabledError,
@@ -64,6 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_LAG",
+    "MAX_EMPTY_PAGES",
     "MAX_PAGE_SIZE",
     "RETENTION",
     "ChangeEvents",
@@ -74,6 +80,10 @@ __all__ = [
 
 #: ``pageSize`` maximum (default 10) (REFERENCE §11).
 MAX_PAGE_SIZE = 100
+#: Pages in a row with no event but an ``offset`` before a walk stops: the feed has no
+#: filter, so a page is empty only when nothing is left (an ever-new offset on empty
+#: pages looped, thousands of requests a second).
+MAX_EMPTY_PAGES = 20
 #: How long Airtable keeps change events.
 RETENTION = timedelta(days=14)
 #: How old an event must be before an oldest-first walk reads its window. Airtable
@@ -104,7 +114,12 @@ def encode_checkpoint(after: Key, end_time: datetime | None, query: str | None =
     """The resume token of a position: after event ``after`` (time, id), bound to the
     query's ``end_time`` and, given ``query`` (:func:`query_fingerprint`), to its
     enterprise account."""
-    body = {"t": format_datetime(after[0]), "id": after[1]}
+    moment = after[0]
+    # Milliseconds, as the wire has them; a finer time a server sent is kept whole, or
+    # events of that millisecond would sort after the cut position and come again.
+    exact = moment.microsecond % 1000 == 0
+    when = format_datetime(moment) if exact else moment.astimezone(UTC).isoformat()
+    body = {"t": when.replace("+00:00", "Z"), "id": after[1]}
     if end_time is not None:
         body["end"] = format_datetime(end_time)
     if query is not None:
@@ -151,6 +166,12 @@ def _key(event: ChangeEvent) -> Key:
     if moment is None:
         moment = datetime.min.replace(tzinfo=UTC)
     return moment, event.id
+
+
+def _on_wire(moment: datetime) -> datetime:
+    """``moment`` as the server sees it: cut to the millisecond, as :func:`format_datetime`
+    sends it."""
+    return moment - timedelta(microseconds=moment.microsecond % 1000)
 
 
 def _whole_ms(span: timedelta) -> timedelta:
@@ -259,7 +280,17 @@ class ChangeEvents:
     async def __anext__(self) -> ChangeEvent:
         if self._iterator is None:
             self._iterator = self._ascending() if self._ordered else self._descending()
-        event: ChangeEvent = await self._iterator.__anext__()
+        try:
+            event: ChangeEvent = await self._iterator.__anext__()
+        except StopAsyncIteration:
+            raise
+        except BaseException:
+            # A cancelled await (or an error) closed the walk inside. Oldest first, the
+            # next call starts a new one after the last event delivered, as a resume
+            # would: it must not end silently (a follow feed never ends).
+            if self._ordered:
+                self._iterator = None
+            raise
         return event
 
     async def aclose(self) -> None:
@@ -293,28 +324,49 @@ class ChangeEvents:
         return self._api.structure(data, ChangeEventsResponse, method="GET", path=self._path)
 
     def _check_progress(
-        self, progress: ChainProgress, requested: str | None, page: ChangeEventsResponse
-    ) -> None:
-        """Refuse a page whose ``offset`` takes the walk nowhere (it came back again, or
-        the page holds only events of recent pages): following it would loop forever."""
+        self,
+        progress: ChainProgress,
+        requested: str | None,
+        page: ChangeEventsResponse,
+        empty: int,
+    ) -> int:
+        """Refuse a page whose ``offset`` takes the walk nowhere (it came back again, the
+        page holds only events of recent pages, or it ends a run of empty pages too long
+        for a feed without filters): following it would loop forever. ``empty`` is the
+        run of empty pages before this one; returns the run including it."""
         assert page.offset is not None
-        if progress.stalled(requested, page.offset, (event.id for event in page.events)):
+        empty = empty + 1 if not page.events else 0
+        if empty > MAX_EMPTY_PAGES or progress.stalled(
+            requested, page.offset, (event.id for event in page.events)
+        ):
             raise ResponseValidationError(
                 f"the change-events offset does not advance (offset={page.offset!r} came "
-                "back again, or a page repeated recent events): stopped",
+                "back again, a page repeated recent events, or more than "
+                f"{MAX_EMPTY_PAGES} pages in a row held no event): stopped",
                 method="GET",
                 path=self._path,
             )
+        return empty
 
     async def _descending(self) -> Any:
         offset: str | None = None
         progress = ChainProgress()
+        empty = 0
+        # The recent (time, id) delivered: a page that starts with the end of the last
+        # one again (a positional offset shifted by new events) hands each out once.
+        recent: dict[tuple[datetime | None, str], None] = {}
         while True:
             page = await self._page(self._start, self._end, offset)
             if page.offset:
                 # Checked before the page is delivered: a repeated page is never handed out.
-                self._check_progress(progress, offset, page)
+                empty = self._check_progress(progress, offset, page, empty)
             for event in page.events:
+                mark = (event.time, fingerprint(event.id))
+                if mark in recent:
+                    continue
+                recent[mark] = None
+                if len(recent) > RECENT:
+                    del recent[next(iter(recent))]
                 yield event
             if not page.offset:
                 return
@@ -326,9 +378,20 @@ class ChangeEvents:
         cannot be split: more than ``max_buffer`` events in it is an error."""
         found: list[ChangeEvent] = []
         offset: str | None = None
-        progress = ChainProgress()
+        progress, empty = ChainProgress(), 0
+        low, high = _on_wire(start), _on_wire(end)
         while True:
             page = await self._page(start, end, offset)
+            for event in page.events:
+                # An event the window cannot hold would move the resume point past
+                # events not yet delivered (they would be dropped as "seen"): refused.
+                if event.time is None or not low <= event.time < high:
+                    raise ResponseValidationError(
+                        f"change event {event.id!r} at {event.time} is outside the window "
+                        f"asked for ({format_datetime(start)} to {format_datetime(end)})",
+                        method="GET",
+                        path=self._path,
+                    )
             found.extend(page.events)
             if len(found) > self._max_buffer:
                 if end - start > _MIN_WINDOW:
@@ -342,7 +405,7 @@ class ChangeEvents:
                 )
             if not page.offset:
                 break
-            self._check_progress(progress, offset, page)
+            empty = self._check_progress(progress, offset, page, empty)
             offset = page.offset
         found.sort(key=_key)
         return found
