@@ -8,8 +8,6 @@ generated interface had an invite link, and ``PUT /Groups/{id}`` answered 400.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pyairtable
 import pytest
@@ -17,32 +15,10 @@ import requests
 from pyairtable.api.enterprise import Enterprise as PyEnterprise
 
 from airtable_enterprise.models.scim import SCHEMA_GROUP
-from airtable_enterprise.testing import Emulator, generate_enterprise
-from airtable_enterprise.testing.server import BackgroundServer
+from airtable_enterprise.testing import Emulator
 from airtable_enterprise.testing.world.state import Grant, Workspace
 
 TABLES = [{"name": "Tasks", "fields": [{"name": "Name", "type": "singleLineText"}]}]
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Emulator:
-    return Emulator(generate_enterprise(seed=11, users=80, events=100, descendants=1))
-
-
-@pytest.fixture(scope="module")
-def server(emulator: Emulator) -> Iterator[BackgroundServer]:
-    with BackgroundServer(emulator) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def api(emulator: Emulator, server: BackgroundServer) -> pyairtable.Api:
-    return pyairtable.Api(emulator.token, endpoint_url=server.url)
-
-
-@pytest.fixture(scope="module")
-def enterprise(api: pyairtable.Api, emulator: Emulator) -> PyEnterprise:
-    return api.enterprise(emulator.enterprise_id)
 
 
 def _foreign_workspace(emulator: Emulator) -> Workspace:
