@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -278,6 +278,11 @@ class AsyncApi:
         return self._files
 
     @property
+    def max_concurrency(self) -> int:
+        """The most requests this client has in flight at once (``max_concurrency``)."""
+        return int(self._concurrency.total_tokens)
+
+    @property
     def is_closed(self) -> bool:
         """Whether :meth:`aclose` has been called."""
         return self._client.is_closed
@@ -338,6 +343,7 @@ class AsyncApi:
         json: object = None,
         base_id: str | None = None,
         idempotent: bool = False,
+        object_hook: Callable[[dict[str, Any]], Any] | None = None,
     ) -> Any:
         """Send one API call and return its decoded JSON body (``None`` when empty).
 
@@ -345,6 +351,9 @@ class AsyncApi:
         the call in that base's rate-limit scope as well as the token's. ``idempotent``
         marks a POST or PATCH as safe to repeat after a failure whose outcome is unknown
         (a read sent as POST, such as HyperDB's ``getRecords``); GET, PUT and DELETE are.
+        ``object_hook`` is :func:`json.loads`'s: every JSON object of the body goes
+        through it as it is decoded, innermost first (to keep a large unpaged answer in
+        compact form as it is read, rather than all of it as dicts first).
 
         Waits for the rate limiter, retries as :attr:`retry` allows, and raises an
         :class:`~airtable_enterprise.AirtableError` subclass when the call fails.
@@ -374,7 +383,7 @@ class AsyncApi:
             )
             if failure is None:
                 assert response is not None
-                return decode_body(method, path, response)
+                return decode_body(method, path, response, object_hook=object_hook)
             retry_after = (
                 parse_retry_after(response.headers.get("Retry-After"))
                 if response is not None

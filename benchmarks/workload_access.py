@@ -146,10 +146,11 @@ def access(settings: Settings, say: Progress) -> WorkloadResult:
     )
     if ours is not None:
         result.notes.append(
-            "Memory is not flat in this generated enterprise: the account's user IDs and the "
-            "token list come in one answer each (no pages, REFERENCE §3.1 and §14.1), and "
-            "the groups and workspaces, fetched once and kept for the review, number about "
-            "users/25 and users/10 here; the rows and users in flight are bounded."
+            "Memory: the rows, the users in flight and the tasks are bounded; what the review "
+            "must keep grows with the enterprise, kept compact: the account's user IDs (one "
+            "answer, REFERENCE §3.1), the tokens of users not reached yet (one answer, "
+            "§14.1: no pages) and each group's grants and workspace's bases (about users/25 "
+            "groups and users/10 workspaces here), each fetched once."
         )
         result.notes.append(
             f"fewest requests = 1 account + 1 token list + {ours.count('batches'):.0f} user "

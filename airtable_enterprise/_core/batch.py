@@ -3,7 +3,7 @@ bounded query batches, and merging user lookups back into input order. No I/O.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import TypeVar
 
@@ -13,7 +13,14 @@ from ..errors import InvalidInputError
 from ..models.users import UserInfo
 from .text import email_key
 
-__all__ = ["MAX_URL_LENGTH", "chunked", "merge_users", "query_batches", "unique_users"]
+__all__ = [
+    "MAX_URL_LENGTH",
+    "chunked",
+    "iter_query_batches",
+    "merge_users",
+    "query_batches",
+    "unique_users",
+]
 
 T = TypeVar("T")
 
@@ -53,9 +60,25 @@ def query_batches(
     A batch holds at most ``max_items`` pairs, and the URL it makes stays within
     ``max_length`` characters. ``url_prefix_length`` is the length of everything else
     in the URL: endpoint, path, ``?`` and the fixed parameters with their ``&``.
-    Order is kept: the batches, concatenated, are ``pairs``.
+    Order is kept: the batches, concatenated, are ``pairs``. Every pair is checked
+    before the list is returned (:func:`iter_query_batches` is the lazy form).
     """
-    batches: list[list[tuple[str, str]]] = []
+    return list(
+        iter_query_batches(
+            pairs, url_prefix_length=url_prefix_length, max_items=max_items, max_length=max_length
+        )
+    )
+
+
+def iter_query_batches(
+    pairs: Iterable[tuple[str, str]],
+    *,
+    url_prefix_length: int,
+    max_items: int,
+    max_length: int = MAX_URL_LENGTH,
+) -> Iterator[list[tuple[str, str]]]:
+    """:func:`query_batches` one batch at a time, taking ``pairs`` as it goes: for
+    inputs too large to hold as pairs at once (a pair too long raises when reached)."""
     current: list[tuple[str, str]] = []
     length = url_prefix_length
     for pair in pairs:
@@ -65,13 +88,12 @@ def query_batches(
                 pair[0], pair[1], f"is too long for Airtable's {max_length}-character URL limit"
             )
         if current and (len(current) >= max_items or length + cost > max_length):
-            batches.append(current)
+            yield current
             current, length = [], url_prefix_length
         current.append(pair)
         length += cost
     if current:
-        batches.append(current)
-    return batches
+        yield current
 
 
 def unique_users(values: Iterable[str]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -45,8 +46,15 @@ def drop_transport_frames(exc: BaseException) -> None:
         current = current.__cause__ or current.__context__
 
 
-def decode_body(method: str, path: str, response: httpx.Response) -> Any:
-    """The decoded JSON of a final response, or the typed error of its status."""
+def decode_body(
+    method: str,
+    path: str,
+    response: httpx.Response,
+    *,
+    object_hook: Callable[[dict[str, Any]], Any] | None = None,
+) -> Any:
+    """The decoded JSON of a final response (each object through ``object_hook``, as
+    :func:`json.loads` does), or the typed error of its status."""
     status = response.status_code
     content = response.content
     if status >= 300:
@@ -60,7 +68,7 @@ def decode_body(method: str, path: str, response: httpx.Response) -> Any:
     if not content.strip():
         return None
     try:
-        return json.loads(content)
+        return json.loads(content, object_hook=object_hook)
     except RecursionError:
         problem = "is nested too deeply to decode"
     except (ValueError, UnicodeDecodeError) as exc:

@@ -15,13 +15,20 @@ The body of :meth:`Enterprise.access_review`; ``enterprise.py`` binds it. The ca
 Only the groups and workspaces the reviewed users need are fetched, each once, so the
 review makes the fewest requests it can. Batches run concurrently, paced by the shared
 rate limiter, at most :data:`BATCHES_IN_FLIGHT` at a time, and their rows come out in
-input order: memory holds a bounded number of batches, whatever the number of users.
+input order. The groups and workspaces are fetched by a fixed set of workers (as many
+as the client's ``max_concurrency``), first asked first fetched, so a waiting batch
+holds an event per key rather than a task. Memory holds a bounded number of batches;
+what grows with the enterprise is only what the review must keep: the user IDs still
+to review (the account lists them in one answer), the tokens of users not reached yet
+(§14.1 has no pages), and one compact entry per group and workspace fetched.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -30,10 +37,10 @@ import attrs
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from .._core.batch import encoded_length, query_batches, unique_users
+from .._core.batch import encoded_length, iter_query_batches, query_batches, unique_users
 from .._core.gather import gather
 from .._core.validate import check_bool, check_list, check_user
-from ..errors import NotFoundError, UserNotFoundError
+from ..errors import NotFoundError, ResponseValidationError, UserNotFoundError
 from ..models._base import raw_field
 from ..models.access_review import AccessRow
 from ..models.tokens import AccessToken
@@ -50,6 +57,7 @@ from ._access_rows import (
     user_rows,
 )
 from ._common import include
+from ._fetch_once import FetchOnce
 from .users import USERS_PER_REQUEST
 
 if TYPE_CHECKING:
@@ -75,31 +83,6 @@ class _UsersPage:
 class _TokensPage:
     personal_access_tokens: tuple[AccessToken, ...] = ()
     raw: Mapping[str, Any] = raw_field()
-
-
-class _Once:
-    """Fetch each key once, however many batches ask for it at the same time."""
-
-    def __init__(self, fetch: Callable[[str], Awaitable[Any]]) -> None:
-        self._fetch = fetch
-        self._done: dict[str, Any] = {}
-        self._pending: dict[str, anyio.Event] = {}
-        self.requests = 0
-
-    async def get(self, key: str) -> Any:
-        while key not in self._done:
-            waiting = self._pending.get(key)
-            if waiting is not None:
-                await waiting.wait()
-                continue  # its fetch failed (the failure went to its own caller): try again
-            event = self._pending[key] = anyio.Event()
-            try:
-                self.requests += 1
-                self._done[key] = await self._fetch(key)
-            finally:
-                del self._pending[key]
-                event.set()
-        return self._done[key]
 
 
 def access_review(
@@ -156,6 +139,15 @@ class _Slot:
     error: BaseException | None = None
 
 
+@attrs.frozen
+class _KeptToken:
+    """A token of the list as the review keeps it: its user, and what its rows need
+    (``None`` for a token that is not active)."""
+
+    user_id: str
+    token: TokenGrant | None
+
+
 class AccessReview:
     """The rows of :meth:`Enterprise.access_review`: ``async for row in review`` (inside
     ``async with review:`` for full speed). Made by :meth:`Enterprise.access_review`."""
@@ -181,10 +173,11 @@ class AccessReview:
         self.done_users = 0
         self._domains: frozenset[str] = frozenset()
         self._tokens: dict[str, list[TokenGrant]] = {}
-        self._batches: deque[list[tuple[str, str]]] | None = None
+        self._batches: Iterator[list[tuple[str, str]]] | None = None
         self._seen: set[str] | None = None
-        self._groups = _Once(self._fetch_group)
-        self._workspaces = _Once(self._fetch_workspace)
+        #: The groups and workspaces, by ("group", ugp...) / ("workspace", wsp...).
+        self._fetched: FetchOnce[tuple[str, str]] = FetchOnce(self._fetch)
+        self._requests = {"groups": 0, "workspaces": 0}
         self._ready: deque[AccessRow] = deque()
         self._task_group: TaskGroup | None = None
         self._slots: MemoryObjectReceiveStream[_Slot] | None = None
@@ -197,7 +190,7 @@ class AccessReview:
     @property
     def requests(self) -> dict[str, int]:
         """The group and workspace requests made so far (each group and workspace once)."""
-        return {"groups": self._groups.requests, "workspaces": self._workspaces.requests}
+        return dict(self._requests)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -207,6 +200,7 @@ class AccessReview:
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         self._task_group = task_group
+        self._fetched.start_workers(task_group, self.enterprise.api.max_concurrency)
         return self
 
     async def __aexit__(
@@ -266,41 +260,59 @@ class AccessReview:
             if not self._include_tokens:
                 return
             api, path = enterprise.api, f"{enterprise.url}/personalAccessTokens"
-            body = await api.request("GET", path)
+            # The list is the one answer that grows with the enterprise (§14.1: no
+            # pages): each token is kept in compact form as soon as it is decoded, so
+            # the whole list is never held as dicts. Tokens share a few sets of scopes:
+            # each set is kept once.
+            scope_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+            def kept(token: AccessToken) -> _KeptToken:
+                if not token.is_active:
+                    return _KeptToken(token.user_id, None)
+                access = token.resource_access
+                mode = None if access is None else sys.intern(access.mode)
+                scopes = scope_sets.setdefault(token.scopes, token.scopes)
+                return _KeptToken(token.user_id, TokenGrant(token.id, token.name, scopes, mode))
+
+            def as_decoded(item: dict[str, Any]) -> Any:
+                if "userId" not in item or "scopes" not in item:
+                    return item  # not a token (its resourceAccess, the whole answer)
+                try:
+                    return kept(api.structure(item, AccessToken, method="GET", path=path))
+                except ResponseValidationError:
+                    return item  # reported below, as the list is read
+
+            body = await api.request("GET", path, object_hook=as_decoded)
             items = body.get("personalAccessTokens") if isinstance(body, dict) else None
             if not isinstance(items, list):
                 api.structure(body, _TokensPage, method="GET", path=path)  # null, or an error
                 return
-            # One token at a time, each decoded item dropped once kept in compact form:
-            # the list is the one answer that grows with the enterprise (§14.1: no pages).
-            items.reverse()
-            while items:
-                token = api.structure(items.pop(), AccessToken, method="GET", path=path)
-                if token.is_active:
-                    access = token.resource_access
-                    mode = None if access is None else access.mode
-                    kept = TokenGrant(token.id, token.name, token.scopes, mode)
-                    self._tokens.setdefault(token.user_id, []).append(kept)
+            for item in items:
+                if not isinstance(item, _KeptToken):  # raises the typed error
+                    item = kept(api.structure(item, AccessToken, method="GET", path=path))
+                if item.token is not None:
+                    self._tokens.setdefault(item.user_id, []).append(item.token)
 
         listed_ids = (await gather([account, tokens]))[0] or []
         values = list(self._wanted) if self._wanted is not None else listed_ids
         if self._wanted is None:
             # Token holders the account does not list (service accounts...): review them too.
-            listed = set(values)
-            values.extend(user_id for user_id in self._tokens if user_id not in listed)
+            unlisted = set(self._tokens).difference(values)
+            values.extend(user_id for user_id in self._tokens if user_id in unlisted)
         else:
             self._seen = set()  # the same user asked for by ID and by email: once
         self.total_users = len(values)
         path = f"{enterprise.url}/users"
-        pairs = [("email[]", v) if "@" in v else ("id[]", v) for v in values]
         fixed = sum(encoded_length(pair) + 1 for pair in self._flags())
-        self._batches = deque(
-            query_batches(
-                pairs,
-                url_prefix_length=len(enterprise.api.endpoint_url) + len(path) + fixed,
-                max_items=USERS_PER_REQUEST,
-            )
-        )
+        prefix = len(enterprise.api.endpoint_url) + len(path) + fixed
+        size = USERS_PER_REQUEST
+        if self._wanted is not None:  # asked for: each checked before the first batch
+            pairs = [("email[]", v) if "@" in v else ("id[]", v) for v in values]
+            self._batches = iter(query_batches(pairs, url_prefix_length=prefix, max_items=size))
+        else:  # the account's list: kept compact, its pairs made a batch at a time
+            ids = _compact(values)
+            lazy = (("email[]", v) if "@" in v else ("id[]", v) for v in ids)
+            self._batches = iter_query_batches(lazy, url_prefix_length=prefix, max_items=size)
 
     def _flags(self) -> list[tuple[str, str]]:
         return include(collaborations=True, descendants=self._descendants)
@@ -319,10 +331,20 @@ class AccessReview:
             self._ready.extend(slot.rows)
             return True
         assert self._batches is not None
-        if not self._batches:
+        window = list(islice(self._batches, self._window))
+        if not window:
             return False
-        window = [self._batches.popleft() for _ in range(min(self._window, len(self._batches)))]
-        results = await gather([_bound(self._rows_of, batch) for batch in window])
+        # No task group of the caller's: the workers live for this window's batches.
+        failure: Exception | None = None
+        async with anyio.create_task_group() as workers:
+            self._fetched.start_workers(workers, self.enterprise.api.max_concurrency)
+            try:
+                results = await gather([_bound(self._rows_of, batch) for batch in window])
+            except Exception as exc:  # raised as is below, not inside an ExceptionGroup
+                failure = exc
+            workers.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
         for rows in results:
             self._ready.extend(rows)
         return True
@@ -331,9 +353,9 @@ class AccessReview:
         """Start one task per batch, at most ``window`` ahead of the consumer."""
         assert self._batches is not None
         async with slots:
-            while self._batches:
+            for batch in self._batches:
                 slot = _Slot()
-                task_group.start_soon(self._fill, slot, self._batches.popleft())
+                task_group.start_soon(self._fill, slot, batch)
                 await slots.send(slot)
 
     async def _fill(self, slot: _Slot, batch: list[tuple[str, str]]) -> None:
@@ -356,24 +378,16 @@ class AccessReview:
             assert self._seen is not None
             found = [user for user in found if user.id not in self._seen]
             self._seen.update(user.id for user in found)
-        wanted = list(dict.fromkeys(g for user in found for g in group_ids(user)))
-        groups = dict(
-            zip(
-                wanted,
-                await gather([_bound(self._groups.get, g) for g in wanted]),
-                strict=True,
-            )
-        )
+        groups = await self._get("group", (g for user in found for g in group_ids(user)))
         direct = {user.id: direct_grants(user) for user in found}
-        workspace_ids: dict[str, None] = {}
-        for grants in (*direct.values(), *groups.values()):
-            workspace_ids.update((g[1], None) for g in grants if g[0] == "workspace")
-        workspaces = dict(
-            zip(
-                workspace_ids,
-                await gather([_bound(self._workspaces.get, w) for w in workspace_ids]),
-                strict=True,
-            )
+        workspaces = await self._get(
+            "workspace",
+            (
+                g[1]
+                for grants in (*direct.values(), *groups.values())
+                for g in grants
+                if g[0] == "workspace"
+            ),
         )
         rows: list[AccessRow] = []
         for user in found:
@@ -392,6 +406,19 @@ class AccessReview:
         if self._on_progress is not None:
             self._on_progress(self.done_users, self.total_users)
         return rows
+
+    async def _get(self, kind: str, ids: Iterable[str]) -> dict[str, Any]:
+        """The groups' grants or the workspaces' infos of ``ids``, each fetched once."""
+        found = await self._fetched.get_all((kind, resource_id) for resource_id in ids)
+        return {resource_id: value for (_, resource_id), value in found.items()}
+
+    async def _fetch(self, key: tuple[str, str]) -> tuple[Grant, ...] | WorkspaceInfo:
+        kind, resource_id = key
+        if kind == "group":
+            self._requests["groups"] += 1
+            return await self._fetch_group(resource_id)
+        self._requests["workspaces"] += 1
+        return await self._fetch_workspace(resource_id)
 
     async def _fetch_group(self, group_id: str) -> tuple[Grant, ...]:
         try:
@@ -426,6 +453,25 @@ def _info_of(enterprise: Enterprise, account_id: str) -> Callable[[], Awaitable[
         return {d.email_domain.casefold() for d in info.email_domains}
 
     return run
+
+
+def _compact(values: list[str]) -> Iterator[str]:
+    """``values`` one at a time, from one string holding them all (each followed by a
+    newline): about 20 bytes a user ID rather than an object of about 75 for the whole
+    review. ``values`` is emptied; kept as it is if a value holds a newline."""
+    if any("\n" in value for value in values):
+        return iter(values)
+    joined = "".join(f"{value}\n" for value in values)
+    values.clear()
+
+    def each() -> Iterator[str]:
+        start = 0
+        while start < len(joined):
+            end = joined.index("\n", start)
+            yield joined[start:end]
+            start = end + 1
+
+    return each()
 
 
 def _check_found(batch: list[tuple[str, str]], found: list[UserInfo], enterprise_id: str) -> None:

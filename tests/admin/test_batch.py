@@ -14,6 +14,7 @@ from airtable_enterprise._core.batch import (
     MAX_URL_LENGTH,
     chunked,
     encoded_length,
+    iter_query_batches,
     merge_users,
     query_batches,
     unique_users,
@@ -65,6 +66,25 @@ def test_query_batches_by_count_and_by_length() -> None:
     assert [p for b in batches for p in b] == long
     for batch in batches:
         assert 80 + sum(encoded_length(p) + 1 for p in batch) <= MAX_URL_LENGTH
+
+
+def test_iter_query_batches_takes_the_pairs_a_batch_at_a_time() -> None:
+    taken = 0
+
+    def pairs() -> Iterator[tuple[str, str]]:
+        nonlocal taken
+        for n in range(250):
+            taken += 1
+            yield ("id[]", f"usr{n:014d}")
+
+    batches = iter_query_batches(pairs(), url_prefix_length=80, max_items=100)
+    assert len(next(batches)) == 100
+    assert taken == 101  # the 101st told the first batch was full; no more was read
+    assert [len(b) for b in batches] == [100, 50]
+    every = [("id[]", f"usr{n:014d}") for n in range(250)]
+    assert query_batches(every, url_prefix_length=80, max_items=100) == list(
+        iter_query_batches(iter(every), url_prefix_length=80, max_items=100)
+    )
 
 
 def test_query_batch_limit_is_exact() -> None:

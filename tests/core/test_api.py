@@ -99,6 +99,22 @@ async def test_request_sends_auth_user_agent_and_decodes_json() -> None:
 
 
 @pytest.mark.anyio
+async def test_object_hook_sees_every_object_innermost_first() -> None:
+    body = {"items": [{"id": 1, "inner": {"x": 1}}, {"id": 2}]}
+    server = Server(lambda r: httpx.Response(200, json=body))
+    seen: list[dict[str, Any]] = []
+
+    def hook(item: dict[str, Any]) -> Any:
+        seen.append(dict(item))
+        return ("item", item["id"]) if "id" in item else item
+
+    async with server.api() as api:
+        found = await api.request("GET", "/v0/meta/x", object_hook=hook)
+    assert found == {"items": [("item", 1), ("item", 2)]}
+    assert [sorted(item) for item in seen] == [["x"], ["id", "inner"], ["id"], ["items"]]
+
+
+@pytest.mark.anyio
 async def test_repeated_query_keys_and_json_bodies_go_out_as_given() -> None:
     server = Server(ok)
     async with server.api() as api:
