@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 
 from ..models.access_review import CHANGE_KINDS, AccessDiff, AccessRow, diff_access
-from ._access_file import FILE_FORMATS, ReviewWriter, read_rows
+from ._access_file import FILE_FORMATS, ReviewFile, ReviewWriter, read_review
 from ._app import run
 from ._errors import EXIT_USAGE, CliError
 from ._output import Column, View, draw_table, open_writer, stderr_console, to_json
@@ -101,6 +101,12 @@ def comparable(
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="A previous review file (CSV or JSON Lines): print what changed since.",
 )
+@click.option(
+    "--allow-unterminated",
+    is_flag=True,
+    help="Read a --diff file that has no end-of-review marker (one written by 0.1.0), "
+    "trusting that it is whole: a truncated one would show its lost users as removed.",
+)
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.pass_context
 def access_review(
@@ -113,12 +119,15 @@ def access_review(
     descendants: bool,
     no_tokens: bool,
     previous: Path | None,
+    allow_unterminated: bool,
     force: bool,
 ) -> None:
     """Who can reach what: one row per user and workspace, base, interface or token
     (directly, through a group, or through the workspace), with admins and external
     users marked. Written to --out as the review goes; --diff PREVIOUS prints the
-    changes since that review (a table on a terminal, JSON Lines when piped).
+    changes since that review (a table on a terminal, JSON Lines when piped). The
+    file ends with a marker (the row count and the account's ID); a --diff file without
+    one, or whose count disagrees, is refused as truncated.
     """
     chosen = fmt or ("csv" if out.suffix.lower() == ".csv" else "jsonl")
     if previous is not None and previous.resolve() == out.resolve():
@@ -127,10 +136,14 @@ def access_review(
         raise CliError(
             f"{out} exists: pass --force to replace it, or choose another --out", EXIT_USAGE
         )
-    before = list(read_rows(previous)) if previous is not None else []  # checked first
+    before = (  # checked first
+        read_review(previous, allow_unterminated=allow_unterminated)
+        if previous is not None
+        else ReviewFile((), None, terminated=False)
+    )
     old = (
         comparable(
-            before,
+            list(before.rows),
             users=users,
             external_only=external_only,
             admins_only=admins_only,
@@ -145,7 +158,8 @@ def access_review(
         if previous is not None:
             same_enterprise(before, enterprise.id, previous)
         kept: list[AccessRow] = []
-        with progress_bar() as progress, ReviewWriter(out, chosen, overwrite=force) as writer:
+        writer = ReviewWriter(out, chosen, enterprise_id=enterprise.id, overwrite=force)
+        with progress_bar() as progress, writer:
             task = progress.add_task("users", total=None)
 
             def advance(done: int, total: int) -> None:
@@ -172,10 +186,15 @@ def access_review(
         show_diff(diff_access(old, rows))
 
 
-def same_enterprise(rows: list[AccessRow], enterprise_id: str, previous: Path) -> None:
-    """Refuse a previous review of another enterprise (its users' ``enterprise`` rows
-    name the account): diffed, it would list every user as removed and added."""
-    others = {r.resource_id for r in rows if r.resource_kind == "enterprise"} - {enterprise_id}
+def same_enterprise(review: ReviewFile, enterprise_id: str, previous: Path) -> None:
+    """Refuse a previous review of another enterprise: diffed, it would list every user
+    as removed and added. Its end marker names the reviewed account; a 0.1.0 file has
+    none, and its users' ``enterprise`` rows all name the account it reviewed."""
+    if review.enterprise_id is not None:
+        others = {review.enterprise_id} - {enterprise_id}
+    else:
+        rows = review.rows
+        others = {r.resource_id for r in rows if r.resource_kind == "enterprise"} - {enterprise_id}
     if others:
         raise CliError(
             f"{previous} is a review of another enterprise ({', '.join(sorted(others))}), "

@@ -29,9 +29,10 @@ __all__ = [
     "diff_access",
 ]
 
-#: What a row grants access to. ``enterprise`` is the user's own row in the account
-#: (every reviewed user has one: ``admin`` or ``member``), so that users with no other
-#: access are listed too and an admin grant or a new user shows in a diff.
+#: What a row grants access to. ``enterprise`` is the user's own row in the account they
+#: are a member of (every reviewed user has one: ``admin`` or ``member``; a descendant
+#: account's when the wire tells it, else the reviewed account), so that users with no
+#: other access are listed too and an admin grant or a new user shows in a diff.
 RESOURCE_KINDS = ("enterprise", "workspace", "base", "interface", "token")
 
 #: The kinds of :class:`AccessChange`, in the order a diff lists them.
@@ -70,8 +71,9 @@ RECORD_FIELDS = (
 class AccessRow:
     """One grant of one user, from :meth:`Enterprise.access_review`.
 
-    - ``resource_kind``: ``enterprise`` (the user's own row: ``permission_level`` is
-      ``admin`` or ``member``), ``workspace``, ``base``, ``interface`` or ``token``.
+    - ``resource_kind``: ``enterprise`` (the user's own row, ``resource_id`` the account
+      they are a member of: ``permission_level`` is ``admin`` or ``member``),
+      ``workspace``, ``base``, ``interface`` or ``token``.
     - ``resource_name``: the workspace's or token's name; ``None`` where the review's
       calls do not return it (bases and interfaces).
     - ``base_id``: the base of an ``interface`` row.

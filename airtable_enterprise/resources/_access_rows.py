@@ -23,6 +23,7 @@ __all__ = [
     "direct_grants",
     "grants_of",
     "group_ids",
+    "own_account",
     "user_rows",
 ]
 
@@ -59,13 +60,15 @@ def user_rows(
     workspaces: Mapping[str, WorkspaceInfo],
     tokens: Iterable[TokenGrant],
 ) -> list[AccessRow]:
-    """The rows of one user: their ``enterprise`` row, their grants held directly and
-    through each of their groups, the bases each workspace grant reaches, their tokens.
-    Pure: the caller fetched the groups' grants and the workspaces."""
+    """The rows of one user: their ``enterprise`` row (the account they are a member
+    of, see :func:`own_account`; ``enterprise_id`` is the reviewed one), their grants held
+    directly and through each of their groups, the bases each workspace grant reaches,
+    their tokens. Pure: the caller fetched the groups' grants and the workspaces."""
     # A fully qualified domain may end in a dot: "corp.example." is "corp.example".
     domain = user.email.rsplit("@", 1)[-1].casefold().rstrip(".")
     external = domain not in domains and domain + "." not in domains
-    is_admin = bool(user.is_admin)
+    account_id, admin_there = own_account(user, enterprise_id)
+    is_admin = bool(user.is_admin) or admin_there
 
     def row(kind: str, resource_id: str, **fields: Any) -> AccessRow:
         return AccessRow(
@@ -80,7 +83,7 @@ def user_rows(
             **fields,
         )
 
-    rows = [row("enterprise", enterprise_id, permission_level="admin" if is_admin else "member")]
+    rows = [row("enterprise", account_id, permission_level="admin" if admin_there else "member")]
     sources = [(None, direct), *((g, groups[g]) for g in group_ids(user))]
     for via_group, grants in sources:
         for kind, resource_id, level, base_id in grants:
@@ -130,6 +133,28 @@ def user_rows(
     for found in rows:
         unique.setdefault(found.key, found)
     return list(unique.values())
+
+
+def own_account(user: UserInfo, enterprise_id: str) -> tuple[str, bool]:
+    """The account ``user`` is a member of, and whether they are its admin, from ``GET
+    /v0/meta/enterpriseAccounts/{ent}/users`` (REFERENCE §4.1) of ``enterprise_id``.
+
+    With ``include[]=descendants`` (a Hub review) each internal user has an entry per
+    descendant account: the one whose ``isManaged`` is true manages the user (§1.9), so
+    it is theirs, with that entry's ``isAdmin``; failing that, the one account whose
+    ``isAdmin`` is true when the user is no admin of ``enterprise_id``. Otherwise (no
+    such entry, or no ``descendants`` on the wire: external users, unmanaged members,
+    a review without descendants) the wire does not tell: ``enterprise_id`` and the
+    top-level ``isAdmin``.
+    """
+    entries = user.descendants or ()
+    managed = [entry for entry in entries if entry.is_managed]
+    if len(managed) == 1:
+        return managed[0].enterprise_account_id, bool(managed[0].is_admin)
+    admin_of = [entry for entry in entries if entry.is_admin]
+    if not managed and not user.is_admin and len(admin_of) == 1:
+        return admin_of[0].enterprise_account_id, True
+    return enterprise_id, bool(user.is_admin)
 
 
 def grants_of(grants: Collaborations) -> tuple[Grant, ...]:

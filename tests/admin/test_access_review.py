@@ -94,7 +94,12 @@ def expected_rows(
                 )
             )
 
-        add("enterprise", root.id, None, None, level="admin" if is_admin else "member")
+        # The account the user is a member of: the wire tells it (a descendant entry with
+        # isManaged or isAdmin) for the internal members of a descendant in a Hub review.
+        own = root.id
+        if descendants and internal and (user.is_managed or user.is_admin):
+            own = user.account_id
+        add("enterprise", own, None, None, level="admin" if is_admin else "member")
         subjects: list[str | None] = [None]
         if internal:  # Airtable lists groups for internal users only (§4.1)
             subjects += [
@@ -206,6 +211,71 @@ def test_with_descendants_the_review_covers_the_hub(seed: int, descendants: int)
     found = [seen(row) for row in rows]
     assert len(found) == len(set(found))
     assert set(found) == expected_rows(world, descendants=True)
+    accounts = {row[2] for row in found if row[1] == "enterprise"}
+    assert accounts <= set(world.accounts)
+
+
+def hub_world() -> tuple[Emulator, dict[str, Any]]:
+    """A Hub whose descendant has a managed member, an admin, an unmanaged member (one
+    whose own account the wire does not tell) and a root member with a grant there."""
+    world = generate_enterprise(
+        seed=21, users=40, events=0, descendants=1, changes=0, clock=lambda: NOW
+    )
+    emulator = Emulator(world)
+    unit = next(a for a in world.accounts if a != world.root_id)
+    people = {
+        "member": emulator.make_user(first_name="Unit"),
+        "admin": emulator.make_user(first_name="Boss"),
+        "unmanaged": emulator.make_user(first_name="Loose"),
+        "root": emulator.make_user(first_name="Root"),
+    }
+    for key in ("member", "admin", "unmanaged"):
+        people[key].account_id = unit
+    people["admin"].is_admin = True
+    people["unmanaged"].is_managed = False
+    workspace = next(w for w in world.workspaces.values() if w.account_id == unit)
+    workspace.grants[people["root"].id] = Grant(people["root"].id, "read", NOW, emulator.admin_id)
+    return emulator, {"unit": unit, **people}
+
+
+def test_a_descendant_user_s_enterprise_row_names_their_own_account() -> None:
+    emulator, hub = hub_world()
+    root = emulator.world.root_id
+    ids = [hub[key].id for key in ("member", "admin", "unmanaged", "root")]
+    rows = anyio.run(lambda: review(emulator, descendants=True, users=ids))
+    own = {
+        r.user_id: (r.resource_id, r.permission_level)
+        for r in rows
+        if r.resource_kind == "enterprise"
+    }
+    assert own == {
+        hub["member"].id: (hub["unit"], "member"),
+        hub["admin"].id: (hub["unit"], "admin"),
+        hub["unmanaged"].id: (root, "member"),  # the wire does not tell: the reviewed one
+        hub["root"].id: (root, "member"),  # a grant in the descendant is not membership
+    }
+    assert all(r.is_admin for r in rows if r.user_id == hub["admin"].id)
+    # Without descendants the wire has no per-account entry: the reviewed account.
+    plain = anyio.run(lambda: review(emulator, users=ids))
+    assert {r.resource_id for r in plain if r.resource_kind == "enterprise"} == {root}
+
+
+def test_a_hub_review_agrees_with_the_descendant_s_own_review_on_its_members() -> None:
+    emulator, hub = hub_world()
+    ids = [hub[key].id for key in ("member", "admin")]
+    from_root = anyio.run(lambda: review(emulator, descendants=True, users=ids))
+
+    async def own_review() -> list[AccessRow]:
+        async with (
+            emulator.api(requests_per_second=100_000) as api,
+            api.enterprise(hub["unit"]).access_review(users=ids, include_tokens=False) as rows,
+        ):
+            return [row async for row in rows]
+
+    from_unit = anyio.run(own_review)
+    enterprise_rows = [r for r in from_root if r.resource_kind == "enterprise"]
+    diff = diff_access([r for r in from_unit if r.resource_kind == "enterprise"], enterprise_rows)
+    assert not diff, diff.changes
 
 
 def test_a_review_of_named_users_is_their_part_of_the_whole() -> None:

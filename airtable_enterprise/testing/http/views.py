@@ -364,7 +364,8 @@ def user_view(
         for account_id in world.descendant_ids():
             descendants[account_id] = {
                 "lastActivityTime": body["lastActivityTime"],
-                "isAdmin": False,
+                # Directly assigned admin on that account (§4.1): its own admins.
+                "isAdmin": user.is_admin and user.account_id == account_id,
                 "isManaged": user.is_managed and user.account_id == account_id,
                 "groups": [
                     {"id": g.id}
