@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from airtable_enterprise.cli._access_file import read_rows
 from airtable_enterprise.testing import Emulator, StatusFault
 from airtable_enterprise.testing.world.state import Grant, User, World
 
@@ -180,7 +181,7 @@ def test_an_email_typed_in_nfd_names_the_same_user_everywhere(
     assert typed.casefold() != user.email.casefold()
     review = invoke(["access-review", "-o", str(tmp_path / "r.jsonl"), "--user", typed])
     assert review.exit_code == 0, review.output
-    rows = {json.loads(line)["user_id"] for line in (tmp_path / "r.jsonl").read_text().splitlines()}
+    rows = {row.user_id for row in read_rows(tmp_path / "r.jsonl")}
     assert rows == {user.id}
     result = invoke(["users", "deactivate", typed, "--yes", "-f", "jsonl"])
     assert result.exit_code == 0, result.output

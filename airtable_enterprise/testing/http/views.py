@@ -306,11 +306,15 @@ def user_view(
     include: Collection[str],
     collaborations: dict[str, dict[str, list[dict[str, Any]]]] | None = None,
     groups: dict[str, list[str]] | None = None,
+    account_id: str | None = None,
 ) -> dict[str, Any]:
-    """A UserObject (REFERENCE §4.1).
+    """A UserObject (REFERENCE §4.1) as the account ``account_id`` answers it.
 
     ``collaborations`` and ``groups``, from :func:`collaborations_of` and
     :func:`groups_of`, let a many-user answer work them out in one pass each.
+    ``isAdmin`` is "directly assigned admin on **this** account": a descendant's admin
+    asked for through another account (the Hub's root) says false there, and true in
+    their ``descendants`` entry.
     """
     internal = world.is_internal(user)
     body: dict[str, Any] = {
@@ -339,7 +343,7 @@ def user_view(
         else:
             body["invitedToAirtableByUserId"] = user.invited_by
     if internal:
-        body["isAdmin"] = user.is_admin
+        body["isAdmin"] = user.is_admin and (account_id is None or user.account_id == account_id)
         body["isManaged"] = user.is_managed
         if world.enterprise_hub:
             body["isSuperAdmin"] = user.is_super_admin

@@ -84,7 +84,13 @@ def get_users(world: World, call: Call) -> dict[str, Any]:
             found.setdefault(user.id, user)
     table = collaborations_of(world, found) if "collaborations" in include else None
     groups = groups_of(world, found.values())
-    return {"users": [user_view(world, u, include, table, groups) for u in found.values()]}
+    account_id = call.path["ent"]
+    return {
+        "users": [
+            user_view(world, u, include, table, groups, account_id=account_id)
+            for u in found.values()
+        ]
+    }
 
 
 def get_user(world: World, call: Call) -> dict[str, Any]:
@@ -92,7 +98,7 @@ def get_user(world: World, call: Call) -> dict[str, Any]:
     world.account(call.path["ent"])
     call.check_query({"include"})
     include = call.include(_INCLUDES)
-    return user_view(world, world.user(call.path["user"]), include)
+    return user_view(world, world.user(call.path["user"]), include, account_id=call.path["ent"])
 
 
 def _update_fields(body: Body) -> dict[str, str]:
