@@ -123,7 +123,10 @@ class ReviewWriter:
         self._stream: IO[str] = _create(self._partial)
         self._csv: Any = None
         if fmt == "csv":
-            self._csv = csv.writer(self._stream, lineterminator="\n")
+            # RFC 4180 line ends: the csv module quotes a cell holding any character of
+            # the terminator, so a carriage return in a name is quoted (with "\n" alone
+            # it was written bare and the file could not be read back).
+            self._csv = csv.writer(self._stream, lineterminator="\r\n")
             self._csv.writerow(RECORD_FIELDS)
 
     def write(self, row: AccessRow) -> None:
