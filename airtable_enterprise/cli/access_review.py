@@ -96,6 +96,11 @@ def comparable(
 )
 @click.option("--no-tokens", is_flag=True, help="Leave personal access tokens out.")
 @click.option(
+    "--names",
+    is_flag=True,
+    help="Also the bases' and interfaces' names (one more request per base reached).",
+)
+@click.option(
     "--diff",
     "previous",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -118,6 +123,7 @@ def access_review(
     admins_only: bool,
     descendants: bool,
     no_tokens: bool,
+    names: bool,
     previous: Path | None,
     allow_unterminated: bool,
     force: bool,
@@ -169,6 +175,7 @@ def access_review(
                 users=list(users) or None,
                 descendants=descendants,
                 include_tokens=not no_tokens,
+                names=names,
                 on_progress=advance,
             )
             async with review:

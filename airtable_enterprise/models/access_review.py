@@ -74,8 +74,8 @@ class AccessRow:
     - ``resource_kind``: ``enterprise`` (the user's own row, ``resource_id`` the account
       they are a member of: ``permission_level`` is ``admin`` or ``member``),
       ``workspace``, ``base``, ``interface`` or ``token``.
-    - ``resource_name``: the workspace's or token's name; ``None`` where the review's
-      calls do not return it (bases and interfaces).
+    - ``resource_name``: the workspace's or token's name, the base's or interface's with
+      ``access_review(names=True)``; ``None`` where the review's calls do not return it.
     - ``base_id``: the base of an ``interface`` row.
     - ``permission_level``: the level granted; for a token ``None``, and ``scopes`` and
       ``token_access`` (its ``resourceAccess.mode``) say what it reaches.

@@ -17,6 +17,7 @@ from ..models.collaborators import Collaborations
 from ..models.users import UserInfo
 
 __all__ = [
+    "BaseInfo",
     "Grant",
     "TokenGrant",
     "WorkspaceInfo",
@@ -50,6 +51,15 @@ class WorkspaceInfo:
     base_ids: tuple[str, ...]
 
 
+@attrs.frozen
+class BaseInfo:
+    """What a review with ``names=True`` keeps of a base: its name and its interfaces'
+    names (``GET /v0/meta/bases/{app}?include[]=interfaces``, REFERENCE §7.3)."""
+
+    name: str | None
+    interface_names: Mapping[str, str]
+
+
 def user_rows(
     user: UserInfo,
     *,
@@ -59,11 +69,22 @@ def user_rows(
     groups: Mapping[str, tuple[Grant, ...]],
     workspaces: Mapping[str, WorkspaceInfo],
     tokens: Iterable[TokenGrant],
+    bases: Mapping[str, BaseInfo] | None = None,
 ) -> list[AccessRow]:
     """The rows of one user: their ``enterprise`` row (the account they are a member
     of, see :func:`own_account`; ``enterprise_id`` is the reviewed one), their grants held
     directly and through each of their groups, the bases each workspace grant reaches,
-    their tokens. Pure: the caller fetched the groups' grants and the workspaces."""
+    their tokens. Pure: the caller fetched the groups' grants and the workspaces, and
+    ``bases`` (``names=True``) for the bases' and interfaces' names."""
+    known = bases or {}
+
+    def name_of(kind: str, resource_id: str, base_id: str | None) -> str | None:
+        if kind == "base" and resource_id in known:
+            return known[resource_id].name
+        if kind == "interface" and base_id is not None and base_id in known:
+            return known[base_id].interface_names.get(resource_id)
+        return None
+
     # A fully qualified domain may end in a dot: "corp.example." is "corp.example".
     domain = user.email.rsplit("@", 1)[-1].casefold().rstrip(".")
     external = domain not in domains and domain + "." not in domains
@@ -92,6 +113,7 @@ def user_rows(
                     row(
                         kind,
                         resource_id,
+                        resource_name=name_of(kind, resource_id, base_id),
                         base_id=base_id,
                         permission_level=level,
                         via_group=via_group,
@@ -113,6 +135,7 @@ def user_rows(
                 row(
                     "base",
                     inherited,
+                    resource_name=name_of("base", inherited, None),
                     permission_level=level,
                     via_group=via_group,
                     via_workspace=resource_id,

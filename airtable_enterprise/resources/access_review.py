@@ -10,7 +10,9 @@ The body of :meth:`Enterprise.access_review`; ``enterprise.py`` binds it. The ca
 - ``GET /v0/meta/groups/{ugp}?include[]=collaborations`` (§5.1), once per group a
   reviewed user belongs to: the group's grants, which its members hold;
 - ``GET /v0/meta/workspaces/{wsp}`` (§6.3), once per workspace someone is granted:
-  its name and bases, which a workspace grant reaches (rows held "through the workspace").
+  its name and bases, which a workspace grant reaches (rows held "through the workspace");
+- with ``names=True``, ``GET /v0/meta/bases/{app}?include[]=interfaces`` (§7.3), once
+  per base reached: its name and its interfaces' names.
 
 Only the groups and workspaces the reviewed users need are fetched, each once, so the
 review makes the fewest requests it can. Batches run concurrently, paced by the shared
@@ -43,11 +45,13 @@ from .._core.validate import check_bool, check_list, check_user
 from ..errors import NotFoundError, ResponseValidationError, UserNotFoundError
 from ..models._base import raw_field
 from ..models.access_review import AccessRow
+from ..models.bases import BaseCollaborators
 from ..models.tokens import AccessToken
 from ..models.users import UserInfo
 from ..models.workspaces import WorkspaceCollaborators
 from . import groups as _groups
 from ._access_rows import (
+    BaseInfo,
     Grant,
     TokenGrant,
     WorkspaceInfo,
@@ -91,6 +95,7 @@ def access_review(
     users: Iterable[str] | None = None,
     descendants: bool = False,
     include_tokens: bool = True,
+    names: bool = False,
     on_progress: ReviewProgress | None = None,
 ) -> AccessReview:
     """Every user's access to every workspace, base and interface, and their tokens:
@@ -101,6 +106,9 @@ def access_review(
     included). ``descendants``: also the Hub's descendant accounts (their users, groups
     and grants, through ``include[]=descendants``). ``include_tokens``: the users'
     active personal access tokens (``GET .../personalAccessTokens``; root accounts only).
+    ``names``: also the names of the bases and interfaces (one more request per base
+    reached, ``GET /v0/meta/bases/{app}?include[]=interfaces``; without it their rows'
+    ``resource_name`` is ``None``: the other calls do not return them).
 
     Requests, concurrently at the rate limit: the account, the tokens, the users in
     batches of 100 with ``include[]=collaborations``, each of their groups once
@@ -119,6 +127,7 @@ def access_review(
         )
     check_bool("descendants", descendants)
     check_bool("include_tokens", include_tokens)
+    check_bool("names", names)
     if on_progress is not None and not callable(on_progress):
         raise TypeError("on_progress must be callable")
     return AccessReview(
@@ -126,6 +135,7 @@ def access_review(
         users=wanted,
         descendants=descendants,
         include_tokens=include_tokens,
+        names=names,
         on_progress=on_progress,
     )
 
@@ -159,6 +169,7 @@ class AccessReview:
         users: Sequence[str] | None,
         descendants: bool,
         include_tokens: bool,
+        names: bool = False,
         on_progress: ReviewProgress | None = None,
         window: int = BATCHES_IN_FLIGHT,
     ) -> None:
@@ -166,6 +177,7 @@ class AccessReview:
         self._wanted = users
         self._descendants = descendants
         self._include_tokens = include_tokens
+        self._names = names
         self._on_progress = on_progress
         self._window = max(1, window)
         #: The users to review (known after the first row is asked for).
@@ -177,7 +189,7 @@ class AccessReview:
         self._seen: set[str] | None = None
         #: The groups and workspaces, by ("group", ugp...) / ("workspace", wsp...).
         self._fetched: FetchOnce[tuple[str, str]] = FetchOnce(self._fetch)
-        self._requests = {"groups": 0, "workspaces": 0}
+        self._requests = {"groups": 0, "workspaces": 0, "bases": 0}
         self._ready: deque[AccessRow] = deque()
         self._task_group: TaskGroup | None = None
         self._slots: MemoryObjectReceiveStream[_Slot] | None = None
@@ -189,7 +201,8 @@ class AccessReview:
 
     @property
     def requests(self) -> dict[str, int]:
-        """The group and workspace requests made so far (each group and workspace once)."""
+        """The group, workspace and base requests made so far (each once; bases only
+        with ``names=True``)."""
         return dict(self._requests)
 
     # ---------------------------------------------------------------- lifecycle
@@ -389,6 +402,15 @@ class AccessReview:
                 if g[0] == "workspace"
             ),
         )
+        bases: dict[str, Any] = {}
+        if self._names:
+            reached: list[str] = []  # the bases granted, an interface's, a workspace's
+            for grants in (*direct.values(), *groups.values()):
+                reached.extend(g[1] for g in grants if g[0] == "base")
+                reached.extend(g[3] for g in grants if g[0] == "interface" and g[3])
+            for info in workspaces.values():
+                reached.extend(info.base_ids)
+            bases = await self._get("base", reached)
         rows: list[AccessRow] = []
         for user in found:
             rows.extend(
@@ -400,6 +422,7 @@ class AccessReview:
                     groups=groups,
                     workspaces=workspaces,
                     tokens=self._tokens.pop(user.id, ()),
+                    bases=bases,
                 )
             )
         self.done_users += len(batch)
@@ -412,13 +435,30 @@ class AccessReview:
         found = await self._fetched.get_all((kind, resource_id) for resource_id in ids)
         return {resource_id: value for (_, resource_id), value in found.items()}
 
-    async def _fetch(self, key: tuple[str, str]) -> tuple[Grant, ...] | WorkspaceInfo:
+    async def _fetch(self, key: tuple[str, str]) -> tuple[Grant, ...] | WorkspaceInfo | BaseInfo:
         kind, resource_id = key
         if kind == "group":
             self._requests["groups"] += 1
             return await self._fetch_group(resource_id)
+        if kind == "base":
+            self._requests["bases"] += 1
+            return await self._fetch_base(resource_id)
         self._requests["workspaces"] += 1
         return await self._fetch_workspace(resource_id)
+
+    async def _fetch_base(self, base_id: str) -> BaseInfo:
+        try:
+            found = await self.enterprise.api.request_model(
+                BaseCollaborators,
+                "GET",
+                f"/v0/meta/bases/{base_id}",
+                params=[("include[]", "interfaces")],
+                base_id=base_id,
+            )
+        except NotFoundError:
+            return BaseInfo(None, {})  # deleted since: its rows stay, unnamed
+        interfaces = {interface.id: interface.name for interface in found.interfaces or ()}
+        return BaseInfo(found.name, interfaces)
 
     async def _fetch_group(self, group_id: str) -> tuple[Grant, ...]:
         try:

@@ -44,12 +44,17 @@ def seen(row: AccessRow) -> Seen:
 
 
 def expected_rows(
-    world: World, user_ids: list[str] | None = None, *, descendants: bool = False
+    world: World,
+    user_ids: list[str] | None = None,
+    *,
+    descendants: bool = False,
+    names: bool = False,
 ) -> set[Seen]:
     """The review worked out from the world's records, without the API.
 
     ``descendants``: the Hub's users, and the groups of the descendant accounts too
-    (Airtable lists a user's groups per account, §4.1)."""
+    (Airtable lists a user's groups per account, §4.1). ``names``: the bases' and
+    interfaces' names are known (``access_review(names=True)``)."""
     root = world.root
     domains = {d.casefold() for d in root.email_domains}
     if descendants:
@@ -119,18 +124,26 @@ def expected_rows(
                     level = grant.permission_level
                     add("workspace", workspace.id, group, None, name=workspace.name, level=level)
                     for base_id in workspace.base_ids:
-                        add("base", base_id, group, workspace.id, level=level)
+                        name = world.bases[base_id].name if names else None
+                        add("base", base_id, group, workspace.id, name=name, level=level)
                 for base_id in workspace.base_ids:
                     base = world.bases[base_id]
                     grant = base.grants.get(subject)
                     if grant is not None:
-                        add("base", base.id, group, None, level=grant.permission_level)
+                        name = base.name if names else None
+                        add("base", base.id, group, None, name=name, level=grant.permission_level)
                     for interface in base.interfaces.values():
                         grant = interface.grants.get(subject)
                         if grant is not None:
                             level = grant.permission_level
                             add(
-                                "interface", interface.id, group, None, base_id=base.id, level=level
+                                "interface",
+                                interface.id,
+                                group,
+                                None,
+                                name=interface.name if names else None,
+                                base_id=base.id,
+                                level=level,
                             )
         for token in active:
             if token.user_id == user_id:
@@ -189,20 +202,22 @@ def mutate(world: World, rng: random.Random) -> None:
     users=st.integers(3, 40),
     descendants=st.integers(0, 2),
     mutation=st.integers(0, 10_000),
+    names=st.booleans(),
 )
-@example(seed=127, users=3, descendants=2, mutation=0)  # a descendant's admin, root review
+# A descendant's admin in a root review.
+@example(seed=127, users=3, descendants=2, mutation=0, names=False)
 def test_the_review_lists_every_grant_of_the_world_exactly(
-    seed: int, users: int, descendants: int, mutation: int
+    seed: int, users: int, descendants: int, mutation: int, names: bool
 ) -> None:
     world = generate_enterprise(
         seed=seed, users=users, events=0, descendants=descendants, changes=0, clock=lambda: NOW
     )
     mutate(world, random.Random(mutation))
     emulator = Emulator(world)
-    rows = anyio.run(review, emulator)
+    rows = anyio.run(lambda: review(emulator, names=names))
     found = [seen(row) for row in rows]
     assert len(found) == len(set(found)), "a grant was listed twice"
-    assert set(found) == expected_rows(world)
+    assert set(found) == expected_rows(world, names=names)
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

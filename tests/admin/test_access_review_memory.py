@@ -238,7 +238,7 @@ async def test_the_review_runs_a_fixed_number_of_tasks_whatever_it_fetches(
 
     async with enterprise.access_review() as found:
         rows = [row async for row in found]
-        assert found.requests == {"groups": groups, "workspaces": 2 * users}
+        assert found.requests == {"groups": groups, "workspaces": 2 * users, "bases": 0}
     assert len(rows) == users * 3  # the enterprise row and two workspace rows each
     assert workspaces.call_count == 2 * users
     workers = enterprise.api.max_concurrency
@@ -276,7 +276,7 @@ async def test_a_bare_async_for_fetches_each_group_and_workspace_once(
     assert len(rows) == 250 * 3
     assert [row.user_id for row in rows[::3]] == list(by_id)
     assert groups.call_count == 5
-    assert review_.requests == {"groups": 5, "workspaces": 255}
+    assert review_.requests == {"groups": 5, "workspaces": 255, "bases": 0}
 
 
 def _token(token_id: str, user_id: str, **extra: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import respx
 
-from airtable_enterprise import AccessRow, Enterprise, ResponseValidationError
+from airtable_enterprise import AccessRow, Enterprise, InvalidInputError, ResponseValidationError
 
 from .conftest import ENT
 from .helpers import query
@@ -172,3 +172,85 @@ async def test_a_token_list_of_the_wrong_shape_is_a_typed_error(
     router.get(f"{URL}/users").respond(json={"users": []})
     with pytest.raises(ResponseValidationError):
         await review(enterprise)
+
+
+async def test_names_fetch_each_reached_base_once_with_its_interfaces(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    """``names=True``: one ``GET /v0/meta/bases/{app}?include[]=interfaces`` per base
+    reached (directly, through an interface, through a workspace), names on the rows; a
+    base deleted meanwhile leaves its rows unnamed."""
+    base, gone_base, pbd = "appCCCCCCCCCCCCC1", "appGONEGONEGONE01", "pbdIIIIIIIIIIIII1"
+    account(router)
+    router.get(f"{URL}/personalAccessTokens").respond(json={"personalAccessTokens": []})
+    interface_grant = {
+        "baseId": base,
+        "interfaceId": pbd,
+        "permissionLevel": "read",
+        "createdTime": T,
+        "grantedByUserId": ALICE,
+    }
+    alice = {
+        "workspaceCollaborations": [grant("workspace", WSP, "read")],
+        "baseCollaborations": [grant("base", base, "edit"), grant("base", gone_base, "edit")],
+        "interfaceCollaborations": [interface_grant],
+    }
+    bob = {
+        "workspaceCollaborations": [],
+        "baseCollaborations": [grant("base", base, "read")],
+        "interfaceCollaborations": [],
+    }
+    router.get(f"{URL}/users").respond(
+        json={
+            "users": [
+                user(ALICE, "alice@acme.example", collaborations=alice),
+                user(BOB, "bob@acme.example", collaborations=bob),
+            ]
+        }
+    )
+    router.get(f"/v0/meta/workspaces/{WSP}").respond(
+        json={
+            "id": WSP,
+            "name": "Finance",
+            "createdTime": T,
+            "baseIds": [base],
+            "workspaceRestrictions": {
+                "inviteCreationRestriction": "unrestricted",
+                "shareCreationRestriction": "unrestricted",
+            },
+        }
+    )
+    named = router.get(f"/v0/meta/bases/{base}").respond(
+        json={
+            "id": base,
+            "name": "Budget",
+            "createdTime": T,
+            "workspaceId": WSP,
+            "permissionLevel": "none",
+            "interfaces": {pbd: {"id": pbd, "name": "Approvals", "createdTime": T}},
+        }
+    )
+    gone = router.get(f"/v0/meta/bases/{gone_base}").respond(
+        404, json={"error": {"type": "NOT_FOUND", "message": "Could not find base"}}
+    )
+    async with enterprise.access_review(names=True) as found:
+        rows = [row async for row in found]
+        assert found.requests == {"groups": 0, "workspaces": 1, "bases": 2}
+    assert named.call_count == gone.call_count == 1
+    assert query(named.calls.last.request) == [("include[]", "interfaces")]
+    by_resource = {(r.user_id, r.resource_id, r.held): r.resource_name for r in rows}
+    assert by_resource[(ALICE, base, "direct")] == "Budget"
+    assert by_resource[(ALICE, base, f"workspace {WSP}")] == "Budget"
+    assert by_resource[(ALICE, pbd, "direct")] == "Approvals"
+    assert by_resource[(ALICE, gone_base, "direct")] is None
+    assert by_resource[(BOB, base, "direct")] == "Budget"
+
+    async with enterprise.access_review() as plain:  # without names: no base request
+        unnamed = [row async for row in plain]
+    assert named.call_count == 1
+    assert {r.resource_name for r in unnamed if r.resource_kind in ("base", "interface")} == {None}
+
+
+async def test_names_must_be_a_bool(enterprise: Enterprise) -> None:
+    with pytest.raises(InvalidInputError, match="names"):
+        enterprise.access_review(names="yes")  # type: ignore[arg-type]

@@ -243,3 +243,23 @@ def test_a_link_planted_at_the_partial_file_is_not_written_through(
     assert rows
     assert victim.read_text() == "precious\n"
     assert not out.is_symlink()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_names_puts_the_bases_and_interfaces_names_in_the_file(
+    invoke: Invoke, emulator: Emulator, tmp_path: Path, suffix: str
+) -> None:
+    world = emulator.world
+    plain = review_file(invoke, tmp_path / f"plain{suffix}")
+    named = review_file(invoke, tmp_path / f"named{suffix}", "--names")
+    assert [r.key for r in named] == [r.key for r in plain]  # the same grants
+    bases = [r for r in named if r.resource_kind == "base"]
+    interfaces = [r for r in named if r.resource_kind == "interface"]
+    assert bases
+    assert all(r.resource_name == world.bases[r.resource_id].name for r in bases)
+    assert all(
+        r.base_id is not None
+        and r.resource_name == world.bases[r.base_id].interfaces[r.resource_id].name
+        for r in interfaces
+    )
+    assert {r.resource_name for r in plain if r.resource_kind in ("base", "interface")} == {None}
