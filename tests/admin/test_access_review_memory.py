@@ -17,22 +17,11 @@ from airtable_enterprise.resources._fetch_once import FetchOnce
 from airtable_enterprise.resources.access_review import BATCHES_IN_FLIGHT, _compact
 
 from .conftest import ENT
-from .test_access_review_wire import URL, account, grant, review, user
+from .test_access_review_wire import URL, account, grant, review, user, workspace_json
 
 pytestmark = pytest.mark.anyio
 
 T = "2024-01-01T00:00:00.000Z"
-OPEN = {"inviteCreationRestriction": "unrestricted", "shareCreationRestriction": "unrestricted"}
-
-
-def workspace_json(workspace_id: str) -> dict[str, Any]:
-    return {
-        "id": workspace_id,
-        "name": workspace_id,
-        "createdTime": T,
-        "baseIds": [],
-        "workspaceRestrictions": OPEN,
-    }
 
 
 async def test_each_key_is_fetched_once_in_the_order_first_asked() -> None:
@@ -216,17 +205,7 @@ async def test_the_review_runs_a_fixed_number_of_tasks_whatever_it_fetches(
         count_tasks()
         return respx.MockResponse(json=workspace_json(workspace_id))
 
-    router.get(URL).respond(
-        json={
-            "id": ENT,
-            "createdTime": T,
-            "rootEnterpriseAccountId": ENT,
-            "emailDomains": [{"emailDomain": "acme.example", "isSsoRequired": True}],
-            "userIds": list(by_id),
-            "workspaceIds": [],
-            "groupIds": [],
-        }
-    )
+    account(router, list(by_id))
     router.get(f"{URL}/personalAccessTokens").respond(json={"personalAccessTokens": []})
     router.get(f"{URL}/users").mock(side_effect=users_answer)
     router.route(method="GET", path__regex=r"^/v0/meta/groups/(?P<group_id>ugp\w+)$").mock(

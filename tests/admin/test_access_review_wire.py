@@ -3,6 +3,7 @@ groups or workspaces deleted while the review runs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -44,18 +45,34 @@ def grant(kind: str, resource_id: str, level: str) -> dict[str, Any]:
     return {key: resource_id, "permissionLevel": level, "createdTime": T, "grantedByUserId": ALICE}
 
 
-def account(router: respx.MockRouter) -> None:
+def account(router: respx.MockRouter, user_ids: Sequence[str] = (ALICE, BOB)) -> None:
     router.get(URL).respond(
         json={
             "id": ENT,
             "createdTime": T,
             "rootEnterpriseAccountId": ENT,
             "emailDomains": [{"emailDomain": "acme.example", "isSsoRequired": True}],
-            "userIds": [ALICE, BOB],
+            "userIds": list(user_ids),
             "workspaceIds": [WSP],
             "groupIds": [GROUP],
         }
     )
+
+
+def workspace_json(
+    workspace_id: str, name: str | None = None, base_ids: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A get-workspace answer (§6.3)."""
+    return {
+        "id": workspace_id,
+        "name": workspace_id if name is None else name,
+        "createdTime": T,
+        "baseIds": list(base_ids),
+        "workspaceRestrictions": {
+            "inviteCreationRestriction": "unrestricted",
+            "shareCreationRestriction": "unrestricted",
+        },
+    }
 
 
 async def review(enterprise: Enterprise) -> list[AccessRow]:
@@ -130,16 +147,7 @@ async def test_a_group_or_workspace_deleted_meanwhile_is_no_error(
     router.get(f"/v0/meta/groups/{GONE_GROUP}").respond(404, json=not_found)
     router.get(f"/v0/meta/workspaces/{GONE_WSP}").respond(404, json=not_found)
     workspace = router.get(f"/v0/meta/workspaces/{WSP}").respond(
-        json={
-            "id": WSP,
-            "name": "Finance",
-            "createdTime": T,
-            "baseIds": ["appCCCCCCCCCCCCC1"],
-            "workspaceRestrictions": {
-                "inviteCreationRestriction": "unrestricted",
-                "shareCreationRestriction": "unrestricted",
-            },
-        }
+        json=workspace_json(WSP, "Finance", ["appCCCCCCCCCCCCC1"])
     )
     rows = await review(enterprise)
     seen = [
@@ -208,18 +216,7 @@ async def test_names_fetch_each_reached_base_once_with_its_interfaces(
             ]
         }
     )
-    router.get(f"/v0/meta/workspaces/{WSP}").respond(
-        json={
-            "id": WSP,
-            "name": "Finance",
-            "createdTime": T,
-            "baseIds": [base],
-            "workspaceRestrictions": {
-                "inviteCreationRestriction": "unrestricted",
-                "shareCreationRestriction": "unrestricted",
-            },
-        }
-    )
+    router.get(f"/v0/meta/workspaces/{WSP}").respond(json=workspace_json(WSP, "Finance", [base]))
     named = router.get(f"/v0/meta/bases/{base}").respond(
         json={
             "id": base,
