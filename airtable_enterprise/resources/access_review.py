@@ -353,8 +353,17 @@ class AccessReview:
         """Start one task per batch, at most ``window`` ahead of the consumer."""
         assert self._batches is not None
         async with slots:
-            for batch in self._batches:
+            while True:
                 slot = _Slot()
+                try:  # lazy: a user ID too long for a URL raises when reached
+                    batch = next(self._batches, None)
+                except Exception as exc:  # handed to the consumer in order, not the task group
+                    slot.error = exc
+                    slot.done.set()
+                    await slots.send(slot)
+                    return
+                if batch is None:
+                    return
                 task_group.start_soon(self._fill, slot, batch)
                 await slots.send(slot)
 

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 import respx
 
-from airtable_enterprise import AccessRow, Enterprise, ResponseValidationError
+from airtable_enterprise import (
+    AccessRow,
+    Enterprise,
+    InvalidInputError,
+    ResponseValidationError,
+)
 
 from .conftest import ENT
 from .helpers import query
@@ -172,3 +178,45 @@ async def test_a_token_list_of_the_wrong_shape_is_a_typed_error(
     router.get(f"{URL}/users").respond(json={"users": []})
     with pytest.raises(ResponseValidationError):
         await review(enterprise)
+
+
+def numbered_account(router: respx.MockRouter, user_ids: list[str]) -> None:
+    """An account listing ``user_ids``; each user, asked for, has no grants."""
+    router.get(URL).respond(
+        json={
+            "id": ENT,
+            "createdTime": T,
+            "rootEnterpriseAccountId": ENT,
+            "emailDomains": [{"emailDomain": "acme.example", "isSsoRequired": True}],
+            "userIds": user_ids,
+            "workspaceIds": [],
+            "groupIds": [],
+        }
+    )
+    router.get(f"{URL}/personalAccessTokens").respond(json={"personalAccessTokens": []})
+
+
+async def test_a_user_id_too_long_for_a_url_is_a_plain_error_inside_async_with(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # The account's IDs are batched lazily, by the task that starts the batches: the
+    # error must reach the loop as itself, after the rows before it, not as an
+    # ExceptionGroup out of the review's task group.
+    ids = [f"usr{i:014d}" for i in range(150)]
+    numbered_account(router, [*ids, "usr" + "A" * 16_100])
+
+    def users(request: httpx.Request) -> httpx.Response:
+        asked = request.url.params.get_list("id[]")
+        return httpx.Response(200, json={"users": [user(i, f"{i}@acme.example") for i in asked]})
+
+    router.get(f"{URL}/users").mock(side_effect=users)
+    seen: list[str] = []
+
+    async def run() -> None:
+        async with enterprise.access_review() as rows:
+            async for row in rows:
+                seen.append(row.user_id)
+
+    with pytest.raises(InvalidInputError):
+        await run()
+    assert seen == ids[:100]  # the first batch; the second holds the long ID
