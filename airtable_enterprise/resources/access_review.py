@@ -344,6 +344,7 @@ class AccessReview:
                 failure = exc
             workers.cancel_scope.cancel()
         if failure is not None:
+            self._finished = True  # as inside ``async with``: the review ends at its error
             raise failure
         for rows in results:
             self._ready.extend(rows)

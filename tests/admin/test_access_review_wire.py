@@ -10,10 +10,12 @@ import pytest
 import respx
 
 from airtable_enterprise import (
+    AccessReview,
     AccessRow,
     Enterprise,
     InvalidInputError,
     ResponseValidationError,
+    ServerError,
 )
 
 from .conftest import ENT
@@ -220,3 +222,25 @@ async def test_a_user_id_too_long_for_a_url_is_a_plain_error_inside_async_with(
     with pytest.raises(InvalidInputError):
         await run()
     assert seen == ids[:100]  # the first batch; the second holds the long ID
+
+
+async def test_a_bare_review_ends_at_its_error(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # Iterated again after a failed window, a bare review must not go on with the next
+    # windows: the failed window's users would be missing from a review that then ends
+    # normally (inside ``async with`` the review ends at its error too).
+    ids = [f"usr{i:014d}" for i in range(150)]
+    numbered_account(router, ids)
+
+    def users(request: httpx.Request) -> httpx.Response:
+        asked = request.url.params.get_list("id[]")
+        if ids[0] in asked:
+            return httpx.Response(500, json={"error": "SERVER_ERROR"})
+        return httpx.Response(200, json={"users": [user(i, f"{i}@acme.example") for i in asked]})
+
+    router.get(f"{URL}/users").mock(side_effect=users)
+    review = AccessReview(enterprise, users=None, descendants=False, include_tokens=True, window=1)
+    with pytest.raises(ServerError):
+        [row async for row in review]
+    assert [row async for row in review] == []
