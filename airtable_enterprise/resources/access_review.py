@@ -39,6 +39,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from .._core.batch import encoded_length, iter_query_batches, query_batches, unique_users
 from .._core.gather import gather
+from .._core.text import email_key
 from .._core.validate import check_bool, check_list, check_user
 from ..errors import NotFoundError, ResponseValidationError, UserNotFoundError
 from ..models._base import raw_field
@@ -487,8 +488,8 @@ def _compact(values: list[str]) -> Iterator[str]:
 def _check_found(batch: list[tuple[str, str]], found: list[UserInfo], enterprise_id: str) -> None:
     """A user asked for by name must be in the answer (Airtable leaves unknown ones out)."""
     ids = {user.id for user in found}
-    emails = {user.email.casefold() for user in found}
+    emails = {email_key(user.email) for user in found}  # as Airtable matches them
     for name, value in batch:
         known = ids if name == "id[]" else emails
-        if (value if name == "id[]" else value.casefold()) not in known:
+        if (value if name == "id[]" else email_key(value)) not in known:
             raise UserNotFoundError(value, enterprise_id)
