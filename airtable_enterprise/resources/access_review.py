@@ -70,6 +70,9 @@ __all__ = ["BATCHES_IN_FLIGHT", "AccessReview", "access_review"]
 #: a 50 requests/s limit busy at a few hundred ms of latency; it bounds the memory.
 BATCHES_IN_FLIGHT = 16
 
+#: The key of the token list in its answer (§14.1).
+_TOKENS_KEY = "personalAccessTokens"
+
 #: ``on_progress(users_done, users_total)``, called as each batch of users is done.
 ReviewProgress = Callable[[int, int], object]
 
@@ -276,7 +279,7 @@ class AccessReview:
                 return _KeptToken(token.user_id, TokenGrant(token.id, token.name, scopes, mode))
 
             def as_decoded(item: dict[str, Any]) -> Any:
-                if "userId" not in item or "scopes" not in item:
+                if "userId" not in item or "scopes" not in item or _TOKENS_KEY in item:
                     return item  # not a token (its resourceAccess, the whole answer)
                 try:
                     return kept(api.structure(item, AccessToken, method="GET", path=path))
@@ -284,7 +287,7 @@ class AccessReview:
                     return item  # reported below, as the list is read
 
             body = await api.request("GET", path, object_hook=as_decoded)
-            items = body.get("personalAccessTokens") if isinstance(body, dict) else None
+            items = body.get(_TOKENS_KEY) if isinstance(body, dict) else None
             if not isinstance(items, list):
                 api.structure(body, _TokensPage, method="GET", path=path)  # null, or an error
                 return

@@ -244,3 +244,33 @@ async def test_a_bare_review_ends_at_its_error(
     with pytest.raises(ServerError):
         [row async for row in review]
     assert [row async for row in review] == []
+
+
+async def test_a_token_list_whose_answer_looks_like_a_token_itself_still_reads(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # The tokens are compacted as they are decoded (a JSON object hook, innermost
+    # first); the answer's own object must not be taken for a token when it has a
+    # token's keys: its list would be lost and the answer refused.
+    def token(token_id: str, user_id: str) -> dict[str, Any]:
+        return {
+            "id": token_id,
+            "name": "sync",
+            "state": "active",
+            "userId": user_id,
+            "createdByUserId": user_id,
+            "createdTime": T,
+            "scopes": ["data.records:read"],
+        }
+
+    account(router)
+    router.get(f"{URL}/personalAccessTokens").respond(
+        json={"personalAccessTokens": [token("patAAAAAAAAAAAAA1", ALICE)], **token("patX", BOB)}
+    )
+    router.get(f"{URL}/users").respond(
+        json={"users": [user(ALICE, "alice@acme.example"), user(BOB, "bob@acme.example")]}
+    )
+    rows = await review(enterprise)
+    assert [(r.user_id, r.resource_id) for r in rows if r.resource_kind == "token"] == [
+        (ALICE, "patAAAAAAAAAAAAA1")
+    ]
