@@ -339,6 +339,9 @@ class AccessReview:
         if not window:
             return False
         # No task group of the caller's: the workers live for this window's batches.
+        # As inside ``async with``, the review ends at an error or a cancellation: the
+        # window's batches are taken, and going on would leave their users out.
+        self._finished = True
         failure: Exception | None = None
         async with anyio.create_task_group() as workers:
             self._fetched.start_workers(workers, self.enterprise.api.max_concurrency)
@@ -348,8 +351,8 @@ class AccessReview:
                 failure = exc
             workers.cancel_scope.cancel()
         if failure is not None:
-            self._finished = True  # as inside ``async with``: the review ends at its error
             raise failure
+        self._finished = False
         for rows in results:
             self._ready.extend(rows)
         return True
