@@ -228,16 +228,23 @@ class AccessReview:
         return self
 
     async def __anext__(self) -> AccessRow:
-        if not self._started:
-            self._started = True
-            await self._prepare()
-            if self._task_group is not None:
-                send, self._slots = anyio.create_memory_object_stream[_Slot](self._window - 1)
-                self._task_group.start_soon(self._produce, self._task_group, send)
-        while not self._ready:
-            if self._finished or not await self._more():
-                self._finished = True
-                raise StopAsyncIteration
+        try:
+            if not self._started:
+                self._started = True
+                await self._prepare()
+                if self._task_group is not None:
+                    send, self._slots = anyio.create_memory_object_stream[_Slot](self._window - 1)
+                    self._task_group.start_soon(self._produce, self._task_group, send)
+            while not self._ready:
+                if self._finished or not await self._more():
+                    self._finished = True
+                    raise StopAsyncIteration
+        except BaseException:
+            # An error or a cancellation (a caller's timeout around one step) ends the
+            # review, as it ends an async generator: the rows it was waiting for are
+            # lost, and going on would leave their users out of a review that looks whole.
+            self._finished = True
+            raise
         return self._ready.popleft()
 
     # ---------------------------------------------------------------- the steps
@@ -339,9 +346,6 @@ class AccessReview:
         if not window:
             return False
         # No task group of the caller's: the workers live for this window's batches.
-        # As inside ``async with``, the review ends at an error or a cancellation: the
-        # window's batches are taken, and going on would leave their users out.
-        self._finished = True
         failure: Exception | None = None
         async with anyio.create_task_group() as workers:
             self._fetched.start_workers(workers, self.enterprise.api.max_concurrency)
@@ -352,7 +356,6 @@ class AccessReview:
             workers.cancel_scope.cancel()
         if failure is not None:
             raise failure
-        self._finished = False
         for rows in results:
             self._ready.extend(rows)
         return True

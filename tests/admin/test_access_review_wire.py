@@ -308,3 +308,33 @@ async def test_a_bare_review_cancelled_mid_window_ends_there(
     assert scope.cancelled_caught
     seen = {row.user_id async for row in review}
     assert seen in (set(), set(ids))  # ended, or whole: never with a hole
+
+
+@pytest.mark.parametrize("where", ["first row", "waiting for a batch"])
+async def test_a_review_cancelled_inside_async_with_ends_there(
+    router: respx.MockRouter, enterprise: Enterprise, where: str
+) -> None:
+    # A caller's timeout around one step inside ``async with``: while the account is
+    # read (the review was then left half made: an AssertionError next), or while the
+    # next batch is awaited (its rows were dropped, the review went on without them).
+    ids = [f"usr{i:014d}" for i in range(250)]
+    numbered_account(router, ids)
+    release = anyio.Event()
+
+    async def users(request: httpx.Request) -> httpx.Response:
+        asked = request.url.params.get_list("id[]")
+        if ids[100] in asked:
+            await release.wait()
+        return httpx.Response(200, json={"users": [user(i, f"{i}@acme.example") for i in asked]})
+
+    router.get(f"{URL}/users").mock(side_effect=users)
+    seen: set[str] = set()
+    async with enterprise.access_review() as review:
+        if where == "waiting for a batch":
+            for _ in range(100):  # the first batch
+                seen.add((await review.__anext__()).user_id)
+        with anyio.move_on_after(0.05 if seen else 0):
+            seen.add((await review.__anext__()).user_id)
+        release.set()
+        seen.update([row.user_id async for row in review])
+    assert seen in ({*ids[:100]} if seen else set(), set(ids))  # ended, or whole
