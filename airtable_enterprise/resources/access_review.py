@@ -41,6 +41,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from .._core.batch import encoded_length, iter_query_batches, query_batches, unique_users
 from .._core.gather import gather
+from .._core.text import email_key
 from .._core.validate import check_bool, check_list, check_user
 from ..errors import NotFoundError, ResponseValidationError, UserNotFoundError
 from ..models._base import raw_field
@@ -72,6 +73,9 @@ __all__ = ["BATCHES_IN_FLIGHT", "AccessReview", "access_review"]
 #: User batches fetched at once (each with its groups and workspaces). Enough to keep
 #: a 50 requests/s limit busy at a few hundred ms of latency; it bounds the memory.
 BATCHES_IN_FLIGHT = 16
+
+#: The key of the token list in its answer (§14.1).
+_TOKENS_KEY = "personalAccessTokens"
 
 #: ``on_progress(users_done, users_total)``, called as each batch of users is done.
 ReviewProgress = Callable[[int, int], object]
@@ -237,16 +241,23 @@ class AccessReview:
         return self
 
     async def __anext__(self) -> AccessRow:
-        if not self._started:
-            self._started = True
-            await self._prepare()
-            if self._task_group is not None:
-                send, self._slots = anyio.create_memory_object_stream[_Slot](self._window - 1)
-                self._task_group.start_soon(self._produce, self._task_group, send)
-        while not self._ready:
-            if self._finished or not await self._more():
-                self._finished = True
-                raise StopAsyncIteration
+        try:
+            if not self._started:
+                self._started = True
+                await self._prepare()
+                if self._task_group is not None:
+                    send, self._slots = anyio.create_memory_object_stream[_Slot](self._window - 1)
+                    self._task_group.start_soon(self._produce, self._task_group, send)
+            while not self._ready:
+                if self._finished or not await self._more():
+                    self._finished = True
+                    raise StopAsyncIteration
+        except BaseException:
+            # An error or a cancellation (a caller's timeout around one step) ends the
+            # review, as it ends an async generator: the rows it was waiting for are
+            # lost, and going on would leave their users out of a review that looks whole.
+            self._finished = True
+            raise
         return self._ready.popleft()
 
     # ---------------------------------------------------------------- the steps
@@ -288,7 +299,7 @@ class AccessReview:
                 return _KeptToken(token.user_id, TokenGrant(token.id, token.name, scopes, mode))
 
             def as_decoded(item: dict[str, Any]) -> Any:
-                if "userId" not in item or "scopes" not in item:
+                if "userId" not in item or "scopes" not in item or _TOKENS_KEY in item:
                     return item  # not a token (its resourceAccess, the whole answer)
                 try:
                     return kept(api.structure(item, AccessToken, method="GET", path=path))
@@ -296,7 +307,7 @@ class AccessReview:
                     return item  # reported below, as the list is read
 
             body = await api.request("GET", path, object_hook=as_decoded)
-            items = body.get("personalAccessTokens") if isinstance(body, dict) else None
+            items = body.get(_TOKENS_KEY) if isinstance(body, dict) else None
             if not isinstance(items, list):
                 api.structure(body, _TokensPage, method="GET", path=path)  # null, or an error
                 return
@@ -366,8 +377,17 @@ class AccessReview:
         """Start one task per batch, at most ``window`` ahead of the consumer."""
         assert self._batches is not None
         async with slots:
-            for batch in self._batches:
+            while True:
                 slot = _Slot()
+                try:  # lazy: a user ID too long for a URL raises when reached
+                    batch = next(self._batches, None)
+                except Exception as exc:  # handed to the consumer in order, not the task group
+                    slot.error = exc
+                    slot.done.set()
+                    await slots.send(slot)
+                    return
+                if batch is None:
+                    return
                 task_group.start_soon(self._fill, slot, batch)
                 await slots.send(slot)
 
@@ -517,8 +537,8 @@ def _compact(values: list[str]) -> Iterator[str]:
 def _check_found(batch: list[tuple[str, str]], found: list[UserInfo], enterprise_id: str) -> None:
     """A user asked for by name must be in the answer (Airtable leaves unknown ones out)."""
     ids = {user.id for user in found}
-    emails = {user.email.casefold() for user in found}
+    emails = {email_key(user.email) for user in found}  # as Airtable matches them
     for name, value in batch:
         known = ids if name == "id[]" else emails
-        if (value if name == "id[]" else value.casefold()) not in known:
+        if (value if name == "id[]" else email_key(value)) not in known:
             raise UserNotFoundError(value, enterprise_id)

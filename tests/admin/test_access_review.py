@@ -380,6 +380,17 @@ def test_an_unknown_user_asked_for_by_name_is_an_error() -> None:
         anyio.run(lambda: review(emulator, users=["nobody@nowhere.example"]))
 
 
+def test_an_unknown_email_that_case_folds_to_a_known_one_is_an_error() -> None:
+    # "strasse@" is another address than "straße@" (emails match by lower case, not
+    # case folding: _core.text.name_key); asked for together, Airtable finds only the
+    # second, and the first must not pass for found.
+    emulator = Emulator(generate_enterprise(seed=4, users=20, events=0, changes=0))
+    domain = next(iter(emulator.world.root.email_domains))
+    known = emulator.make_user(f"straße@{domain}")
+    with pytest.raises(UserNotFoundError, match="strasse"):
+        anyio.run(lambda: review(emulator, users=[known.email, f"strasse@{domain}"]))
+
+
 @pytest.mark.parametrize(
     "options",
     [

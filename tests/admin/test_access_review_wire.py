@@ -6,10 +6,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import anyio
+import httpx
 import pytest
 import respx
 
-from airtable_enterprise import AccessRow, Enterprise, InvalidInputError, ResponseValidationError
+from airtable_enterprise import (
+    AccessReview,
+    AccessRow,
+    Enterprise,
+    InvalidInputError,
+    ResponseValidationError,
+    ServerError,
+)
 
 from .conftest import ENT
 from .helpers import query
@@ -251,3 +260,150 @@ async def test_names_fetch_each_reached_base_once_with_its_interfaces(
 async def test_names_must_be_a_bool(enterprise: Enterprise) -> None:
     with pytest.raises(InvalidInputError, match="names"):
         enterprise.access_review(names="yes")  # type: ignore[arg-type]
+
+
+def numbered_account(router: respx.MockRouter, user_ids: list[str]) -> None:
+    """An account listing ``user_ids``, with no tokens."""
+    account(router, user_ids)
+    router.get(f"{URL}/personalAccessTokens").respond(json={"personalAccessTokens": []})
+
+
+async def test_a_user_id_too_long_for_a_url_is_a_plain_error_inside_async_with(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # The account's IDs are batched lazily, by the task that starts the batches: the
+    # error must reach the loop as itself, after the rows before it, not as an
+    # ExceptionGroup out of the review's task group.
+    ids = [f"usr{i:014d}" for i in range(150)]
+    numbered_account(router, [*ids, "usr" + "A" * 16_100])
+
+    def users(request: httpx.Request) -> httpx.Response:
+        asked = request.url.params.get_list("id[]")
+        return httpx.Response(200, json={"users": [user(i, f"{i}@acme.example") for i in asked]})
+
+    router.get(f"{URL}/users").mock(side_effect=users)
+    seen: list[str] = []
+
+    async def run() -> None:
+        async with enterprise.access_review() as rows:
+            async for row in rows:
+                seen.append(row.user_id)
+
+    with pytest.raises(InvalidInputError):
+        await run()
+    assert seen == ids[:100]  # the first batch; the second holds the long ID
+
+
+async def test_a_bare_review_ends_at_its_error(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # Iterated again after a failed window, a bare review must not go on with the next
+    # windows: the failed window's users would be missing from a review that then ends
+    # normally (inside ``async with`` the review ends at its error too).
+    ids = [f"usr{i:014d}" for i in range(150)]
+    numbered_account(router, ids)
+
+    def users(request: httpx.Request) -> httpx.Response:
+        asked = request.url.params.get_list("id[]")
+        if ids[0] in asked:
+            return httpx.Response(500, json={"error": "SERVER_ERROR"})
+        return httpx.Response(200, json={"users": [user(i, f"{i}@acme.example") for i in asked]})
+
+    router.get(f"{URL}/users").mock(side_effect=users)
+    review = AccessReview(enterprise, users=None, descendants=False, include_tokens=True, window=1)
+    with pytest.raises(ServerError):
+        [row async for row in review]
+    assert [row async for row in review] == []
+
+
+async def test_a_token_list_whose_answer_looks_like_a_token_itself_still_reads(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # The tokens are compacted as they are decoded (a JSON object hook, innermost
+    # first); the answer's own object must not be taken for a token when it has a
+    # token's keys: its list would be lost and the answer refused.
+    def token(token_id: str, user_id: str) -> dict[str, Any]:
+        return {
+            "id": token_id,
+            "name": "sync",
+            "state": "active",
+            "userId": user_id,
+            "createdByUserId": user_id,
+            "createdTime": T,
+            "scopes": ["data.records:read"],
+        }
+
+    account(router)
+    router.get(f"{URL}/personalAccessTokens").respond(
+        json={"personalAccessTokens": [token("patAAAAAAAAAAAAA1", ALICE)], **token("patX", BOB)}
+    )
+    router.get(f"{URL}/users").respond(
+        json={"users": [user(ALICE, "alice@acme.example"), user(BOB, "bob@acme.example")]}
+    )
+    rows = await review(enterprise)
+    assert [(r.user_id, r.resource_id) for r in rows if r.resource_kind == "token"] == [
+        (ALICE, "patAAAAAAAAAAAAA1")
+    ]
+
+
+async def test_a_bare_review_cancelled_mid_window_ends_there(
+    router: respx.MockRouter, enterprise: Enterprise
+) -> None:
+    # An impatient caller's timeout cancels a window of batches half done; iterated
+    # again, the review must not go on with the next window as if the cancelled one's
+    # users had been reviewed.
+    ids = [f"usr{i:014d}" for i in range(250)]
+    numbered_account(router, ids)
+
+    def users(request: httpx.Request) -> httpx.Response:
+        asked = request.url.params.get_list("id[]")
+        return httpx.Response(200, json={"users": [user(i, f"{i}@acme.example") for i in asked]})
+
+    router.get(f"{URL}/users").mock(side_effect=users)
+    with anyio.CancelScope() as scope:
+
+        def progress(done: int, total: int) -> None:
+            scope.cancel()  # the first batch is in: the window's others are cut short
+
+        review = AccessReview(
+            enterprise,
+            users=None,
+            descendants=False,
+            include_tokens=True,
+            on_progress=progress,
+            window=2,
+        )
+        await review.__anext__()
+    assert scope.cancelled_caught
+    seen = {row.user_id async for row in review}
+    assert seen in (set(), set(ids))  # ended, or whole: never with a hole
+
+
+@pytest.mark.parametrize("where", ["first row", "waiting for a batch"])
+async def test_a_review_cancelled_inside_async_with_ends_there(
+    router: respx.MockRouter, enterprise: Enterprise, where: str
+) -> None:
+    # A caller's timeout around one step inside ``async with``: while the account is
+    # read (the review was then left half made: an AssertionError next), or while the
+    # next batch is awaited (its rows were dropped, the review went on without them).
+    ids = [f"usr{i:014d}" for i in range(250)]
+    numbered_account(router, ids)
+    release = anyio.Event()
+
+    async def users(request: httpx.Request) -> httpx.Response:
+        asked = request.url.params.get_list("id[]")
+        if ids[100] in asked:
+            await release.wait()
+        return httpx.Response(200, json={"users": [user(i, f"{i}@acme.example") for i in asked]})
+
+    router.get(f"{URL}/users").mock(side_effect=users)
+    seen: set[str] = set()
+    async with enterprise.access_review() as review:
+        if where == "waiting for a batch":
+            for _ in range(100):  # the first batch
+                seen.add((await review.__anext__()).user_id)
+        with anyio.move_on_after(0.05 if seen else 0):
+            seen.add((await review.__anext__()).user_id)
+        release.set()
+        seen.update([row.user_id async for row in review])
+    assert seen in ({*ids[:100]} if seen else set(), set(ids))  # ended, or whole
