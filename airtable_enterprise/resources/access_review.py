@@ -27,9 +27,9 @@ to review (the account lists them in one answer), the tokens of users not reache
 
 from __future__ import annotations
 
-import sys
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -43,21 +43,17 @@ from .._core.batch import encoded_length, iter_query_batches, query_batches, uni
 from .._core.gather import gather
 from .._core.text import email_key
 from .._core.validate import check_bool, check_list, check_user
-from ..errors import NotFoundError, ResponseValidationError, UserNotFoundError
+from ..errors import UserNotFoundError
 from ..models._base import raw_field
 from ..models.access_review import AccessRow
-from ..models.bases import BaseCollaborators
-from ..models.tokens import AccessToken
 from ..models.users import UserInfo
-from ..models.workspaces import WorkspaceCollaborators
-from . import groups as _groups
+from ._access_fetch import account_domains, fetch_base, fetch_group, fetch_workspace, read_tokens
 from ._access_rows import (
     BaseInfo,
     Grant,
     TokenGrant,
     WorkspaceInfo,
     direct_grants,
-    grants_of,
     group_ids,
     user_rows,
 )
@@ -74,9 +70,6 @@ __all__ = ["BATCHES_IN_FLIGHT", "AccessReview", "access_review"]
 #: a 50 requests/s limit busy at a few hundred ms of latency; it bounds the memory.
 BATCHES_IN_FLIGHT = 16
 
-#: The key of the token list in its answer (§14.1).
-_TOKENS_KEY = "personalAccessTokens"
-
 #: ``on_progress(users_done, users_total)``, called as each batch of users is done.
 ReviewProgress = Callable[[int, int], object]
 
@@ -84,12 +77,6 @@ ReviewProgress = Callable[[int, int], object]
 @attrs.frozen(kw_only=True)
 class _UsersPage:
     users: tuple[UserInfo, ...] = ()
-    raw: Mapping[str, Any] = raw_field()
-
-
-@attrs.frozen(kw_only=True)
-class _TokensPage:
-    personal_access_tokens: tuple[AccessToken, ...] = ()
     raw: Mapping[str, Any] = raw_field()
 
 
@@ -151,15 +138,6 @@ class _Slot:
     done: anyio.Event = attrs.Factory(anyio.Event)
     rows: list[AccessRow] = attrs.Factory(list)
     error: BaseException | None = None
-
-
-@attrs.frozen
-class _KeptToken:
-    """A token of the list as the review keeps it: its user, and what its rows need
-    (``None`` for a token that is not active)."""
-
-    user_id: str
-    token: TokenGrant | None
 
 
 class AccessReview:
@@ -272,7 +250,7 @@ class AccessReview:
             descendant_ids = info.descendant_enterprise_account_ids if self._descendants else ()
             if descendant_ids:
                 others = await gather(
-                    [_info_of(enterprise, account_id) for account_id in descendant_ids]
+                    [partial(account_domains, enterprise, other) for other in descendant_ids]
                 )
                 domains.update(d for other in others for d in other)
             self._domains = frozenset(domains)
@@ -281,41 +259,8 @@ class AccessReview:
             return list(info.user_ids)
 
         async def tokens() -> None:
-            if not self._include_tokens:
-                return
-            api, path = enterprise.api, f"{enterprise.url}/personalAccessTokens"
-            # The list is the one answer that grows with the enterprise (§14.1: no
-            # pages): each token is kept in compact form as soon as it is decoded, so
-            # the whole list is never held as dicts. Tokens share a few sets of scopes:
-            # each set is kept once.
-            scope_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
-
-            def kept(token: AccessToken) -> _KeptToken:
-                if not token.is_active:
-                    return _KeptToken(token.user_id, None)
-                access = token.resource_access
-                mode = None if access is None else sys.intern(access.mode)
-                scopes = scope_sets.setdefault(token.scopes, token.scopes)
-                return _KeptToken(token.user_id, TokenGrant(token.id, token.name, scopes, mode))
-
-            def as_decoded(item: dict[str, Any]) -> Any:
-                if "userId" not in item or "scopes" not in item or _TOKENS_KEY in item:
-                    return item  # not a token (its resourceAccess, the whole answer)
-                try:
-                    return kept(api.structure(item, AccessToken, method="GET", path=path))
-                except ResponseValidationError:
-                    return item  # reported below, as the list is read
-
-            body = await api.request("GET", path, object_hook=as_decoded)
-            items = body.get(_TOKENS_KEY) if isinstance(body, dict) else None
-            if not isinstance(items, list):
-                api.structure(body, _TokensPage, method="GET", path=path)  # null, or an error
-                return
-            for item in items:
-                if not isinstance(item, _KeptToken):  # raises the typed error
-                    item = kept(api.structure(item, AccessToken, method="GET", path=path))
-                if item.token is not None:
-                    self._tokens.setdefault(item.user_id, []).append(item.token)
+            if self._include_tokens:
+                self._tokens = await read_tokens(enterprise)
 
         listed_ids = (await gather([account, tokens]))[0] or []
         values = list(self._wanted) if self._wanted is not None else listed_ids
@@ -363,7 +308,7 @@ class AccessReview:
         async with anyio.create_task_group() as workers:
             self._fetched.start_workers(workers, self.enterprise.api.max_concurrency)
             try:
-                results = await gather([_bound(self._rows_of, batch) for batch in window])
+                results = await gather([partial(self._rows_of, batch) for batch in window])
             except Exception as exc:  # raised as is below, not inside an ExceptionGroup
                 failure = exc
             workers.cancel_scope.cancel()
@@ -459,60 +404,12 @@ class AccessReview:
         kind, resource_id = key
         if kind == "group":
             self._requests["groups"] += 1
-            return await self._fetch_group(resource_id)
+            return await fetch_group(self.enterprise, resource_id)
         if kind == "base":
             self._requests["bases"] += 1
-            return await self._fetch_base(resource_id)
+            return await fetch_base(self.enterprise, resource_id)
         self._requests["workspaces"] += 1
-        return await self._fetch_workspace(resource_id)
-
-    async def _fetch_base(self, base_id: str) -> BaseInfo:
-        try:
-            found = await self.enterprise.api.request_model(
-                BaseCollaborators,
-                "GET",
-                f"/v0/meta/bases/{base_id}",
-                params=[("include[]", "interfaces")],
-                base_id=base_id,
-            )
-        except NotFoundError:
-            return BaseInfo(None, {})  # deleted since: its rows stay, unnamed
-        interfaces = {interface.id: interface.name for interface in found.interfaces or ()}
-        return BaseInfo(found.name, interfaces)
-
-    async def _fetch_group(self, group_id: str) -> tuple[Grant, ...]:
-        try:
-            found = await _groups.group(self.enterprise, group_id, collaborations=True)
-        except NotFoundError:
-            return ()  # deleted since the user was read: no grants left
-        return () if found.collaborations is None else grants_of(found.collaborations)
-
-    async def _fetch_workspace(self, workspace_id: str) -> WorkspaceInfo:
-        try:
-            found = await self.enterprise.api.request_model(
-                WorkspaceCollaborators, "GET", f"/v0/meta/workspaces/{workspace_id}"
-            )
-        except NotFoundError:
-            return WorkspaceInfo(None, ())  # deleted since: the grant row stays, unnamed
-        return WorkspaceInfo(found.name, found.base_ids)
-
-    # ---------------------------------------------------------------- rows
-
-
-def _bound(call: Callable[[Any], Awaitable[Any]], argument: Any) -> Callable[[], Awaitable[Any]]:
-    async def run() -> Any:
-        return await call(argument)
-
-    return run
-
-
-def _info_of(enterprise: Enterprise, account_id: str) -> Callable[[], Awaitable[set[str]]]:
-    async def run() -> set[str]:
-        other = enterprise.api.enterprise(account_id)
-        info = await other.info()
-        return {d.email_domain.casefold() for d in info.email_domains}
-
-    return run
+        return await fetch_workspace(self.enterprise, resource_id)
 
 
 def _compact(values: list[str]) -> Iterator[str]:
