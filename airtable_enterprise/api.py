@@ -7,7 +7,6 @@ only build paths and bodies and structure what comes back.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -38,16 +37,18 @@ from ._core.responses import (
 )
 from ._core.retry import (
     AIRTABLE_RATE_LIMIT_PENALTY,
+    NOT_SENT_ERRORS,
     RETRIABLE_STATUSES,
     Decision,
     Failure,
     RetryPolicy,
-    backoff_delay,
     decide,
     parse_retry_after,
+    retry_delay,
 )
 from ._version import __version__
 from .jobs.downloads import DEFAULT_DEADLINE, SignedFiles, check_deadline
+from .ratelimit.attempt import check_cooldown, penalize_all, start_trace
 from .ratelimit.local import RateLimiter, acquire_all
 from .ratelimit.shared import LimiterFactory, SharedRateLimiter, open_store
 from .ratelimit.store import key_prefix
@@ -69,23 +70,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 #: Query parameters: a mapping, or a sequence of pairs for repeated keys (``id[]``).
 QueryParams = Mapping[str, str | int | float | bool | None] | Sequence[tuple[str, str]]
-
-#: ... LocalProtocolError: h11 refused to write the request (a bad header): nothing sent.
-_NOT_SENT_ERRORS = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.LocalProtocolError,
-)
-#: httpcore's ``trace`` events announcing that a request's headers are about to be
-#: written: the moment the rate limiter counts as the request's real start.
-_WRITING_EVENTS = frozenset(
-    {"http11.send_request_headers.started", "http2.send_request_headers.started"}
-)
-#: ... and that they have been written.
-_WRITTEN_EVENTS = frozenset(
-    {"http11.send_request_headers.complete", "http2.send_request_headers.complete"}
-)
 
 
 @attrs.define
@@ -377,7 +361,7 @@ class AsyncApi:
         attempt = 0
         while True:
             attempt += 1
-            self._check_cooldown(method, path, deadline_at)
+            check_cooldown(self.limiter, policy, method=method, path=path, deadline_at=deadline_at)
             failure, response, error = await self._attempt(
                 method, path, params, json, base_id, deadline_at
             )
@@ -392,33 +376,25 @@ class AsyncApi:
             decision = decide(method, failure, idempotent=idempotent)
             if decision is Decision.UNKNOWN_OUTCOME:
                 raise unknown_outcome(method, path, response, error)
-            remaining = deadline_at - clock()
-            if failure is Failure.RATE_LIMITED:
-                assert response is not None
-                # The shared limiter caps the pause (MAX_COOLDOWN); this call still
-                # honours (and reports) what the server asked for.
-                wait = self.limiter.cooldown_remaining()
-                asked = wait if retry_after is None else max(wait, retry_after)
-                if (
-                    attempt >= policy.max_attempts
-                    or asked > policy.max_retry_after
-                    or wait > remaining
-                ):
-                    raise final_error(
-                        method, path, failure, response, error, asked, self.retry.deadline
-                    )
-            else:
-                wait = backoff_delay(policy, attempt)
-                if retry_after is not None:
-                    wait = max(wait, retry_after)
-                if (
-                    attempt >= policy.max_attempts
-                    or (retry_after is not None and retry_after > policy.max_retry_after)
-                    or wait > remaining
-                ):
-                    raise final_error(
-                        method, path, failure, response, error, retry_after, self.retry.deadline
-                    )
+            # The shared limiter caps a 429's pause (MAX_COOLDOWN); the call still
+            # honours (and reports) what the server asked for.
+            limited = failure is Failure.RATE_LIMITED
+            cooldown = self.limiter.cooldown_remaining() if limited else 0.0
+            wait = retry_delay(
+                policy,
+                failure,
+                attempt,
+                retry_after=retry_after,
+                cooldown=cooldown,
+                remaining=deadline_at - clock(),
+            )
+            if wait is None:
+                if limited:
+                    retry_after = cooldown if retry_after is None else max(cooldown, retry_after)
+                raise final_error(
+                    method, path, failure, response, error, retry_after, self.retry.deadline
+                )
+            if not limited:
                 await anyio.sleep(wait)
             self.stats.retries += 1
             logger.debug(
@@ -457,22 +433,13 @@ class AsyncApi:
                     sent = True
                     self.stats.attempts += 1
 
-                    async def trace(event: str, info: Mapping[str, Any]) -> None:
-                        # httpcore calls this before it writes the request's headers
-                        # (the limiter may hold it back there) and once they are written.
-                        for index, limiter in enumerate(limiters):
-                            if event in _WRITING_EVENTS:
-                                counted[index] = await limiter.confirm_start(counted[index])
-                            elif event in _WRITTEN_EVENTS:
-                                counted[index] = limiter.restate_start(counted[index])
-
                     try:
                         response = await self._client.request(
                             method,
                             path,
                             params=params,  # type: ignore[arg-type]
                             json=body,
-                            extensions={"trace": trace},
+                            extensions={"trace": start_trace(limiters, counted)},
                         )
                     except httpx.InvalidURL as exc:
                         raise errors.InvalidInputError("path", path, str(exc)) from None
@@ -488,7 +455,7 @@ class AsyncApi:
                 raise deadline_error(method, path, self.retry.deadline) from None
             self.stats.transport_errors += 1
             return Failure.NO_RESPONSE, None, exc
-        except _NOT_SENT_ERRORS as exc:
+        except NOT_SENT_ERRORS as exc:
             self.stats.transport_errors += 1
             logger.debug("%s %s: not sent (%s)", method, path, type(exc).__name__)
             return Failure.NOT_SENT, None, exc
@@ -502,30 +469,12 @@ class AsyncApi:
         if status == 429:
             self.stats.rate_limited += 1
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            for limiter in limiters:
-                cooldown = limiter.penalize(started_at=started_at, retry_after=retry_after)
-                if inspect.isawaitable(cooldown):  # a SharedRateLimiter tells the store
-                    await cooldown
+            await penalize_all(limiters, started_at=started_at, retry_after=retry_after)
             return Failure.RATE_LIMITED, response, None
         if status in RETRIABLE_STATUSES:
             self.stats.server_errors += 1
             return Failure.SERVER_ERROR, response, None
         return None, response, None
-
-    def _check_cooldown(self, method: str, path: str, deadline_at: float) -> None:
-        """Fail fast when the shared cooldown outlasts what this call may wait."""
-        wait = self.limiter.cooldown_remaining()
-        if wait <= 0:
-            return
-        if wait > self.retry.max_retry_after or wait > deadline_at - anyio.current_time():
-            raise errors.RateLimitError(
-                retry_after=wait,
-                status_code=429,
-                error_type="RATE_LIMIT_REACHED",
-                error_message="the shared cooldown after a 429 outlasts the retry policy",
-                method=method,
-                path=path,
-            )
 
     def structure(self, data: object, cls: type[T], *, method: str, path: str) -> T:
         """Convert decoded JSON into model ``cls``; a mismatch raises

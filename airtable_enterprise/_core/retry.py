@@ -13,9 +13,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import attrs
+import httpx
 
 __all__ = [
     "AIRTABLE_RATE_LIMIT_PENALTY",
+    "NOT_SENT_ERRORS",
     "Decision",
     "Failure",
     "RetryPolicy",
@@ -23,7 +25,17 @@ __all__ = [
     "decide",
     "is_idempotent",
     "parse_retry_after",
+    "retry_delay",
 ]
+
+#: Transport errors raised before anything reached the server (:attr:`Failure.NOT_SENT`):
+#: no connection, no pool slot, or h11 refused to write the request (a bad header).
+NOT_SENT_ERRORS = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.LocalProtocolError,
+)
 
 #: After a 429 Airtable refuses every request of the token for 30 seconds (REFERENCE §1.5).
 AIRTABLE_RATE_LIMIT_PENALTY = 30.0
@@ -145,3 +157,32 @@ def backoff_delay(policy: RetryPolicy, attempt: int, rng: random.Random | None =
     """The full-jitter wait before retrying after failed attempt number ``attempt`` (1-based)."""
     ceiling = min(policy.backoff_max, policy.backoff_initial * 2 ** max(0, attempt - 1))
     return (rng or random).uniform(0.0, ceiling)
+
+
+def retry_delay(
+    policy: RetryPolicy,
+    failure: Failure,
+    attempt: int,
+    *,
+    retry_after: float | None,
+    cooldown: float,
+    remaining: float,
+) -> float | None:
+    """The pause before retrying after failed attempt ``attempt``, or ``None`` when the
+    call must fail now: no attempts left, a ``Retry-After`` over the policy's
+    ``max_retry_after``, or a wait past the ``remaining`` time of its deadline.
+
+    After a 429 the limiter's ``cooldown`` holds every call back (nothing more to sleep:
+    0); the server's ``Retry-After``, when longer, still decides whether to wait at all.
+    """
+    if attempt >= policy.max_attempts:
+        return None
+    if failure is Failure.RATE_LIMITED:
+        asked = cooldown if retry_after is None else max(cooldown, retry_after)
+        return None if asked > policy.max_retry_after or cooldown > remaining else 0.0
+    wait = backoff_delay(policy, attempt)
+    if retry_after is not None:
+        if retry_after > policy.max_retry_after:
+            return None
+        wait = max(wait, retry_after)
+    return None if wait > remaining else wait
