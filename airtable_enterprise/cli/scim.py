@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
-from .._core.convert import converter
 from ..models.scim import (
-    SCHEMA_ENTERPRISE_USER,
-    SCHEMA_SSO_USER,
     ScimEnterpriseUser,
     ScimGroup,
     ScimUser,
@@ -20,6 +16,7 @@ from ._errors import EXIT_USAGE, CliError
 from ._input import read_json
 from ._options import confirm, format_options
 from ._output import Column, View, open_writer, stderr_console
+from ._scim_documents import replacement_group, replacement_user, show_changes, user_fields
 from ._session import Session
 from .scim_sync import sync
 
@@ -283,99 +280,6 @@ def _write(
 
 # ------------------------------------------------------- replace from JSON (PUT)
 
-#: Keys of a SCIM user document that `scim users replace` reads.
-_USER_KEYS = {"userName", "name", "active", "externalId", "title"}
-#: Keys Airtable sets itself (or that belong to the answer): accepted and not sent.
-_READ_ONLY_KEYS = {"id", "schemas", "meta", "groups", "emails", "displayName"}
-
-
-def _replacement_user(
-    document: object, user_id: str, current: ScimUser
-) -> tuple[dict[str, Any], list[str]]:
-    """The arguments of :meth:`Scim.replace_user` from a SCIM user document (what
-    `scim users get -f json` prints, edited), and the keys it ignores. Exit 2 for
-    anything that cannot be sent as given; ``active`` left out keeps the current state."""
-    if not isinstance(document, dict):
-        raise CliError("--input must hold a JSON object (a SCIM user)", EXIT_USAGE)
-    if document.get("id", user_id) != user_id:
-        raise CliError(f"--input is user {document['id']}, not USER_ID {user_id}", EXIT_USAGE)
-    extensions = {SCHEMA_ENTERPRISE_USER, SCHEMA_SSO_USER}
-    unknown = sorted(set(document) - _USER_KEYS - _READ_ONLY_KEYS - extensions)
-    if unknown:
-        raise CliError(
-            f"--input: {', '.join(unknown)} cannot be set by `scim users replace` "
-            f"(it sends {', '.join(sorted(_USER_KEYS | extensions))})",
-            EXIT_USAGE,
-        )
-    name = document.get("name") or {}
-    if not isinstance(name, dict):
-        raise CliError("--input: name must be an object", EXIT_USAGE)
-    active = document.get("active", current.is_active)
-    if not isinstance(active, bool):
-        raise CliError(f"--input: active must be true or false, not {active!r}", EXIT_USAGE)
-    arguments: dict[str, Any] = {
-        "user_name": document.get("userName"),
-        "given_name": name.get("givenName"),
-        "family_name": name.get("familyName"),
-        "active": active,
-        "external_id": document.get("externalId"),
-        "title": document.get("title"),
-    }
-    extension = document.get(SCHEMA_ENTERPRISE_USER)
-    if extension is not None:
-        try:
-            arguments["enterprise"] = converter.structure(extension, ScimEnterpriseUser)
-        except Exception as exc:  # cattrs raises its own ClassValidationError tree
-            raise CliError(f"--input: bad {SCHEMA_ENTERPRISE_USER}: {exc}", EXIT_USAGE) from None
-    sso = document.get(SCHEMA_SSO_USER)
-    if sso is not None:
-        if not isinstance(sso, dict):
-            raise CliError(f"--input: {SCHEMA_SSO_USER} must be an object", EXIT_USAGE)
-        arguments["sso_email_domain"] = sso.get("emailDomain")
-    ignored = sorted(set(document) & (_READ_ONLY_KEYS - {"id"}))
-    return arguments, ignored
-
-
-def _user_fields(user: ScimUser | dict[str, Any]) -> dict[str, object]:
-    """The fields the replace preview compares."""
-    if isinstance(user, ScimUser):
-        extension = user.enterprise
-        return {
-            "userName": user.user_name,
-            "givenName": user.given_name,
-            "familyName": user.family_name,
-            "active": user.is_active,
-            "title": user.title,
-            "externalId": user.external_id,
-            "department": extension.department if extension else None,
-            "employeeNumber": extension.employee_number if extension else None,
-        }
-    extension = user.get("enterprise")
-    return {
-        "userName": user["user_name"],
-        "givenName": user["given_name"],
-        "familyName": user["family_name"],
-        "active": user["active"],
-        "title": user["title"],
-        "externalId": user["external_id"],
-        "department": extension.department if extension else None,
-        "employeeNumber": extension.employee_number if extension else None,
-    }
-
-
-def _show_changes(before: dict[str, object], after: dict[str, object], what: str) -> bool:
-    """Print the fields that change; whether any does."""
-    console = stderr_console()
-    changed = [key for key in after if before.get(key) != after[key]]
-    if not changed:
-        console.print(f"{what}: nothing changes", markup=False)
-        return False
-    console.print(f"{what} would change:", markup=False)
-    for key in changed:
-        console.print(f"  {key}: {before.get(key)!r} -> {after[key]!r}", markup=False)
-    return True
-
-
 _INPUT = click.option(
     "--input",
     "source",
@@ -411,10 +315,10 @@ def replace_user(
     async def job(session: Session) -> ScimUser | None:
         scim_api = session.api.scim
         current = await scim_api.get_user(user_id)
-        arguments, ignored = _replacement_user(document, user_id, current)
+        arguments, ignored = replacement_user(document, user_id, current)
         if ignored:
             stderr_console().print(f"not sent (Airtable sets them): {', '.join(ignored)}")
-        changes = _show_changes(_user_fields(current), _user_fields(arguments), user_id)
+        changes = show_changes(user_fields(current), user_fields(arguments), user_id)
         if dry_run or not changes:
             return None
         if not yes and not confirm(f"Replace SCIM user {user_id}?"):
@@ -459,7 +363,7 @@ def replace_group(
     /scim/v2/Groups/{id}; {"displayName", "members": [{"value": "usr..."}]}): members
     left out are removed. Shows who joins and leaves, then asks (--yes: do not ask)."""
     document = read_json(source, "--input")
-    display_name, member_ids = _replacement_group(document, group_id)
+    display_name, member_ids = replacement_group(document, group_id)
 
     async def job(session: Session) -> ScimGroup | None:
         scim_api = session.api.scim
@@ -492,23 +396,3 @@ def replace_group(
         stderr_console().print("Nothing was changed.")
         return
     _write([replaced], _GROUP_VIEW, fmt, out, single=True)
-
-
-def _replacement_group(document: object, group_id: str) -> tuple[str, list[str]]:
-    """``displayName`` and member IDs of a SCIM group document; exit 2 when malformed."""
-    if not isinstance(document, dict):
-        raise CliError("--input must hold a JSON object (a SCIM group)", EXIT_USAGE)
-    if document.get("id", group_id) != group_id:
-        raise CliError(f"--input is group {document['id']}, not GROUP_ID {group_id}", EXIT_USAGE)
-    unknown = sorted(set(document) - {"id", "schemas", "meta", "displayName", "members"})
-    if unknown:
-        raise CliError(f"--input: unknown key(s) {', '.join(unknown)}", EXIT_USAGE)
-    name = document.get("displayName")
-    if not isinstance(name, str):
-        raise CliError("--input: displayName must be a string", EXIT_USAGE)
-    members = document.get("members") or []
-    if not isinstance(members, list) or not all(
-        isinstance(m, dict) and isinstance(m.get("value"), str) for m in members
-    ):
-        raise CliError('--input: members must be a list of {"value": "usr..."}', EXIT_USAGE)
-    return name, [m["value"] for m in members]
