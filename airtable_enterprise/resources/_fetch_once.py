@@ -42,22 +42,10 @@ class FetchOnce(Generic[K]):
         self.requests = 0
 
     def start_workers(self, task_group: TaskGroup, workers: int) -> None:
-        """Start ``workers`` tasks taking keys from the queue until it is closed or the
-        task group is cancelled."""
+        """Start ``workers`` tasks taking keys from the queue until the task group is
+        cancelled."""
         for _ in range(max(1, workers)):
             task_group.start_soon(self._work)
-
-    def close(self) -> None:
-        """Let the workers end once the queue is empty."""
-        self._send.close()
-
-    def known(self, key: K) -> bool:
-        """Whether ``key`` is fetched already."""
-        return key in self._done
-
-    def value(self, key: K) -> Any:
-        """The value of a fetched key."""
-        return self._done[key]
 
     async def get_all(self, keys: Iterable[K]) -> dict[K, Any]:
         """The values of ``keys`` (in their order, repeats once), queuing the new ones."""
