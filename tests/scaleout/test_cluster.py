@@ -120,9 +120,17 @@ async def test_a_failover_keeps_the_limiter_shared_with_no_error_and_at_most_one
             calls_before = [api.limiter.stats.store_calls for api in apis]
             back_at = anyio.current_time()
             # Calls go on after the failover: wait for five (a loaded machine under
-            # coverage managed four in a fixed 3 s), within a generous bound.
+            # coverage managed four in a fixed 3 s), and for each instance to call the
+            # store again (five calls may all come from two of them), within a
+            # generous bound.
             with anyio.fail_after(30):
                 await _until(lambda: sum(1 for at in times if at > back_at) >= 5)
+                await _until(
+                    lambda: all(
+                        api.limiter.stats.store_calls > before
+                        for api, before in zip(apis, calls_before, strict=True)
+                    )
+                )
             group.cancel_scope.cancel()
         stats = [api.limiter.stats for api in apis]
     assert all(count["rate_limited"] <= 1 for count in counts), counts
